@@ -1,0 +1,4 @@
+// Template over {{label}}: delete every node of that label (relationships first).
+// No parameters.
+MATCH (n:{{label}})
+DELETE n

@@ -1,0 +1,3 @@
+// Number of relationships per type. No parameters. Returns type, count.
+MATCH ()-[r]->()
+RETURN label(r) AS type, count(*) AS count

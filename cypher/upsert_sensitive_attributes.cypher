@@ -1,0 +1,9 @@
+// AUDIT ONLY. Upsert SensitiveAttributes nodes by id; updates every property in place.
+// $rows: list of maps {id, gender, age_band, ethnicity, disability, nationality}. Returns nothing.
+UNWIND $rows AS row
+MERGE (n:SensitiveAttributes {id: row.id})
+SET n.gender = row.gender,
+    n.age_band = row.age_band,
+    n.ethnicity = row.ethnicity,
+    n.disability = row.disability,
+    n.nationality = row.nationality

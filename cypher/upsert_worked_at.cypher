@@ -1,0 +1,10 @@
+// Upsert (Candidate)-[:WORKED_AT]->(Organization) by its endpoints and start_date.
+// $rows: list of maps {src, dst, title, domain, start_date, end_date}; src is the Candidate id, dst the Organization id.
+// Two MATCH clauses, not one comma pattern: a comma pattern plans a cross product.
+UNWIND $rows AS row
+MATCH (a:Candidate {id: row.src})
+MATCH (b:Organization {id: row.dst})
+MERGE (a)-[r:WORKED_AT {start_date: row.start_date}]->(b)
+SET r.title = row.title,
+    r.domain = row.domain,
+    r.end_date = row.end_date

@@ -1,0 +1,173 @@
+"""Row models of the dataset format (DESIGN.md): what one JSONL line or CSV record holds.
+
+Validation happens here, once, at the boundary. Every model forbids unknown fields, so a
+typo in a column name is reported instead of silently ignored. Rules that span fields
+(an experience must not end before it starts; a required skill needs an importance; no
+minor is imported) are ``model_validator``s.
+
+Example:
+    >>> RoleRow.model_validate({"id": "r1", "title": "Nurse", "skills": [
+    ...     {"skill": "triage", "importance": 0.9, "required": True}]}).skills[0].required
+    True
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from graph_schema.relationships import InteractionType
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+Id = Annotated[str, Field(min_length=1, max_length=512)]
+Ref = Annotated[str, Field(min_length=1, max_length=512)]
+YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+MINOR_REASON = "age_band {value!r} describes a minor; profiles of minors are not imported"
+_BAND = re.compile(r"^(\d{1,3})\s*(?:-\s*\d{1,3}|\+)$")
+
+
+class Row(BaseModel):
+    """Base of every row and sub-row model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class SkillRow(Row):
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+    aliases: list[str] = []
+    description: str | None = None
+    domain: Ref | None = None
+    skill_type: str | None = None
+    esco_uri: str | None = None
+
+
+class CandidateSkill(Row):
+    skill: Ref
+    level: Unit | None = None
+    years: Annotated[float, Field(ge=0, le=70)] | None = None
+
+
+class Experience(Row):
+    organization: Ref
+    title: str | None = None
+    domain: Ref | None = None
+    start: YearMonth
+    end: YearMonth | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Experience:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Signals(Row):
+    reliability: Unit | None = None
+    attendance: Unit | None = None
+    engagement: Unit | None = None
+    churn_risk: Unit | None = None
+
+
+class Preferences(Row):
+    locations: list[Ref] = []
+    domains: list[Ref] = []
+    remote: bool | None = None
+
+
+class Sensitive(Row):
+    """Protected attributes; free-form values, one rule: no minors."""
+
+    gender: str | None = None
+    age_band: str | None = None
+    ethnicity: str | None = None
+    disability: str | None = None
+    nationality: str | None = None
+
+    @model_validator(mode="after")
+    def _no_minors(self) -> Sensitive:
+        match = _BAND.match(self.age_band or "")
+        if self.age_band and (match is None or int(match.group(1)) < 18):
+            raise ValueError(MINOR_REASON.format(value=self.age_band) if match else
+                             f"age_band must look like '25-34' or '65+'; got {self.age_band!r}")
+        return self
+
+
+class CandidateRow(Row):
+    id: Id
+    headline: str | None = None
+    summary: str | None = None
+    location: Ref | None = None
+    skills: list[CandidateSkill] = []
+    experience: list[Experience] = []
+    signals: Signals = Signals()
+    preferences: Preferences = Preferences()
+    sensitive: Sensitive = Sensitive()
+
+
+class RoleSkill(Row):
+    skill: Ref
+    importance: Unit | None = None
+    required: bool = False
+
+    @model_validator(mode="after")
+    def _required_has_importance(self) -> RoleSkill:
+        if self.required and self.importance is None:
+            raise ValueError("a required skill needs an importance in [0, 1]")
+        return self
+
+
+class RoleRow(Row):
+    id: Id
+    title: Annotated[str, Field(min_length=1)]
+    description: str | None = None
+    organization: Ref | None = None
+    location: Ref | None = None
+    domain: Ref | None = None
+    occupation: Ref | None = None
+    remote: bool | None = None
+    skills: list[RoleSkill] = []
+    capacity: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+
+
+class OrganizationRow(Row):
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+    location: Ref | None = None
+    domain: Ref | None = None
+
+
+class LocationRow(Row):
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+    parent: Ref | None = None
+    kind: Literal["city", "region", "country", "remote"] | None = None
+
+
+class DomainRow(Row):
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+
+
+class InteractionRow(Row):
+    candidate: Ref
+    role: Ref
+    type: InteractionType
+    actor: Literal["candidate", "recruiter"]
+    at: AwareDatetime
+
+
+# File stem -> row model, in the order an import must read them (referenced tables first).
+TABLES: dict[str, type[Row]] = {
+    "domains": DomainRow,
+    "locations": LocationRow,
+    "organizations": OrganizationRow,
+    "skills": SkillRow,
+    "roles": RoleRow,
+    "candidates": CandidateRow,
+    "interactions": InteractionRow,
+}
+REQUIRED_TABLES: tuple[str, ...] = ("candidates", "roles")

@@ -1,0 +1,185 @@
+"""The GraphStore interface shared by the embedded LadybugDB store and Neo4j.
+
+Concrete stores implement four primitives (``_execute``, ``_explain``, ``_bulk_nodes``,
+``_bulk_edges``); everything else (batched upserts by catalog name, counts, id lookups,
+the guard that keeps sensitive attributes out of the feature path) lives here once.
+
+Example:
+    >>> from loaders.stores import open_store
+    >>> with open_store("/tmp/tg-doc-store") as store:      # doctest: +SKIP
+    ...     store.ensure_schema()
+    ...     store.upsert_nodes("Skill", [{"id": "py", "name": "Python", "aliases": []}])
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Literal
+
+import pyarrow as pa
+
+from graph_schema import SCHEMA
+from graph_schema.errors import SensitiveAccessError
+from loaders.stores import cypher
+
+Row = dict[str, Any]
+Purpose = Literal["feature", "explore", "audit"]
+
+NODE_QUERY: dict[str, str] = {
+    "Skill": "upsert_skills", "Occupation": "upsert_occupations",
+    "Candidate": "upsert_candidates", "Role": "upsert_roles",
+    "Organization": "upsert_organizations", "Location": "upsert_locations",
+    "Domain": "upsert_domains", "SensitiveAttributes": "upsert_sensitive_attributes",
+}
+SENSITIVE_REFUSED = (
+    "{what} reads audit-only label {label}; sensitive attributes are for fairness audits "
+    "only (use GraphStore.read_sensitive(purpose='audit'))"
+)
+_AUDIT_LABEL = re.compile(r"\b(" + "|".join(SCHEMA.audit_labels) + r")\b")
+
+
+def edge_query_name(rel_type: str, src: str) -> str:
+    """Catalog name of the upsert for one (src, REL, dst) edge type."""
+    spec = SCHEMA.relationship(rel_type)
+    suffix = f"_{src.lower()}" if len(spec.endpoints) > 1 else ""
+    return f"upsert_{rel_type.lower()}{suffix}"
+
+
+def batched(rows: Sequence[Row], size: int) -> Iterator[Sequence[Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+class GraphStore(ABC):
+    """A Cypher graph store holding the talentgraph schema.
+
+    Args:
+        batch_size: rows per ``UNWIND $rows`` write.
+    """
+
+    dialect: str = ""
+
+    def __init__(self, batch_size: int = 10_000) -> None:
+        self.batch_size = batch_size
+
+    # -- primitives ---------------------------------------------------------------------
+    @abstractmethod
+    def _execute(self, text: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """Run one statement and return its rows as dicts (translate errors to StoreError)."""
+
+    @abstractmethod
+    def explain(self, text: str, params: dict[str, Any] | None = None) -> str:
+        """The store's query plan for ``text``, as text (operators by name)."""
+
+    @abstractmethod
+    def _bulk_nodes(self, label: str, table: pa.Table) -> None:
+        """Load a table of new nodes (ids absent from the store)."""
+
+    @abstractmethod
+    def _bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table) -> None:
+        """Load a table of new edges (columns src, dst, then properties)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def drop_all(self) -> None:
+        """Delete every node and relationship (tests and benchmarks only)."""
+
+    @abstractmethod
+    def ensure_schema(self) -> None:
+        """Create tables/constraints generated from the GraphSchema (idempotent)."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- queries ------------------------------------------------------------------------
+    def run(self, name: str, params: dict[str, Any] | None = None, *,
+            purpose: Purpose = "feature", label: str | None = None,
+            rel_type: str | None = None) -> list[Row]:
+        """Run the catalog query ``name`` (a template when ``label``/``rel_type`` are given).
+
+        Raises:
+            SensitiveAccessError: the query reads an audit-only label and purpose is not audit.
+        """
+        text = cypher.render(name, self.dialect, label=label, rel_type=rel_type)
+        return self.run_text(text, params, purpose=purpose, what=f"query {name!r}")
+
+    def run_text(self, text: str, params: dict[str, Any] | None = None, *,
+                 purpose: Purpose = "explore", what: str = "this query") -> list[Row]:
+        """Run ad-hoc Cypher (an exploration file); audit labels only with purpose='audit'."""
+        match = _AUDIT_LABEL.search(text)
+        if match and purpose != "audit":
+            raise SensitiveAccessError(SENSITIVE_REFUSED.format(what=what, label=match.group(1)))
+        return self._execute(text, params)
+
+    def read_sensitive(self, purpose: Purpose) -> list[Row]:
+        """Sensitive attributes of all candidates; only for ``purpose='audit'``."""
+        if purpose != "audit":
+            raise SensitiveAccessError(
+                SENSITIVE_REFUSED.format(what=f"a {purpose} read", label="SensitiveAttributes")
+            )
+        return self.run("audit_sensitive_attributes", purpose="audit")
+
+    # -- writes -------------------------------------------------------------------------
+    def upsert_nodes(self, label: str, rows: Sequence[Row]) -> int:
+        """MERGE nodes by id in batches; returns the number of rows written."""
+        text = cypher.query(NODE_QUERY[SCHEMA.node(label).label], self.dialect)
+        for batch in batched(rows, self.batch_size):
+            self._execute(text, {"rows": list(batch)})
+        return len(rows)
+
+    def upsert_edges(self, rel_type: str, src: str, rows: Sequence[Row]) -> int:
+        """MERGE edges (rows carry ``src``, ``dst`` and properties) in batches."""
+        text = cypher.query(edge_query_name(rel_type, src), self.dialect)
+        for batch in batched(rows, self.batch_size):
+            self._execute(text, {"rows": list(batch)})
+        return len(rows)
+
+    def delete_outgoing(self, label: str, rel_type: str, ids: Sequence[str]) -> None:
+        """Delete the outgoing ``rel_type`` edges of nodes ``ids`` (before re-adding them)."""
+        text = cypher.render("delete_outgoing", self.dialect, label=label, rel_type=rel_type)
+        for start in range(0, len(ids), self.batch_size):
+            self._execute(text, {"ids": list(ids[start : start + self.batch_size])})
+
+    def bulk_nodes(self, label: str, table: pa.Table) -> int:
+        """Load nodes known to be new (first import); columns as in the schema."""
+        SCHEMA.node(label)
+        if table.num_rows:
+            self._bulk_nodes(label, table)
+        return table.num_rows
+
+    def bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table) -> int:
+        """Load edges known to be new (both endpoints exist; no duplicates in ``table``)."""
+        spec = SCHEMA.relationship(rel_type)
+        if (src, dst) not in spec.endpoints:
+            raise ValueError(f"{rel_type} does not link {src} to {dst}")
+        if table.num_rows:
+            self._bulk_edges(rel_type, src, dst, table)
+        return table.num_rows
+
+    # -- reads --------------------------------------------------------------------------
+    def node_counts(self) -> dict[str, int]:
+        rows = self.run("node_counts")
+        return {r["label"]: int(r["count"]) for r in rows if r["label"] in NODE_QUERY}
+
+    def relationship_counts(self) -> dict[str, int]:
+        return {r["type"]: int(r["count"]) for r in self.run("relationship_counts")}
+
+    def node_ids(self, label: str) -> list[str]:
+        return [r["id"] for r in self.run("node_ids", label=label, purpose="audit"
+                                          if SCHEMA.node(label).audit_only else "feature")]
+
+    def node_hashes(self, label: str) -> dict[str, str | None]:
+        return {r["id"]: r["row_hash"] for r in self.run("node_hashes", label=label)}
+
+
+def rows_to_table(rows: Iterable[Row], columns: Sequence[str]) -> pa.Table:
+    """Column table from row dicts (used when a writer holds rows, not columns)."""
+    rows = list(rows)
+    return pa.table({c: [r.get(c) for r in rows] for c in columns})

@@ -1,0 +1,78 @@
+"""The query catalog: every Cypher query is a ``.cypher`` file in the ``cypher`` package.
+
+``query(name, dialect)`` reads ``cypher/<dialect>/<name>.cypher``, else ``cypher/<name>.cypher``,
+caches it and raises ``QueryNotFoundError`` listing the known names. A few files are
+templates over a node label or relationship type (``{{label}}``, ``{{type}}``): ``render``
+fills them, and only with names the GraphSchema defines.
+
+Example:
+    >>> "MERGE (n:Skill {id: row.id})" in query("upsert_skills", "ladybug")
+    True
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from importlib.abc import Traversable
+
+from graph_schema import SCHEMA
+from graph_schema.errors import QueryNotFoundError, SchemaError
+
+DIALECTS: tuple[str, ...] = ("ladybug", "neo4j")
+
+
+def _root() -> Traversable:
+    return resources.files("cypher")
+
+
+def names(dialect: str, folder: str = "") -> list[str]:
+    """Every query name available to ``dialect`` (shared plus dialect-specific)."""
+    found: set[str] = set()
+    for base in (_root().joinpath(folder) if folder else _root(),
+                 _root().joinpath(dialect, folder) if folder else _root().joinpath(dialect)):
+        if base.is_dir():
+            found |= {p.name[: -len(".cypher")] for p in base.iterdir() if p.name.endswith(".cypher")}
+    return sorted(found)
+
+
+@lru_cache(maxsize=None)
+def query(name: str, dialect: str) -> str:
+    """The text of query ``name`` for ``dialect`` (``name`` may be ``explore/skill_paths``).
+
+    Raises:
+        QueryNotFoundError: no such file for this dialect; the message lists known names.
+    """
+    if dialect not in DIALECTS:
+        raise QueryNotFoundError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+    for candidate in (_root().joinpath(dialect, f"{name}.cypher"), _root().joinpath(f"{name}.cypher")):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    folder = name.rpartition("/")[0]
+    raise QueryNotFoundError(
+        f"no Cypher query named {name!r} for {dialect}; known: {', '.join(names(dialect, folder))}"
+    )
+
+
+def render(name: str, dialect: str, *, label: str | None = None, rel_type: str | None = None) -> str:
+    """A template query with its ``{{label}}``/``{{type}}`` filled from the GraphSchema."""
+    text = query(name, dialect)
+    if label is not None:
+        SCHEMA.node(label)  # raises SchemaError for anything the schema does not define
+        text = text.replace("{{label}}", label)
+    if rel_type is not None:
+        SCHEMA.relationship(rel_type)
+        text = text.replace("{{type}}", rel_type)
+    if "{{label}}" in text or "{{type}}" in text:
+        raise SchemaError(f"query {name!r} is a template; pass label= or rel_type=")
+    return text
+
+
+def params_doc(text: str) -> str:
+    """The leading ``//`` comment block of a query file (what it returns, its parameters)."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("//"):
+            break
+        lines.append(line[2:].strip())
+    return "\n".join(lines)
