@@ -108,6 +108,29 @@ class CandidateRow(Row):
     sensitive: Sensitive = Sensitive()
 
 
+class OccupationRow(Row):
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+    aliases: list[str] = []
+    description: str | None = None
+    isco_group: str | None = None
+    esco_uri: str | None = None
+
+
+class SimilarityRow(Row):
+    """One edge of the skill-similarity network (``SIMILAR_TO``)."""
+
+    source: Ref
+    target: Ref
+    weight: Unit
+
+    @model_validator(mode="after")
+    def _no_self_loop(self) -> SimilarityRow:
+        if self.source == self.target:
+            raise ValueError(f"a skill cannot be similar to itself ({self.source!r})")
+        return self
+
+
 class RoleSkill(Row):
     skill: Ref
     importance: Unit | None = None
@@ -166,6 +189,8 @@ TABLES: dict[str, type[Row]] = {
     "locations": LocationRow,
     "organizations": OrganizationRow,
     "skills": SkillRow,
+    "occupations": OccupationRow,
+    "similarities": SimilarityRow,
     "roles": RoleRow,
     "candidates": CandidateRow,
     "interactions": InteractionRow,

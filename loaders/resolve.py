@@ -1,0 +1,65 @@
+"""Resolving references between tables: by id, else by normalised name or alias, else create.
+
+A candidate may name a skill by id (``esco:...``) or by text (``"Python "``, ``"python"``);
+both resolve to the same node. A reference that matches nothing creates a node whose id
+and name are the reference as written, and the import report counts it.
+
+Example:
+    >>> r = Resolver()
+    >>> r.add("Skill", "py", ["Python", "python3"])
+    >>> r.resolve("Skill", "PYTHON3"), r.resolve("Skill", "Rust"), r.created_count("Skill")
+    ('py', 'Rust', 1)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+
+_NON_WORD = re.compile(r"[^0-9a-z+#]+")
+
+
+def normalise(name: str) -> str:
+    """Case-, accent-width- and punctuation-insensitive form of a name (keeps + and #: C++, C#)."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return _NON_WORD.sub(" ", text).strip()
+
+
+class Resolver:
+    """Known ids and names per label; creates nodes for unmatched references."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, set[str]] = defaultdict(set)
+        self._names: dict[str, dict[str, str]] = defaultdict(dict)
+        self.created: dict[str, dict[str, str]] = defaultdict(dict)
+
+    def add(self, label: str, node_id: str, names: Iterable[str | None] = ()) -> None:
+        """Register a node; its names and aliases resolve to it (first registration wins)."""
+        self._ids[label].add(node_id)
+        table = self._names[label]
+        for name in names:
+            if name:
+                table.setdefault(normalise(name), node_id)
+
+    def knows(self, label: str, node_id: str) -> bool:
+        return node_id in self._ids[label]
+
+    def find(self, label: str, ref: str) -> str | None:
+        """The id ``ref`` names, or None (never creates)."""
+        if ref in self._ids[label]:
+            return ref
+        return self._names[label].get(normalise(ref))
+
+    def resolve(self, label: str, ref: str) -> str:
+        """The id ``ref`` names; creates a node (id = name = ``ref``) when nothing matches."""
+        found = self.find(label, ref)
+        if found is not None:
+            return found
+        self.add(label, ref, [ref])
+        self.created[label][ref] = ref
+        return ref
+
+    def created_count(self, label: str) -> int:
+        return len(self.created[label])

@@ -1,0 +1,171 @@
+"""From validated dataset rows to graph rows: which nodes and edges one row becomes.
+
+Each ``map_*`` function takes one validated row, resolves its references through the
+``Resolver`` and appends to the ``GraphBuffer``. It raises ``RowRejected`` (field, reason)
+for rules that need context beyond the row itself: a duplicate skill within a row, an
+interaction naming an unknown candidate or role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from loaders.graph_buffer import GraphBuffer
+from loaders.records import (
+    CandidateRow,
+    DomainRow,
+    InteractionRow,
+    LocationRow,
+    OccupationRow,
+    OrganizationRow,
+    RoleRow,
+    Row,
+    SimilarityRow,
+    SkillRow,
+)
+from loaders.resolve import Resolver
+
+UNKNOWN_REF = "unknown {what} {ref!r} (not in {table} nor in the graph)"
+DUPLICATE_SKILL = "skill {ref!r} is listed twice (also {other})"
+
+
+class RowRejected(Exception):
+    """A row that passed validation but breaks a cross-row rule."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason = field, reason
+
+
+def row_hash(row: Row) -> str:
+    """Stable digest of a validated row: unchanged rows are skipped on re-import."""
+    return hashlib.blake2b(row.model_dump_json().encode(), digest_size=12).hexdigest()
+
+
+def months(start: str, end: str) -> int:
+    sy, sm = map(int, start.split("-"))
+    ey, em = map(int, end.split("-"))
+    return max(0, (ey - sy) * 12 + em - sm)
+
+
+class RowMapper:
+    """Maps rows of every table into one GraphBuffer.
+
+    Args:
+        resolver: known ids and names (the store's and this dataset's).
+        buffer: where nodes and edges accumulate.
+        as_of: ``YYYY-MM`` that open-ended experience runs until (for experience_years).
+    """
+
+    def __init__(self, resolver: Resolver, buffer: GraphBuffer, as_of: str) -> None:
+        self.resolver, self.buffer, self.as_of = resolver, buffer, as_of
+
+    def _link(self, src_label: str, src: str, rel: str, dst_label: str, ref: str | None) -> None:
+        if ref:
+            dst = self.resolver.resolve(dst_label, ref)
+            self.buffer.edge(src_label, rel, dst_label, {"src": src, "dst": dst})
+
+    def domain(self, row: DomainRow) -> None:
+        self.buffer.node("Domain", {"id": row.id, "name": row.name})
+
+    def location(self, row: LocationRow) -> None:
+        self.buffer.node("Location", row.model_dump(include={"id", "name", "kind"}))
+        self._link("Location", row.id, "PART_OF", "Location", row.parent)
+
+    def organization(self, row: OrganizationRow) -> None:
+        self.buffer.node("Organization", {"id": row.id, "name": row.name})
+        self._link("Organization", row.id, "LOCATED_IN", "Location", row.location)
+        self._link("Organization", row.id, "IN_DOMAIN", "Domain", row.domain)
+
+    def skill(self, row: SkillRow) -> None:
+        self.buffer.node("Skill", row.model_dump(exclude={"domain"}))
+        self._link("Skill", row.id, "IN_DOMAIN", "Domain", row.domain)
+
+    def occupation(self, row: OccupationRow) -> None:
+        self.buffer.node("Occupation", row.model_dump())
+
+    def similarity(self, row: SimilarityRow) -> None:
+        src = self.resolver.find("Skill", row.source)
+        dst = self.resolver.find("Skill", row.target)
+        for field, ref, found in (("source", row.source, src), ("target", row.target, dst)):
+            if found is None:
+                raise RowRejected(field, UNKNOWN_REF.format(what="skill", ref=ref, table="skills"))
+        self.buffer.edge("Skill", "SIMILAR_TO", "Skill", {"src": src, "dst": dst, "weight": row.weight})
+
+    def _skills(self, skills: list[Any]) -> list[tuple[str, Any]]:
+        seen: dict[str, int] = {}
+        out = []
+        for i, item in enumerate(skills):
+            skill_id = self.resolver.resolve("Skill", item.skill)
+            if skill_id in seen:
+                other = f"skills[{seen[skill_id]}]"
+                raise RowRejected(f"skills[{i}].skill", DUPLICATE_SKILL.format(ref=item.skill, other=other))
+            seen[skill_id] = i
+            out.append((skill_id, item))
+        return out
+
+    def role(self, row: RoleRow, digest: str) -> None:
+        skills = self._skills(row.skills)
+        self.buffer.node("Role", {
+            "id": row.id, "title": row.title, "description": row.description,
+            "capacity": row.capacity, "remote": row.remote, "row_hash": digest,
+        })
+        for skill_id, item in skills:
+            self.buffer.edge("Role", "REQUIRES_SKILL", "Skill", {
+                "src": row.id, "dst": skill_id, "importance": item.importance, "required": item.required,
+            })
+        self._link("Role", row.id, "OFFERED_BY", "Organization", row.organization)
+        self._link("Role", row.id, "LOCATED_IN", "Location", row.location)
+        self._link("Role", row.id, "IN_DOMAIN", "Domain", row.domain)
+        self._link("Role", row.id, "OF_OCCUPATION", "Occupation", row.occupation)
+
+    def candidate(self, row: CandidateRow, digest: str) -> None:
+        skills = self._skills(row.skills)
+        total = sum(months(e.start, e.end or self.as_of) for e in row.experience)
+        signals, prefs = row.signals, row.preferences
+        self.buffer.node("Candidate", {
+            "id": row.id, "headline": row.headline, "summary": row.summary,
+            "reliability": signals.reliability, "attendance": signals.attendance,
+            "engagement": signals.engagement, "churn_risk": signals.churn_risk,
+            "experience_years": round(total / 12, 2) if row.experience else None,
+            "remote_ok": prefs.remote, "preferred_locations": prefs.locations,
+            "preferred_domains": prefs.domains, "row_hash": digest,
+        })
+        sensitive = row.sensitive.model_dump(exclude_none=True)
+        if sensitive:
+            self.buffer.node("SensitiveAttributes", {"id": row.id, **sensitive})
+        for skill_id, item in skills:
+            self.buffer.edge("Candidate", "HAS_SKILL", "Skill", {
+                "src": row.id, "dst": skill_id, "level": item.level, "years": item.years,
+            })
+        for job in row.experience:
+            org = self.resolver.resolve("Organization", job.organization)
+            domain = self.resolver.resolve("Domain", job.domain) if job.domain else None
+            self.buffer.edge("Candidate", "WORKED_AT", "Organization", {
+                "src": row.id, "dst": org, "title": job.title, "domain": domain,
+                "start_date": job.start, "end_date": job.end,
+            })
+        self._link("Candidate", row.id, "LOCATED_IN", "Location", row.location)
+
+    def interaction(self, row: InteractionRow) -> dict[str, Any]:
+        for field, label, ref, table in (
+            ("candidate", "Candidate", row.candidate, "candidates"),
+            ("role", "Role", row.role, "roles"),
+        ):
+            if not self.resolver.knows(label, ref):
+                raise RowRejected(field, UNKNOWN_REF.format(what=field, ref=ref, table=table))
+        return {"src": row.candidate, "dst": row.role, "type": row.type, "actor": row.actor,
+                "at": row.at.isoformat()}
+
+    def created_nodes(self) -> dict[str, int]:
+        """Nodes created for unmatched references, added to the buffer; counts per label."""
+        counts = {}
+        for label, refs in self.resolver.created.items():
+            for ref in refs:
+                row: dict[str, Any] = {"id": ref, "name": ref}
+                if label == "Skill":
+                    row["aliases"] = []
+                self.buffer.node(label, row)
+            counts[label] = len(refs)
+        return counts
