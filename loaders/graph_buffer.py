@@ -47,9 +47,6 @@ class ColumnBuffer:
     def table(self) -> pa.Table:
         return pa.table({c: self._data[c] for c in self.columns})
 
-    def rows(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, values, strict=True)) for values in zip(*self._data.values(), strict=True)]
-
 
 class GraphBuffer:
     """Nodes per label and edges per (src, REL, dst), deduplicated by their keys."""

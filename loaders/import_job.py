@@ -241,7 +241,7 @@ class ImportJob:
                 nodes[label] = self.store.bulk_nodes(label, buf.table())
                 bulk.append(label)
             else:
-                nodes[label] = self.store.upsert_nodes(label, buf.rows())
+                nodes[label] = self.store.upsert_nodes(label, buf.table())
         for label, ids in changed.items():
             for rel_type in OWNED_EDGES[label]:
                 self.store.delete_outgoing(label, rel_type, ids)
@@ -254,5 +254,5 @@ class ImportJob:
                 if rel_type not in bulk:
                     bulk.append(rel_type)
             else:
-                rels[rel_type] += self.store.upsert_edges(rel_type, src, buf.rows())
+                rels[rel_type] += self.store.upsert_edges(rel_type, src, buf.table())
         return nodes, dict(rels), bulk

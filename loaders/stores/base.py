@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import pyarrow as pa
 
 from graph_schema import SCHEMA
-from graph_schema.errors import SensitiveAccessError
+from graph_schema.errors import SchemaError, SensitiveAccessError
 from loaders.stores import cypher
+from loaders.stores.arrow import edge_table, node_table
 
 Row = dict[str, Any]
 Purpose = Literal["feature", "explore", "audit"]
@@ -47,11 +48,6 @@ def edge_query_name(rel_type: str, src: str) -> str:
     return f"upsert_{rel_type.lower()}{suffix}"
 
 
-def batched(rows: Sequence[Row], size: int) -> Iterator[Sequence[Row]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
 class GraphStore(ABC):
     """A Cypher graph store holding the talentgraph schema.
 
@@ -72,6 +68,10 @@ class GraphStore(ABC):
     @abstractmethod
     def explain(self, text: str, params: dict[str, Any] | None = None) -> str:
         """The store's query plan for ``text``, as text (operators by name)."""
+
+    def _write_batch(self, text: str, batch: pa.Table) -> None:
+        """Run one upsert over a typed batch; default: the batch as ``$rows`` dicts."""
+        self._execute(text, {"rows": batch.to_pylist()})
 
     @abstractmethod
     def _bulk_nodes(self, label: str, table: pa.Table) -> None:
@@ -127,19 +127,20 @@ class GraphStore(ABC):
         return self.run("audit_sensitive_attributes", purpose="audit")
 
     # -- writes -------------------------------------------------------------------------
-    def upsert_nodes(self, label: str, rows: Sequence[Row]) -> int:
-        """MERGE nodes by id in batches; returns the number of rows written."""
+    def upsert_nodes(self, label: str, rows: pa.Table | Sequence[Row]) -> int:
+        """MERGE nodes by id in batches (rows as dicts or a table); returns rows written."""
         text = cypher.query(NODE_QUERY[SCHEMA.node(label).label], self.dialect)
-        for batch in batched(rows, self.batch_size):
-            self._execute(text, {"rows": list(batch)})
-        return len(rows)
+        return self._write_batches(text, node_table(label, rows))
 
-    def upsert_edges(self, rel_type: str, src: str, rows: Sequence[Row]) -> int:
-        """MERGE edges (rows carry ``src``, ``dst`` and properties) in batches."""
+    def upsert_edges(self, rel_type: str, src: str, rows: pa.Table | Sequence[Row]) -> int:
+        """MERGE edges (``src``, ``dst`` ids and properties) in batches."""
         text = cypher.query(edge_query_name(rel_type, src), self.dialect)
-        for batch in batched(rows, self.batch_size):
-            self._execute(text, {"rows": list(batch)})
-        return len(rows)
+        return self._write_batches(text, edge_table(rel_type, rows))
+
+    def _write_batches(self, text: str, table: pa.Table) -> int:
+        for start in range(0, table.num_rows, self.batch_size):
+            self._write_batch(text, table.slice(start, self.batch_size))
+        return table.num_rows
 
     def delete_outgoing(self, label: str, rel_type: str, ids: Sequence[str]) -> None:
         """Delete the outgoing ``rel_type`` edges of nodes ``ids`` (before re-adding them)."""
@@ -147,18 +148,19 @@ class GraphStore(ABC):
         for start in range(0, len(ids), self.batch_size):
             self._execute(text, {"ids": list(ids[start : start + self.batch_size])})
 
-    def bulk_nodes(self, label: str, table: pa.Table) -> int:
+    def bulk_nodes(self, label: str, table: pa.Table | Sequence[Row]) -> int:
         """Load nodes known to be new (first import); columns as in the schema."""
-        SCHEMA.node(label)
+        table = node_table(label, table)
         if table.num_rows:
             self._bulk_nodes(label, table)
         return table.num_rows
 
-    def bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table) -> int:
+    def bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table | Sequence[Row]) -> int:
         """Load edges known to be new (both endpoints exist; no duplicates in ``table``)."""
         spec = SCHEMA.relationship(rel_type)
         if (src, dst) not in spec.endpoints:
-            raise ValueError(f"{rel_type} does not link {src} to {dst}")
+            raise SchemaError(f"{rel_type} does not link {src} to {dst}; it links {spec.endpoints}")
+        table = edge_table(rel_type, table)
         if table.num_rows:
             self._bulk_edges(rel_type, src, dst, table)
         return table.num_rows
@@ -177,9 +179,3 @@ class GraphStore(ABC):
 
     def node_hashes(self, label: str) -> dict[str, str | None]:
         return {r["id"]: r["row_hash"] for r in self.run("node_hashes", label=label)}
-
-
-def rows_to_table(rows: Iterable[Row], columns: Sequence[str]) -> pa.Table:
-    """Column table from row dicts (used when a writer holds rows, not columns)."""
-    rows = list(rows)
-    return pa.table({c: [r.get(c) for r in rows] for c in columns})

@@ -89,13 +89,22 @@ class LadybugStore(GraphStore):
         self._copy(text.replace("{{pair}}", pair if len(spec.endpoints) > 1 else ""), edges=edges)
 
     def _copy(self, text: str, **tables: pa.Table) -> None:
-        """Run a COPY that scans Arrow tables; LadybugDB finds them by name in this frame."""
+        """Run a statement that scans Arrow tables (``COPY ... FROM nodes``, ``LOAD FROM rows``).
+
+        LadybugDB resolves a table named in the query from the caller's local variables, so
+        the tables are bound here under the names the catalog files use.
+        """
         nodes = tables.get("nodes")  # noqa: F841 (bound by name for COPY ... FROM nodes)
         edges = tables.get("edges")  # noqa: F841 (bound by name for COPY ... FROM edges)
+        rows = tables.get("rows")  # noqa: F841 (bound by name for LOAD FROM rows)
         try:
             self._conn.execute(text)
         except RuntimeError as e:
-            raise StoreError(f"LadybugDB bulk load failed ({text.splitlines()[-1]}): {e}") from e
+            statement = next(x for x in text.splitlines() if not x.startswith("//"))
+            raise StoreError(f"LadybugDB write failed ({statement}): {e}") from e
+
+    def _write_batch(self, text: str, batch: pa.Table) -> None:
+        self._copy(text, rows=batch)
 
     def drop_all(self) -> None:
         for spec in SCHEMA.relationships:

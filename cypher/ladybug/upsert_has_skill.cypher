@@ -1,0 +1,9 @@
+// Upsert (Candidate)-[:HAS_SKILL]->(Skill) (LadybugDB: scans the typed Arrow table bound as
+// `rows`, columns src, dst, level, years).
+// Two MATCH clauses, not one comma pattern: a comma pattern plans a cross product.
+LOAD FROM rows
+MATCH (a:Candidate {id: src})
+MATCH (b:Skill {id: dst})
+MERGE (a)-[r:HAS_SKILL]->(b)
+SET r.level = level,
+    r.years = years

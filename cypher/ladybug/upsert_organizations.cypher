@@ -1,0 +1,5 @@
+// Upsert Organization nodes by id (LadybugDB: scans the typed Arrow table bound as `rows`,
+// columns id, name). Returns nothing.
+LOAD FROM rows
+MERGE (n:Organization {id: id})
+SET n.name = name

@@ -1,0 +1,9 @@
+// Upsert (Role)-[:REQUIRES_SKILL]->(Skill) (LadybugDB: scans the typed Arrow table bound as
+// `rows`, columns src, dst, importance, required).
+// Two MATCH clauses, not one comma pattern: a comma pattern plans a cross product.
+LOAD FROM rows
+MATCH (a:Role {id: src})
+MATCH (b:Skill {id: dst})
+MERGE (a)-[r:REQUIRES_SKILL]->(b)
+SET r.importance = importance,
+    r.required = required

@@ -1,0 +1,71 @@
+"""Rendering results for people: import reports, counts and query results as rich tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from loaders.import_job import ImportReport
+
+console = Console()
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list) and len(value) > 6:
+        return f"[{', '.join(map(str, value[:6]))}, … +{len(value) - 6}]"
+    return "" if value is None else str(value)
+
+
+def rows_table(rows: Sequence[dict[str, Any]], title: str | None = None, limit: int = 200) -> Table:
+    """A table of query rows (columns from the first row)."""
+    table = Table(title=title, show_lines=False)
+    columns = list(rows[0]) if rows else []
+    for column in columns:
+        table.add_column(column)
+    for row in rows[:limit]:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    if len(rows) > limit:
+        table.caption = f"{len(rows) - limit} more rows not shown"
+    return table
+
+
+def counts_table(counts: dict[str, int], what: str) -> Table:
+    table = Table(title=what)
+    table.add_column(what.split()[0].rstrip("s").capitalize() if " " in what else "name")
+    table.add_column("count", justify="right")
+    for name, count in sorted(counts.items()):
+        table.add_row(name, f"{count:,}")
+    return table
+
+
+def print_import_report(report: ImportReport) -> None:
+    """The final report of an import: files, writes, rejections, speed."""
+    files = Table(title=f"Import of {report.dataset} ({report.mode})")
+    for column in ("file", "rows", "accepted", "unchanged", "rejected"):
+        files.add_column(column, justify="left" if column == "file" else "right")
+    for t in report.tables:
+        files.add_row(t.file, f"{t.rows:,}", f"{t.accepted:,}", f"{t.unchanged:,}",
+                      f"[red]{t.rejected:,}[/red]" if t.rejected else "0")
+    console.print(files)
+    console.print(counts_table(report.node_counts, "node labels in the store"))
+    console.print(counts_table(report.relationship_counts, "relationship types in the store"))
+    if report.created:
+        created = ", ".join(f"{n:,} {label}" for label, n in report.created.items())
+        console.print(f"Created from references by name: {created}")
+    written = sum(report.relationships_written.values())
+    console.print(
+        f"{report.rows:,} rows in {report.seconds:.2f} s ({report.rows_per_second:,.0f} rows/s); "
+        f"{written:,} relationships written ({report.relationships_per_second:,.0f}/s)"
+    )
+    if report.rejected:
+        console.print(f"[red]{report.rejected:,} rows rejected[/red], quarantined in "
+                      f"{report.quarantine_file}")
+        for message in report.rejections[:10]:
+            console.print(f"  {message}")
+        if report.rejected > 10:
+            console.print(f"  … {report.rejected - 10:,} more in the quarantine file")

@@ -1,0 +1,39 @@
+"""Settings: the one typed configuration object, read from ``TALENTGRAPH_*`` environment.
+
+Only this module reads the environment. Sections are defined where they are used
+(``ImportOptions`` beside the import job) and composed here.
+
+Example:
+    >>> Settings(db="/tmp/store").db
+    '/tmp/store'
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from loaders.import_job import ImportOptions
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with ``TALENTGRAPH_`` environment overrides.
+
+    ``TALENTGRAPH_DB`` (path or ``neo4j://`` URI), ``TALENTGRAPH_NEO4J_USER``,
+    ``TALENTGRAPH_NEO4J_PASSWORD``, ``TALENTGRAPH_SEED``; nested sections use ``__``
+    (``TALENTGRAPH_IMPORT_OPTIONS__BATCH_SIZE=5000``).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TALENTGRAPH_", env_nested_delimiter="__",
+                                      extra="ignore")
+
+    db: str = ".talentgraph"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None
+    seed: int = 0
+    import_options: ImportOptions = Field(default_factory=ImportOptions)
+
+    def neo4j_auth(self) -> tuple[str, str] | None:
+        if self.neo4j_password is None:
+            return None
+        return self.neo4j_user, self.neo4j_password.get_secret_value()
