@@ -1,7 +1,9 @@
 // Upsert (Role)-[:IN_DOMAIN]->(Domain) by its endpoints.
 // $rows: list of maps {src, dst}; src is the Role id, dst the Domain id.
-// Two MATCH clauses, not one comma pattern: a comma pattern plans a cross product.
+// Two MATCH clauses split by WITH, not one comma pattern: each endpoint is one
+// index seek per row, never a cross product of the two lookups.
 UNWIND $rows AS row
 MATCH (a:Role {id: row.src})
+WITH row, a
 MATCH (b:Domain {id: row.dst})
 MERGE (a)-[r:IN_DOMAIN]->(b)

@@ -1,7 +1,9 @@
 // Upsert (Candidate)-[:LOCATED_IN]->(Location) by its endpoints.
 // $rows: list of maps {src, dst}; src is the Candidate id, dst the Location id.
-// Two MATCH clauses, not one comma pattern: a comma pattern plans a cross product.
+// Two MATCH clauses split by WITH, not one comma pattern: each endpoint is one
+// index seek per row, never a cross product of the two lookups.
 UNWIND $rows AS row
 MATCH (a:Candidate {id: row.src})
+WITH row, a
 MATCH (b:Location {id: row.dst})
 MERGE (a)-[r:LOCATED_IN]->(b)

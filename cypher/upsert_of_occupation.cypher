@@ -1,7 +1,9 @@
 // Upsert (Role)-[:OF_OCCUPATION]->(Occupation) by its endpoints.
 // $rows: list of maps {src, dst}; src is the Role id, dst the Occupation id.
-// Two MATCH clauses, not one comma pattern: a comma pattern plans a cross product.
+// Two MATCH clauses split by WITH, not one comma pattern: each endpoint is one
+// index seek per row, never a cross product of the two lookups.
 UNWIND $rows AS row
 MATCH (a:Role {id: row.src})
+WITH row, a
 MATCH (b:Occupation {id: row.dst})
 MERGE (a)-[r:OF_OCCUPATION]->(b)

@@ -133,11 +133,12 @@ def bench_import(
     seed: Annotated[int, typer.Option()] = 0,
     workdir: Annotated[Path, typer.Option(help="Where datasets and stores are kept.")] = Path(".bench"),
     changed: Annotated[float, typer.Option(help="Share of rows changed for the re-import.")] = 0.10,
+    baseline: Annotated[bool, typer.Option(help="Also time the MERGE-only first import.")] = True,
 ) -> None:
     """First (bulk) import and incremental re-import of changed rows into the embedded store."""
     from engine.bench import bench_import as run
 
-    result = run(scale=scale, seed=seed, workdir=workdir, changed=changed)
+    result = run(scale=scale, seed=seed, workdir=workdir, changed=changed, baseline=baseline)
     console.print(rows_table(result["runs"], title=f"bench import, scale {scale}"))
     out = workdir / f"bench-import-s{scale:g}.json"
     out.write_text(json.dumps(result, indent=2))

@@ -27,9 +27,11 @@ from graph_schema import SCHEMA
 class ColumnBuffer:
     """Rows stored column by column, in a fixed column order."""
 
-    def __init__(self, columns: tuple[str, ...]) -> None:
+    def __init__(self, columns: tuple[str, ...], key: tuple[str, ...] = ()) -> None:
         self.columns = columns
+        self.key = key  # extra key columns beyond the endpoints (edges)
         self._data: dict[str, list[Any]] = {c: [] for c in columns}
+        self._lists = [(c, self._data[c]) for c in columns]
         self._keys: set[Any] = set()
 
     def __len__(self) -> int:
@@ -40,8 +42,8 @@ class ColumnBuffer:
         if key in self._keys:
             return False
         self._keys.add(key)
-        for column in self.columns:
-            self._data[column].append(row.get(column))
+        for column, values in self._lists:
+            values.append(row.get(column))
         return True
 
     def table(self) -> pa.Table:
@@ -63,12 +65,14 @@ class GraphBuffer:
         return buf.append(row, row["id"])
 
     def edge(self, src: str, rel_type: str, dst: str, row: dict[str, Any]) -> bool:
-        key = (src, rel_type, dst)
-        buf = self.edges.get(key)
-        spec = SCHEMA.relationship(rel_type)
+        group = (src, rel_type, dst)
+        buf = self.edges.get(group)
         if buf is None:
-            buf = self.edges[key] = ColumnBuffer(("src", "dst", *spec.property_names))
-        return buf.append(row, (row["src"], row["dst"], *(row.get(k) for k in spec.key)))
+            spec = SCHEMA.relationship(rel_type)
+            buf = self.edges[group] = ColumnBuffer(("src", "dst", *spec.property_names), spec.key)
+        if buf.key:
+            return buf.append(row, (row["src"], row["dst"], *(row.get(k) for k in buf.key)))
+        return buf.append(row, (row["src"], row["dst"]))
 
     def edge_groups(self) -> Iterator[tuple[tuple[str, str, str], ColumnBuffer]]:
         yield from ((k, v) for k, v in self.edges.items() if len(v))

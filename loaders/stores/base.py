@@ -1,6 +1,6 @@
 """The GraphStore interface shared by the embedded LadybugDB store and Neo4j.
 
-Concrete stores implement four primitives (``_execute``, ``_explain``, ``_bulk_nodes``,
+Concrete stores implement the primitives (``_execute``, ``explain``, ``_bulk_nodes``,
 ``_bulk_edges``); everything else (batched upserts by catalog name, counts, id lookups,
 the guard that keeps sensitive attributes out of the feature path) lives here once.
 

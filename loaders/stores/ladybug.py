@@ -68,8 +68,24 @@ class LadybugStore(GraphStore):
         return rows
 
     def explain(self, text: str, params: dict[str, Any] | None = None) -> str:
-        rows = self._execute("EXPLAIN " + text, params)
-        return "\n".join(str(v) for row in rows for v in row.values())
+        """Plan text; a ``rows`` parameter is bound as the table ``LOAD FROM rows`` scans."""
+        params = dict(params or {})
+        rows = params.pop("rows", None)
+        if "LOAD FROM rows" in text and rows is not None:
+            table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(list(rows))
+            return self._explain_scanning(text, table)
+        result = self._execute("EXPLAIN " + text, {"rows": rows, **params} if rows is not None else params)
+        return "\n".join(str(v) for row in result for v in row.values())
+
+    def _explain_scanning(self, text: str, rows: pa.Table) -> str:  # noqa: ARG002 (bound by name)
+        try:
+            result = self._conn.execute("EXPLAIN " + text)
+        except RuntimeError as e:
+            raise StoreError(f"LadybugDB EXPLAIN failed: {e}") from e
+        out = []
+        while result.has_next():
+            out.extend(str(v) for v in result.get_next())
+        return "\n".join(out)
 
     def ensure_schema(self) -> None:
         for statement in ladybug_ddl(SCHEMA):

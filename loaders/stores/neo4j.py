@@ -1,0 +1,165 @@
+"""The Neo4j 5 store, through the official ``neo4j`` Python driver.
+
+Neo4j has no COPY from Arrow: bulk loads are the catalog's ``UNWIND $rows ... MERGE``
+upserts, written in batches of ``batch_size`` rows. Reads and writes run as managed
+transactions (``Driver.execute_query``, retried on transient errors); statements that
+commit their own batches (``CALL { ... } IN TRANSACTIONS``) need an implicit transaction
+and run through ``Session.run``. Driver errors become ``StoreError`` with the cause kept.
+
+Example:
+    >>> store = Neo4jStore("neo4j://localhost:7687", auth=("neo4j", "secret"))  # doctest: +SKIP
+    >>> store.ensure_schema(); store.node_counts()                              # doctest: +SKIP
+    {}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pyarrow as pa
+from neo4j import Driver, GraphDatabase
+from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from graph_schema import SCHEMA
+from graph_schema.ddl import neo4j_ddl
+from graph_schema.errors import StoreError, StoreUnavailableError
+from loaders.stores import cypher
+from loaders.stores.base import NODE_QUERY, GraphStore, Row, edge_query_name
+
+UNAVAILABLE = "cannot reach Neo4j at {uri}: {cause}"
+QUERY_FAILED = "Neo4j query failed ({statement}...): {cause}"
+# A statement that commits its own batches cannot run inside a managed transaction.
+_IN_TRANSACTIONS = re.compile(r"\}\s*IN\s+(?:\S+\s+CONCURRENT\s+)?TRANSACTIONS\b", re.IGNORECASE)
+
+
+def _statement_head(text: str) -> str:
+    """The first line of ``text`` that is not a ``//`` comment, cut to 80 characters."""
+    lines = (line.strip() for line in text.splitlines())
+    return next((line for line in lines if line and not line.startswith("//")), "")[:80]
+
+
+def plan_operators(plan: dict[str, Any] | None) -> list[str]:
+    """Operator names of a Neo4j plan tree, depth first (``CartesianProduct``, ...).
+
+    Args:
+        plan: ``ResultSummary.plan``, a dict with ``operatorType`` and ``children``.
+
+    Returns:
+        One name per operator, without the ``@database`` suffix Neo4j 5 appends.
+    """
+    if not plan:
+        return []
+    names = [str(plan.get("operatorType", "")).split("@", 1)[0]]
+    for child in plan.get("children", []):
+        names.extend(plan_operators(child))
+    return names
+
+
+class Neo4jStore(GraphStore):
+    """GraphStore on a Neo4j 5 server.
+
+    Example:
+        >>> with Neo4jStore("bolt://localhost:7687", auth=("neo4j", "pw")) as store:  # doctest: +SKIP
+        ...     store.ensure_schema()
+
+    Args:
+        uri: a ``neo4j://`` (routing) or ``bolt://`` (direct) URI, optionally ``+s``/``+ssc``.
+        auth: (user, password); ``None`` connects without authentication.
+        database: the database name; ``None`` is the server's default database.
+        batch_size: rows per ``UNWIND $rows`` write.
+
+    Raises:
+        StoreUnavailableError: the server cannot be reached, refuses the credentials, or the
+            URI is malformed.
+    """
+
+    dialect = "neo4j"
+
+    def __init__(
+        self,
+        uri: str,
+        auth: tuple[str, str] | None = None,
+        database: str | None = None,
+        batch_size: int = 10_000,
+    ) -> None:
+        super().__init__(batch_size)
+        self.uri = uri
+        self.database = database
+        self._driver: Driver | None = None
+        try:
+            self._driver = GraphDatabase.driver(uri, auth=auth)
+            self._driver.verify_connectivity()
+        except (DriverError, Neo4jError, ValueError) as e:
+            self.close()
+            raise StoreUnavailableError(UNAVAILABLE.format(uri=uri, cause=e)) from e
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore({self.uri!r}, database={self.database!r})"
+
+    @property
+    def driver(self) -> Driver:
+        if self._driver is None:
+            raise StoreError(f"{self!r} is closed")
+        return self._driver
+
+    # -- primitives ---------------------------------------------------------------------
+    @contextmanager
+    def _translated(self, text: str) -> Iterator[None]:
+        """Re-raise driver errors as ours, keeping the cause."""
+        try:
+            yield
+        except (ServiceUnavailable, SessionExpired) as e:
+            raise StoreUnavailableError(UNAVAILABLE.format(uri=self.uri, cause=e)) from e
+        except (Neo4jError, DriverError) as e:
+            raise StoreError(QUERY_FAILED.format(statement=_statement_head(text), cause=e)) from e
+
+    def _execute(self, text: str, params: dict[str, Any] | None = None) -> list[Row]:
+        with self._translated(text):
+            if _IN_TRANSACTIONS.search(text):
+                with self.driver.session(database=self.database) as session:
+                    return [record.data() for record in session.run(text, params or {})]
+            records, _, _ = self.driver.execute_query(text, params or {}, database_=self.database)
+            return [record.data() for record in records]
+
+    def explain(self, text: str, params: dict[str, Any] | None = None) -> str:
+        """Operator names of Neo4j's plan for ``text``, one per line, depth first.
+
+        Args:
+            text: the query (not run: it is prefixed with ``EXPLAIN``).
+            params: sample parameters, so the planner sees their types.
+
+        Returns:
+            e.g. ``"ProduceResults\\nCartesianProduct\\nNodeByLabelScan\\n..."``.
+        """
+        with self._translated(text):
+            _, summary, _ = self.driver.execute_query(
+                "EXPLAIN " + text, params or {}, database_=self.database
+            )
+        return "\n".join(plan_operators(summary.plan))
+
+    def ensure_schema(self) -> None:
+        for statement in neo4j_ddl(SCHEMA):
+            self._execute(statement)
+        # Index builds are asynchronous; wait so that the first queries are planned on them.
+        self._execute(cypher.query("await_indexes", self.dialect))
+
+    def _bulk_nodes(self, label: str, table: pa.Table) -> None:
+        # No COPY on Neo4j: new nodes go through the same batched MERGE as increments.
+        text = cypher.query(NODE_QUERY[SCHEMA.node(label).label], self.dialect)
+        self._write_batches(text, table)
+
+    def _bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table) -> None:
+        # The table's columns (src, dst, then properties) are the upsert's row keys.
+        self._write_batches(cypher.query(edge_query_name(rel_type, src), self.dialect), table)
+
+    def drop_all(self) -> None:
+        """Delete every node and relationship, in batches that commit one by one."""
+        self.run("delete_everything", purpose="audit")
+
+    def close(self) -> None:
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            driver.close()

@@ -1,0 +1,47 @@
+"""Shared fixtures: the ``store`` fixture runs each contract test on every backend.
+
+``ladybug`` is a fresh embedded database in ``tmp_path``. ``neo4j`` needs a running server
+named by ``TALENTGRAPH_NEO4J_URI`` (user and password from ``TALENTGRAPH_NEO4J_USER`` and
+``TALENTGRAPH_NEO4J_PASSWORD``; see docs/neo4j.md); without it the case is skipped with a
+reason that ``pytest -ra`` prints. The Neo4j database is emptied before each test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from loaders.stores.base import GraphStore
+
+NEO4J_SKIP = "TALENTGRAPH_NEO4J_URI is not set: Neo4j contract tests skipped"
+
+
+def _open(backend: str, tmp_path: Path) -> GraphStore:
+    if backend == "ladybug":
+        from loaders.stores.ladybug import LadybugStore
+
+        return LadybugStore(tmp_path / "store")
+    uri = os.environ.get("TALENTGRAPH_NEO4J_URI")
+    if not uri:
+        pytest.skip(NEO4J_SKIP)
+    from loaders.stores.neo4j import Neo4jStore
+
+    password = os.environ.get("TALENTGRAPH_NEO4J_PASSWORD")
+    user = os.environ.get("TALENTGRAPH_NEO4J_USER", "neo4j")
+    store = Neo4jStore(uri, auth=(user, password) if password else None)
+    store.drop_all()
+    return store
+
+
+@pytest.fixture(params=["ladybug", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """An empty store with the schema applied, on each backend."""
+    graph = _open(request.param, tmp_path)
+    try:
+        graph.ensure_schema()
+        yield graph
+    finally:
+        graph.close()
