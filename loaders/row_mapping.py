@@ -67,22 +67,27 @@ class RowMapper:
             self.buffer.edge(src_label, rel, dst_label, {"src": src, "dst": dst})
 
     def domain(self, row: DomainRow) -> None:
+        self.resolver.add("Domain", row.id, [row.name])
         self.buffer.node("Domain", {"id": row.id, "name": row.name})
 
     def location(self, row: LocationRow) -> None:
+        self.resolver.add("Location", row.id, [row.name])
         self.buffer.node("Location", row.model_dump(include={"id", "name", "kind"}))
         self._link("Location", row.id, "PART_OF", "Location", row.parent)
 
     def organization(self, row: OrganizationRow) -> None:
+        self.resolver.add("Organization", row.id, [row.name])
         self.buffer.node("Organization", {"id": row.id, "name": row.name})
         self._link("Organization", row.id, "LOCATED_IN", "Location", row.location)
         self._link("Organization", row.id, "IN_DOMAIN", "Domain", row.domain)
 
     def skill(self, row: SkillRow) -> None:
+        self.resolver.add("Skill", row.id, [row.name, *row.aliases])
         self.buffer.node("Skill", row.model_dump(exclude={"domain"}))
         self._link("Skill", row.id, "IN_DOMAIN", "Domain", row.domain)
 
     def occupation(self, row: OccupationRow) -> None:
+        self.resolver.add("Occupation", row.id, [row.name, *row.aliases])
         self.buffer.node("Occupation", row.model_dump())
 
     def similarity(self, row: SimilarityRow) -> None:
