@@ -385,7 +385,9 @@ _NO_START = _FUNCTION_WORDS - {"use", "using", "make", "be"}
 _CONNECTORS = frozenset({"in", "of", "for", "and", "at", "on", "to", "with", "&", "or"})
 END_THRESHOLD = 0.04
 START_THRESHOLD = 0.01
-VERB_MIN_COUNT = 5
+MIN_SKILL_LABEL = 2
+VERB_MIN_COUNT = 3
+LONG_SKILL_NAME = 6
 
 
 @dataclass(frozen=True)
@@ -457,6 +459,7 @@ class _LabelModel:
             for lab, pro, occ in zip(self.labels, self.prose, occupation)
         ]
         self.verbs = _sentence_openers([p for p, occ in zip(self.prose, occupation) if not occ])
+        self.openers = Counter(_key(t[0]) for t, occ in zip(tokens, occupation) if t and not occ)
         self.count: Counter[str] = Counter()
         self.starts: Counter[str] = Counter()
         self.ends: Counter[str] = Counter()
@@ -533,36 +536,75 @@ class _LabelModel:
         labels, n = self.labels[index], self.anchor[index]
         if not labels:
             return []
-        first, last = _key(labels[0]), _key(labels[-1])
+        keys = [_key(t) for t in labels]
+        first, last = keys[0], keys[-1]
+        local_ends = set() if occupation else self._local_ends(keys)
+        competence = not occupation and self.is_verb(first)
         bounds = {0, len(labels)} | ({n} if n else set())
+        shortest = 1 if occupation else MIN_SKILL_LABEL
+        previous = n or 0
         for i in range(max(1, (n or 0) + 1), len(labels)):
-            a, b = _key(labels[i - 1]), _key(labels[i])
+            a, b = keys[i - 1], keys[i]
             if a in _FUNCTION_WORDS or b in _NO_START or labels[i - 1].endswith(","):
                 continue
-            end = (self.ends[a] + 0.05) / (self.count[a] + 1) >= END_THRESHOLD or a == last
+            if i - previous < shortest and b != first:
+                continue
+            verb = not occupation and self.is_verb(b)
+            end = (
+                (self.ends[a] + 0.05) / (self.count[a] + 1) >= END_THRESHOLD
+                or a == last
+                or (verb and a in local_ends)
+            )
+            # A skill/competence text (opens with a verb) starts its labels with verbs; a
+            # knowledge text or an occupation starts them with words that start labels often.
             start = (
-                (self.starts[b] + 0.05) / (self.count[b] + 1) >= START_THRESHOLD
-                or b == first
-                or (not occupation and self.is_verb(b))
+                b == first
+                or verb
+                or (
+                    not competence
+                    and (self.starts[b] + 0.05) / (self.count[b] + 1) >= START_THRESHOLD
+                )
             )
             if end and start:
                 bounds.add(i)
+                previous = i
         cuts = sorted(bounds)
         out = [" ".join(labels[x:y]).strip(" ,;") for x, y in itertools.pairwise(cuts)]
         return [label for label in out if label]
 
+    def _cut_long(self, tokens: list[str]) -> list[str]:
+        """A too-long skill name is cut before its first repeated opener or verb."""
+        keys = [_key(t) for t in tokens]
+        for i in range(2, len(tokens) - 1):
+            if keys[i - 1] not in _FUNCTION_WORDS and (keys[i] == keys[0] or self.is_verb(keys[i])):
+                return [" ".join(tokens[:i]), " ".join(tokens[i:])]
+        return [" ".join(tokens)]
+
+    def _local_ends(self, keys: list[str]) -> set[str]:
+        """Non-verbs that recur in this text followed by different words (label ends)."""
+        followers: dict[str, set[str]] = {}
+        for i, key in enumerate(keys):
+            followers.setdefault(key, set()).add(keys[i + 1] if i + 1 < len(keys) else "")
+        return {
+            k
+            for k, f in followers.items()
+            if len(f) >= 2 and k not in _FUNCTION_WORDS and not self.is_verb(k)
+        }
+
     def is_verb(self, word: str) -> bool:
-        """A word that opens skill sentences often, or the -ing form of one."""
-        if self.verbs[word] >= VERB_MIN_COUNT:
+        """Opens >= VERB_MIN_COUNT skill-prose sentences and >= 1 skill text, or its -ing form."""
+        if self.verbs[word] >= VERB_MIN_COUNT and self.openers[word] >= 1:
             return True
         if word.endswith("ing") and len(word) > 5:
             stem = word[:-3]
             bases = (stem, stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else stem)
-            return any(self.verbs[b] >= VERB_MIN_COUNT for b in bases)
+            return any(self.verbs[b] >= VERB_MIN_COUNT and self.openers[b] >= 1 for b in bases)
         return False
 
     def recover(self, index: int, occupation: bool) -> RecoveredLabels:
         labels = self.split(index, occupation)
+        if labels and not occupation and len(labels[0].split()) > LONG_SKILL_NAME:
+            labels[:1] = self._cut_long(labels[0].split())
         name = labels[0] if labels else " ".join(self.prose[index][:6])
         aliases = list(dict.fromkeys(a for a in labels[1:] if a.lower() != name.lower()))
         description = " ".join(self.prose[index]) or None

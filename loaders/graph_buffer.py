@@ -10,18 +10,19 @@ Example:
     True
     >>> buf.node("Domain", {"id": "health", "name": "Health"})      # first row wins
     False
-    >>> buf.nodes["Domain"].table().num_rows
+    >>> buf.node_table("Domain").num_rows
     1
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
 
 from graph_schema import SCHEMA
+from loaders.stores.arrow import edge_table, node_table
 
 
 class ColumnBuffer:
@@ -33,9 +34,14 @@ class ColumnBuffer:
         self._data: dict[str, list[Any]] = {c: [] for c in columns}
         self._lists = [(c, self._data[c]) for c in columns]
         self._keys: set[Any] = set()
+        self._tables: list[pa.Table] = []
 
     def __len__(self) -> int:
-        return len(self._data[self.columns[0]])
+        return len(self._data[self.columns[0]]) + sum(t.num_rows for t in self._tables)
+
+    def extend(self, table: pa.Table) -> None:
+        """Add rows known to be unique (the columnar path checks its keys itself)."""
+        self._tables.append(table)
 
     def append(self, row: dict[str, Any], key: Any) -> bool:
         """Add ``row`` unless a row with the same ``key`` is already here."""
@@ -46,8 +52,11 @@ class ColumnBuffer:
             values.append(row.get(column))
         return True
 
-    def table(self) -> pa.Table:
-        return pa.table({c: self._data[c] for c in self.columns})
+    def table(self, typed: Callable[[pa.Table | list[dict[str, Any]]], pa.Table]) -> pa.Table:
+        """All rows as one table, each part typed by ``typed`` (the schema's column types)."""
+        parts = [typed(pa.table({c: self._data[c] for c in self.columns}))]
+        parts += [typed(t) for t in self._tables]
+        return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
 
 
 class GraphBuffer:
@@ -65,14 +74,33 @@ class GraphBuffer:
         return buf.append(row, row["id"])
 
     def edge(self, src: str, rel_type: str, dst: str, row: dict[str, Any]) -> bool:
+        buf = self._edge_buffer(src, rel_type, dst)
+        if buf.key:
+            return buf.append(row, (row["src"], row["dst"], *(row.get(k) for k in buf.key)))
+        return buf.append(row, (row["src"], row["dst"]))
+
+    def _edge_buffer(self, src: str, rel_type: str, dst: str) -> ColumnBuffer:
         group = (src, rel_type, dst)
         buf = self.edges.get(group)
         if buf is None:
             spec = SCHEMA.relationship(rel_type)
             buf = self.edges[group] = ColumnBuffer(("src", "dst", *spec.property_names), spec.key)
-        if buf.key:
-            return buf.append(row, (row["src"], row["dst"], *(row.get(k) for k in buf.key)))
-        return buf.append(row, (row["src"], row["dst"]))
+        return buf
+
+    def extend_nodes(self, label: str, table: pa.Table) -> None:
+        if label not in self.nodes:
+            spec = SCHEMA.node(label)
+            self.nodes[label] = ColumnBuffer((spec.key, *spec.property_names))
+        self.nodes[label].extend(table)
+
+    def extend_edges(self, src: str, rel_type: str, dst: str, table: pa.Table) -> None:
+        self._edge_buffer(src, rel_type, dst).extend(table)
+
+    def node_table(self, label: str) -> pa.Table:
+        return self.nodes[label].table(lambda part: node_table(label, part))
+
+    def edge_table(self, group: tuple[str, str, str]) -> pa.Table:
+        return self.edges[group].table(lambda part: edge_table(group[1], part))
 
     def edge_groups(self) -> Iterator[tuple[tuple[str, str, str], ColumnBuffer]]:
         yield from ((k, v) for k, v in self.edges.items() if len(v))

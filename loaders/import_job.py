@@ -18,21 +18,22 @@ Example:
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
 from graph_schema.errors import ConfigError
 from loaders.graph_buffer import GraphBuffer
 from loaders.quarantine import Quarantine
-from loaders.readers import iter_records, table_path
-from loaders.records import REQUIRED_TABLES, TABLES, CandidateRow, InteractionRow, RoleRow, Row
+from loaders.readers import table_path
+from loaders.records import REQUIRED_TABLES, TABLES
 from loaders.resolve import Resolver
-from loaders.row_mapping import RowMapper, RowRejected, row_hash
+from loaders.row_mapping import RowMapper
+from loaders.table_reader import ReadState, TableReader
 from loaders.stores.base import GraphStore
 
 # Edges a candidate or role row owns: replaced, not accumulated, when the row changes.
@@ -40,7 +41,6 @@ OWNED_EDGES: dict[str, tuple[str, ...]] = {
     "Candidate": ("HAS_SKILL", "WORKED_AT", "LOCATED_IN"),
     "Role": ("REQUIRES_SKILL", "LOCATED_IN", "OFFERED_BY", "IN_DOMAIN", "OF_OCCUPATION"),
 }
-DUPLICATE_ID = "duplicate id {id!r} (first at line {first})"
 MISSING_TABLE = "{directory}: required table {table}.jsonl (or {table}.csv) is missing"
 
 
@@ -146,55 +146,18 @@ class ImportJob:
                                    for r in self.store.run("interaction_keys")}
         quarantine = Quarantine(self._quarantine_path(directory))
         mapper = RowMapper(resolver, buffer, self.options.as_of or datetime.now(UTC).strftime("%Y-%m"))
-        changed: dict[str, list[str]] = defaultdict(list)
+        state = ReadState(mapper, quarantine, hashes, stored_interactions)
+        reader = TableReader(state, self.options.progress)
         tables: list[TableReport] = []
-        interactions = []
         for table, model in TABLES.items():
             path = paths[table]
-            if path is None:
-                continue
-            stats: Counter[str] = Counter()
-            first_line: dict[str, int] = {}
-            bar = tqdm(iter_records(path), desc=f"read {path.name}", unit=" rows",
-                       disable=not self.options.progress, leave=False)
-            for record in bar:
-                stats["rows"] += 1
-                try:
-                    if isinstance(record.payload, str):
-                        row = model.model_validate_json(record.payload)
-                    else:
-                        row = model.model_validate(record.payload)
-                except ValidationError as e:
-                    quarantine.reject_validation(path.name, record.line, e, record.raw)
-                    stats["rejected"] += 1
-                    continue
-                row_id = getattr(row, "id", None)
-                if row_id is not None:
-                    if row_id in first_line:
-                        reason = DUPLICATE_ID.format(id=row_id, first=first_line[row_id])
-                        quarantine.reject(path.name, record.line, "id", reason, record.raw)
-                        stats["rejected"] += 1
-                        continue
-                    first_line[row_id] = record.line
-                try:
-                    outcome = self._map(row, mapper, hashes, changed)
-                except RowRejected as e:
-                    quarantine.reject(path.name, record.line, e.field, e.reason, record.raw)
-                    stats["rejected"] += 1
-                    continue
-                if isinstance(outcome, dict):
-                    key = (outcome["src"], outcome["dst"], outcome["type"], outcome["at"])
-                    if key in stored_interactions:
-                        outcome = "unchanged"
-                    else:
-                        interactions.append(outcome)
-                stats["unchanged" if outcome == "unchanged" else "accepted"] += 1
-            tables.append(TableReport(file=path.name, rows=stats["rows"], accepted=stats["accepted"],
-                                      unchanged=stats["unchanged"], rejected=stats["rejected"]))
+            if path is not None:
+                st = reader.read(table, model, path)
+                tables.append(TableReport(file=path.name, rows=st.rows, accepted=st.accepted,
+                                          unchanged=st.unchanged, rejected=st.rejected))
         quarantine.close()
         read_seconds = time.perf_counter() - started
-        for row in interactions:
-            buffer.edge("Candidate", "INTERACTED", "Role", row)
+        changed = state.changed
         created = mapper.created_nodes()
         nodes_written, rels_written, bulk = self._write(buffer, before, rel_before, changed)
         seconds = time.perf_counter() - started
@@ -216,25 +179,6 @@ class ImportJob:
             relationships_per_second=round(sum(rels_written.values()) / seconds, 1) if seconds else 0.0,
         )
 
-    def _map(self, row: Row, mapper: RowMapper, hashes: dict[str, dict[str, str | None]],
-             changed: dict[str, list[str]]) -> Any:
-        """Map one row; returns 'unchanged', an interaction row dict, or None."""
-        if isinstance(row, CandidateRow | RoleRow):
-            label = "Candidate" if isinstance(row, CandidateRow) else "Role"
-            digest = row_hash(row)
-            stored = hashes[label].get(row.id, "absent")
-            mapper.resolver.add(label, row.id)
-            if stored == digest:
-                return "unchanged"
-            if stored != "absent":
-                changed[label].append(row.id)
-            (mapper.candidate if label == "Candidate" else mapper.role)(row, digest)  # type: ignore[operator,arg-type]
-            return None
-        if isinstance(row, InteractionRow):
-            return mapper.interaction(row)
-        getattr(mapper, type(row).__name__.removesuffix("Row").lower())(row)
-        return None
-
     def _write(self, buffer: GraphBuffer, before: dict[str, int], rel_before: dict[str, int],
                changed: dict[str, list[str]]) -> tuple[dict[str, int], dict[str, int], list[str]]:
         nodes: dict[str, int] = {}
@@ -243,10 +187,10 @@ class ImportJob:
         progress = not self.options.progress
         for label, buf in tqdm(buffer.nodes.items(), desc="write nodes", disable=progress, leave=False):
             if self.options.bulk and not before.get(label):
-                nodes[label] = self.store.bulk_nodes(label, buf.table())
+                nodes[label] = self.store.bulk_nodes(label, buffer.node_table(label))
                 bulk.append(label)
             else:
-                nodes[label] = self.store.upsert_nodes(label, buf.table())
+                nodes[label] = self.store.upsert_nodes(label, buffer.node_table(label))
         for label, ids in changed.items():
             for rel_type in OWNED_EDGES[label]:
                 self.store.delete_outgoing(label, rel_type, ids)
@@ -256,9 +200,9 @@ class ImportJob:
         for (src, rel_type, dst), buf in tqdm(groups, desc="write relationships",
                                               disable=progress, leave=False):
             if rel_type in empty_types:
-                rels[rel_type] += self.store.bulk_edges(rel_type, src, dst, buf.table())
+                rels[rel_type] += self.store.bulk_edges(rel_type, src, dst, buffer.edge_table((src, rel_type, dst)))
                 if rel_type not in bulk:
                     bulk.append(rel_type)
             else:
-                rels[rel_type] += self.store.upsert_edges(rel_type, src, buf.table())
+                rels[rel_type] += self.store.upsert_edges(rel_type, src, buffer.edge_table((src, rel_type, dst)))
         return nodes, dict(rels), bulk

@@ -9,6 +9,7 @@ interaction naming an unknown candidate or role.
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
 
 from loaders.graph_buffer import GraphBuffer
@@ -20,14 +21,14 @@ from loaders.records import (
     OccupationRow,
     OrganizationRow,
     RoleRow,
-    Row,
     SimilarityRow,
     SkillRow,
 )
-from loaders.resolve import Resolver
+from loaders.resolve import Resolver, normalise
 
 UNKNOWN_REF = "unknown {what} {ref!r} (not in {table} nor in the graph)"
 DUPLICATE_SKILL = "skill {ref!r} is listed twice (also {other})"
+DUPLICATE_STINT = "a stint at {ref!r} starting {start} is listed twice (also {other})"
 
 
 class RowRejected(Exception):
@@ -38,9 +39,20 @@ class RowRejected(Exception):
         self.field, self.reason = field, reason
 
 
-def row_hash(row: Row) -> str:
-    """Stable digest of a validated row: unchanged rows are skipped on re-import."""
-    return hashlib.blake2b(row.model_dump_json().encode(), digest_size=12).hexdigest()
+def row_hash(raw: str | bytes) -> str:
+    """Digest of a row's raw text: an unchanged row is skipped on re-import.
+
+    The raw text, not the parsed row, so that both validation paths (per-row and columnar)
+    agree; a row re-exported with other white space or key order counts as changed, which
+    costs a rewrite, never a missed update.
+    """
+    data = raw.encode() if isinstance(raw, str) else raw
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+def canonical_time(at: datetime) -> str:
+    """One text form per instant (UTC, ISO-8601), so re-imports compare equal."""
+    return at.astimezone(UTC).isoformat()
 
 
 def months(start: str, end: str) -> int:
@@ -98,17 +110,30 @@ class RowMapper:
                 raise RowRejected(field, UNKNOWN_REF.format(what="skill", ref=ref, table="skills"))
         self.buffer.edge("Skill", "SIMILAR_TO", "Skill", {"src": src, "dst": dst, "weight": row.weight})
 
+    def identity(self, label: str, ref: str) -> str:
+        """What ``ref`` will resolve to, without creating anything (for duplicate checks)."""
+        return self.resolver.find(label, ref) or "\0" + normalise(ref)
+
     def _skills(self, skills: list[Any]) -> list[tuple[str, Any]]:
+        """Resolve a row's skills; nothing is created when the row is rejected."""
         seen: dict[str, int] = {}
-        out = []
         for i, item in enumerate(skills):
-            skill_id = self.resolver.resolve("Skill", item.skill)
-            if skill_id in seen:
-                other = f"skills[{seen[skill_id]}]"
+            key = self.identity("Skill", item.skill)
+            if key in seen:
+                other = f"skills[{seen[key]}]"
                 raise RowRejected(f"skills[{i}].skill", DUPLICATE_SKILL.format(ref=item.skill, other=other))
-            seen[skill_id] = i
-            out.append((skill_id, item))
-        return out
+            seen[key] = i
+        return [(self.resolver.resolve("Skill", item.skill), item) for item in skills]
+
+    def _check_stints(self, experience: list[Any]) -> None:
+        seen: dict[tuple[str, str], int] = {}
+        for i, job in enumerate(experience):
+            key = (self.identity("Organization", job.organization), job.start)
+            if key in seen:
+                other = f"experience[{seen[key]}]"
+                raise RowRejected(f"experience[{i}]", DUPLICATE_STINT.format(
+                    ref=job.organization, start=job.start, other=other))
+            seen[key] = i
 
     def role(self, row: RoleRow, digest: str) -> None:
         skills = self._skills(row.skills)
@@ -126,6 +151,7 @@ class RowMapper:
         self._link("Role", row.id, "OF_OCCUPATION", "Occupation", row.occupation)
 
     def candidate(self, row: CandidateRow, digest: str) -> None:
+        self._check_stints(row.experience)
         skills = self._skills(row.skills)
         total = sum(months(e.start, e.end or self.as_of) for e in row.experience)
         signals, prefs = row.signals, row.preferences
@@ -161,7 +187,7 @@ class RowMapper:
             if not self.resolver.knows(label, ref):
                 raise RowRejected(field, UNKNOWN_REF.format(what=field, ref=ref, table=table))
         return {"src": row.candidate, "dst": row.role, "type": row.type, "actor": row.actor,
-                "at": row.at.isoformat()}
+                "at": canonical_time(row.at)}
 
     def created_nodes(self) -> dict[str, int]:
         """Nodes created for unmatched references, added to the buffer; counts per label."""
