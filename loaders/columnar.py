@@ -133,9 +133,12 @@ def _check(values: pa.Array, annotation: Any, required: bool,
         bad = _or(bad, _strings_suspect(values))
         if base is AwareDatetime:
             ok = pc.match_substring_regex(values, UTC_SECONDS)
-            parsed = pc.strptime(pc.utf8_slice_codeunits(values, 0, 19), format="%Y-%m-%dT%H:%M:%S",
-                                 unit="s", error_is_null=True)
-            bad = _or(bad, pc.and_kleene(pc.invert(pc.and_(ok, pc.is_valid(parsed))), pc.is_valid(values)))
+            head = pc.utf8_slice_codeunits(values, 0, 19)
+            parsed = pc.strptime(head, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True)
+            # strptime rolls 2024-02-30 over to March: a real date prints back unchanged.
+            same = pc.equal(pc.strftime(parsed, format="%Y-%m-%dT%H:%M:%S"), head)
+            good = pc.and_(ok, pc.fill_null(same, False))
+            bad = _or(bad, pc.and_(pc.is_valid(values), pc.invert(good)))
     for c in constraints:
         test = None
         if isinstance(c, Ge):

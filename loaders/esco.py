@@ -539,7 +539,6 @@ class _LabelModel:
         keys = [_key(t) for t in labels]
         first, last = keys[0], keys[-1]
         local_ends = set() if occupation else self._local_ends(keys)
-        competence = not occupation and self.is_verb(first)
         bounds = {0, len(labels)} | ({n} if n else set())
         shortest = 1 if occupation else MIN_SKILL_LABEL
         previous = n or 0
@@ -555,15 +554,10 @@ class _LabelModel:
                 or a == last
                 or (verb and a in local_ends)
             )
-            # A skill/competence text (opens with a verb) starts its labels with verbs; a
-            # knowledge text or an occupation starts them with words that start labels often.
             start = (
                 b == first
                 or verb
-                or (
-                    not competence
-                    and (self.starts[b] + 0.05) / (self.count[b] + 1) >= START_THRESHOLD
-                )
+                or ((self.starts[b] + 0.05) / (self.count[b] + 1) >= START_THRESHOLD)
             )
             if end and start:
                 bounds.add(i)
@@ -572,10 +566,10 @@ class _LabelModel:
         out = [" ".join(labels[x:y]).strip(" ,;") for x, y in itertools.pairwise(cuts)]
         return [label for label in out if label]
 
-    def _cut_long(self, tokens: list[str]) -> list[str]:
-        """A too-long skill name is cut before its first repeated opener or verb."""
+    def _cut_long(self, tokens: list[str], shortest: int = 1) -> list[str]:
+        """Cut a skill name before its first repeated opener or verb after ``shortest`` tokens."""
         keys = [_key(t) for t in tokens]
-        for i in range(2, len(tokens) - 1):
+        for i in range(max(2, shortest + 1), len(tokens) - 1):
             if keys[i - 1] not in _FUNCTION_WORDS and (keys[i] == keys[0] or self.is_verb(keys[i])):
                 return [" ".join(tokens[:i]), " ".join(tokens[i:])]
         return [" ".join(tokens)]
@@ -593,18 +587,26 @@ class _LabelModel:
 
     def is_verb(self, word: str) -> bool:
         """Opens >= VERB_MIN_COUNT skill-prose sentences and >= 1 skill text, or its -ing form."""
-        if self.verbs[word] >= VERB_MIN_COUNT and self.openers[word] >= 1:
-            return True
         if word.endswith("ing") and len(word) > 5:
             stem = word[:-3]
             bases = (stem, stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else stem)
-            return any(self.verbs[b] >= VERB_MIN_COUNT and self.openers[b] >= 1 for b in bases)
-        return False
+            return any(self._verb(b) for b in bases)
+        return self._verb(word)
 
-    def recover(self, index: int, occupation: bool) -> RecoveredLabels:
+    def _verb(self, word: str) -> bool:
+        return self.verbs[word] >= VERB_MIN_COUNT and self.openers[word] >= 1
+
+    def recover(self, index: int, occupation: bool, extend: bool = False) -> RecoveredLabels:
+        """Name, aliases and prose of one text.
+
+        ``extend`` is for a skill whose name another skill also got (a sign that it was cut
+        too early): the name runs on into the next label up to the next verb or opener.
+        """
         labels = self.split(index, occupation)
         if labels and not occupation and len(labels[0].split()) > LONG_SKILL_NAME:
             labels[:1] = self._cut_long(labels[0].split())
+        if extend and len(labels) > 1:
+            labels[:2] = self._cut_long(f"{labels[0]} {labels[1]}".split(), len(labels[0].split()))
         name = labels[0] if labels else " ".join(self.prose[index][:6])
         aliases = list(dict.fromkeys(a for a in labels[1:] if a.lower() != name.lower()))
         description = " ".join(self.prose[index]) or None
@@ -629,6 +631,10 @@ def recover_labels(
     kinds = [False] * len(skill_texts) + [True] * len(occupation_texts)
     model = _LabelModel(texts, kinds)
     out = [model.recover(i, occ) for i, occ in enumerate(kinds)]
+    shared = Counter(r.name.lower() for r in out[: len(skill_texts)])
+    for i in range(len(skill_texts)):
+        if shared[out[i].name.lower()] > 1:
+            out[i] = model.recover(i, False, extend=True)
     return out[: len(skill_texts)], out[len(skill_texts) :]
 
 

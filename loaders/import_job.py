@@ -55,6 +55,7 @@ class ImportOptions(BaseModel):
     progress: bool = True
     as_of: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     bulk: bool = True  # False forces UNWIND/LOAD ... MERGE even into empty tables (baseline)
+    columnar: bool = True  # False validates every row with pydantic one by one (baseline)
 
 
 class TableReport(BaseModel):
@@ -147,7 +148,7 @@ class ImportJob:
         quarantine = Quarantine(self._quarantine_path(directory))
         mapper = RowMapper(resolver, buffer, self.options.as_of or datetime.now(UTC).strftime("%Y-%m"))
         state = ReadState(mapper, quarantine, hashes, stored_interactions)
-        reader = TableReader(state, self.options.progress)
+        reader = TableReader(state, self.options.progress, columnar=self.options.columnar)
         tables: list[TableReport] = []
         for table, model in TABLES.items():
             path = paths[table]

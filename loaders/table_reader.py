@@ -70,15 +70,16 @@ def _blocks(path: Path, size: int) -> Iterator[list[tuple[int, bytes]]]:
 class TableReader:
     """Reads tables into ``state`` (one instance per import)."""
 
-    def __init__(self, state: ReadState, progress: bool) -> None:
+    def __init__(self, state: ReadState, progress: bool, columnar: bool = True) -> None:
         self.state = state
         self.progress = progress
+        self.columnar = columnar
 
     def read(self, table: str, model: type[Row], path: Path) -> TableStats:
         stats = TableStats()
         first_line: dict[str, int] = {}
         bar = tqdm(desc=f"read {path.name}", unit=" rows", disable=not self.progress, leave=False)
-        if path.suffix == ".jsonl" and table in COLUMNAR_TABLES:
+        if self.columnar and path.suffix == ".jsonl" and table in COLUMNAR_TABLES:
             for block in _blocks(path, BLOCK_ROWS):
                 self._read_block(path.name, model, block, stats, first_line)
                 bar.update(len(block))
