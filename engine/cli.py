@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from engine.console import console, counts_table, print_import_report, rows_table
 from engine.settings import Settings
@@ -33,7 +34,7 @@ def _engine(db: str | None):  # noqa: ANN202 (MatchingEngine, imported lazily fo
 
 
 def _fail(error: TalentGraphError) -> None:
-    console.print(f"[red]error:[/red] {error}")
+    console.print(f"[red]error:[/red] {escape(str(error))}")
     raise typer.Exit(2)
 
 

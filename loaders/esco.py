@@ -238,12 +238,12 @@ def read_esco_csv(directory: Path, quarantine: Quarantine) -> EscoTaxonomy:
 # ------------------------------------------------ TF-IDF: relations and similarity network
 
 
-def _tfidf(texts: Sequence[str]) -> sp.csr_matrix:
-    """L2-normalised TF-IDF rows (unigrams and bigrams, English stop words removed)."""
+def _tfidf(texts: Sequence[str], bigrams: bool = False) -> sp.csr_matrix:
+    """L2-normalised TF-IDF rows of the texts (English stop words removed)."""
     vectorizer = TfidfVectorizer(
         sublinear_tf=True,
         stop_words="english",
-        ngram_range=(1, 2),
+        ngram_range=(1, 2 if bigrams else 1),
         min_df=1,
         max_df=0.5,
         dtype=np.float32,
@@ -285,7 +285,9 @@ def infer_relations(
     """
     if not skills or not occupations:
         return []
-    matrix = _tfidf([entity_text(o) for o in occupations] + [entity_text(s) for s in skills])
+    matrix = _tfidf(
+        [entity_text(o) for o in occupations] + [entity_text(s) for s in skills], bigrams=True
+    )
     occ, skl = matrix[: len(occupations)], matrix[len(occupations) :]
     out: list[OccupationSkill] = []
     for lo in range(0, len(occupations), 512):

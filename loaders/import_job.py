@@ -186,15 +186,18 @@ class ImportJob:
         rels: Counter[str] = Counter()
         bulk: list[str] = []
         progress = not self.options.progress
+        # A changed row's edges and sensitive attributes are replaced, not merged into.
+        for label, ids in changed.items():
+            for rel_type in OWNED_EDGES[label]:
+                self.store.delete_outgoing(label, rel_type, ids)
+            if label == "Candidate":
+                self.store.delete_nodes("SensitiveAttributes", ids)
         for label, buf in tqdm(buffer.nodes.items(), desc="write nodes", disable=progress, leave=False):
             if self.options.bulk and not before.get(label):
                 nodes[label] = self.store.bulk_nodes(label, buffer.node_table(label))
                 bulk.append(label)
             else:
                 nodes[label] = self.store.upsert_nodes(label, buffer.node_table(label))
-        for label, ids in changed.items():
-            for rel_type in OWNED_EDGES[label]:
-                self.store.delete_outgoing(label, rel_type, ids)
         empty_types = {t for t in {k[1] for k in buffer.edges}
                        if self.options.bulk and not rel_before.get(t)}
         groups = list(buffer.edge_groups())

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from graph_schema import SCHEMA
-from graph_schema.errors import SchemaError, SensitiveAccessError
+from graph_schema.errors import ConfigError, SchemaError, SensitiveAccessError
 from loaders.stores import cypher
 from loaders.stores.arrow import edge_table, node_table
 
@@ -38,6 +38,7 @@ SENSITIVE_REFUSED = (
     "{what} reads audit-only label {label}; sensitive attributes are for fairness audits "
     "only (use GraphStore.read_sensitive(purpose='audit'))"
 )
+MISSING_PARAMETER = "{what} needs parameters it was not given: {detail}"
 _AUDIT_LABEL = re.compile(r"\b(" + "|".join(SCHEMA.audit_labels) + r")\b")
 
 
@@ -116,6 +117,12 @@ class GraphStore(ABC):
         match = _AUDIT_LABEL.search(text)
         if match and purpose != "audit":
             raise SensitiveAccessError(SENSITIVE_REFUSED.format(what=what, label=match.group(1)))
+        params = {**cypher.parameter_defaults(text), **(params or {})}
+        missing = sorted(cypher.used_parameters(text) - set(params))
+        if missing:
+            docs = cypher.parameters(text)
+            detail = "; ".join(f"${m}: {docs[m]}" if m in docs else f"${m}" for m in missing)
+            raise ConfigError(MISSING_PARAMETER.format(what=what, detail=detail))
         return self._execute(text, params)
 
     def read_sensitive(self, purpose: Purpose) -> list[Row]:
@@ -147,6 +154,13 @@ class GraphStore(ABC):
         text = cypher.render("delete_outgoing", self.dialect, label=label, rel_type=rel_type)
         for start in range(0, len(ids), self.batch_size):
             self._execute(text, {"ids": list(ids[start : start + self.batch_size])})
+
+    def delete_nodes(self, label: str, ids: Sequence[str]) -> None:
+        """Delete nodes of ``label`` by id (nodes without relationships only)."""
+        purpose: Purpose = "audit" if SCHEMA.node(label).audit_only else "feature"
+        for start in range(0, len(ids), self.batch_size):
+            self.run("delete_nodes_by_id", {"ids": list(ids[start : start + self.batch_size])},
+                     label=label, purpose=purpose)
 
     def bulk_nodes(self, label: str, table: pa.Table | Sequence[Row]) -> int:
         """Load nodes known to be new (first import); columns as in the schema."""

@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
 from importlib import resources
 from importlib.abc import Traversable
@@ -76,3 +78,36 @@ def params_doc(text: str) -> str:
             break
         lines.append(line[2:].strip())
     return "\n".join(lines)
+
+
+_PARAM_DOC = re.compile(r"^//\s*\$(\w+):(.*)$")
+_PARAM_USE = re.compile(r"\$(\w+)")
+
+
+def parameters(text: str) -> dict[str, str]:
+    """``$name -> description`` from a query file's header (``// $name: ...``)."""
+    out = {}
+    for line in text.splitlines():
+        match = _PARAM_DOC.match(line.strip())
+        if match:
+            out[match.group(1)] = match.group(2).strip()
+    return out
+
+
+def parameter_defaults(text: str) -> dict[str, object]:
+    """Defaults the header declares (``...; default <JSON>``), e.g. ``{"limit": 10}``."""
+    out: dict[str, object] = {}
+    for name, doc in parameters(text).items():
+        _, sep, default = doc.rpartition("; default ")
+        if sep:
+            try:
+                out[name] = json.loads(default)
+            except json.JSONDecodeError:
+                continue
+    return out
+
+
+def used_parameters(text: str) -> set[str]:
+    """``$names`` the query body uses (comment lines excluded)."""
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+    return set(_PARAM_USE.findall(body))

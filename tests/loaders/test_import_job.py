@@ -67,6 +67,7 @@ def test_changed_rows_update_and_replace_edges(store: LadybugStore, tmp_path: Pa
     # c2 drops SQL and raises Python to 1.0; c1 is unchanged
     text = text.replace('[{""skill"": ""Python"", ""level"": 0.9}, {""skill"": ""SQL"", ""level"": 0.5}]',
                         '[{""skill"": ""Python"", ""level"": 1.0}]')
+    text = text.replace("Berlin,true,male,35-44,", "Berlin,true,,,")  # c2 withdraws its attributes
     (data / "candidates.csv").write_text(text)
     report = ImportJob(store, OPTIONS).run(data)
     candidates = next(t for t in report.tables if t.file == "candidates.csv")
@@ -74,6 +75,7 @@ def test_changed_rows_update_and_replace_edges(store: LadybugStore, tmp_path: Pa
     assert store.relationship_counts()["HAS_SKILL"] == 2
     rows = store.run_text("MATCH (c:Candidate {id: 'c2'})-[r:HAS_SKILL]->(s:Skill) RETURN s.name AS s, r.level AS l")
     assert rows == [{"s": "python", "l": 1.0}]
+    assert [r["id"] for r in store.read_sensitive("audit")] == ["c1"]
 
 
 def test_csv_tables_resolve_names_and_nested_cells(store: LadybugStore) -> None:
