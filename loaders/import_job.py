@@ -18,16 +18,15 @@ Example:
 from __future__ import annotations
 
 import time
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from tqdm import tqdm
 
 from graph_schema.errors import ConfigError
 from loaders.graph_buffer import GraphBuffer
+from loaders.graph_writer import OWNED_EDGES, write_buffer
 from loaders.quarantine import Quarantine
 from loaders.readers import table_path
 from loaders.records import REQUIRED_TABLES, TABLES
@@ -36,11 +35,6 @@ from loaders.row_mapping import RowMapper
 from loaders.table_reader import ReadState, TableReader
 from loaders.stores.base import GraphStore
 
-# Edges a candidate or role row owns: replaced, not accumulated, when the row changes.
-OWNED_EDGES: dict[str, tuple[str, ...]] = {
-    "Candidate": ("HAS_SKILL", "WORKED_AT", "LOCATED_IN"),
-    "Role": ("REQUIRES_SKILL", "LOCATED_IN", "OFFERED_BY", "IN_DOMAIN", "OF_OCCUPATION"),
-}
 MISSING_TABLE = "{directory}: required table {table}.jsonl (or {table}.csv) is missing"
 
 
@@ -160,7 +154,8 @@ class ImportJob:
         read_seconds = time.perf_counter() - started
         changed = state.changed
         created = mapper.created_nodes()
-        nodes_written, rels_written, bulk = self._write(buffer, before, rel_before, changed)
+        nodes_written, rels_written, bulk = write_buffer(
+            self.store, buffer, before, rel_before, changed, self.options.bulk, self.options.progress)
         seconds = time.perf_counter() - started
         total_rows = sum(t.rows for t in tables)
         return ImportReport(
@@ -179,34 +174,3 @@ class ImportJob:
             rows_per_second=round(total_rows / seconds, 1) if seconds else 0.0,
             relationships_per_second=round(sum(rels_written.values()) / seconds, 1) if seconds else 0.0,
         )
-
-    def _write(self, buffer: GraphBuffer, before: dict[str, int], rel_before: dict[str, int],
-               changed: dict[str, list[str]]) -> tuple[dict[str, int], dict[str, int], list[str]]:
-        nodes: dict[str, int] = {}
-        rels: Counter[str] = Counter()
-        bulk: list[str] = []
-        progress = not self.options.progress
-        # A changed row's edges and sensitive attributes are replaced, not merged into.
-        for label, ids in changed.items():
-            for rel_type in OWNED_EDGES[label]:
-                self.store.delete_outgoing(label, rel_type, ids)
-            if label == "Candidate":
-                self.store.delete_nodes("SensitiveAttributes", ids)
-        for label, buf in tqdm(buffer.nodes.items(), desc="write nodes", disable=progress, leave=False):
-            if self.options.bulk and not before.get(label):
-                nodes[label] = self.store.bulk_nodes(label, buffer.node_table(label))
-                bulk.append(label)
-            else:
-                nodes[label] = self.store.upsert_nodes(label, buffer.node_table(label))
-        empty_types = {t for t in {k[1] for k in buffer.edges}
-                       if self.options.bulk and not rel_before.get(t)}
-        groups = list(buffer.edge_groups())
-        for (src, rel_type, dst), buf in tqdm(groups, desc="write relationships",
-                                              disable=progress, leave=False):
-            if rel_type in empty_types:
-                rels[rel_type] += self.store.bulk_edges(rel_type, src, dst, buffer.edge_table((src, rel_type, dst)))
-                if rel_type not in bulk:
-                    bulk.append(rel_type)
-            else:
-                rels[rel_type] += self.store.upsert_edges(rel_type, src, buffer.edge_table((src, rel_type, dst)))
-        return nodes, dict(rels), bulk

