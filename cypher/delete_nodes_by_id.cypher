@@ -1,5 +1,5 @@
-// Template over {{label}}: delete the nodes with the given ids (they have no relationships:
-// used for SensitiveAttributes of changed candidates, replaced rather than merged).
+// Template over {{label}}: delete the nodes with the given ids (nodes without relationships:
+// the audit-only attributes of a changed candidate are replaced, not merged into).
 // $ids: list of node ids. Returns nothing.
 UNWIND $ids AS id
 MATCH (n:{{label}} {id: id})
