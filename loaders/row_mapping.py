@@ -72,6 +72,7 @@ class RowMapper:
 
     def __init__(self, resolver: Resolver, buffer: GraphBuffer, as_of: str) -> None:
         self.resolver, self.buffer, self.as_of = resolver, buffer, as_of
+        self._emitted: dict[str, int] = {}
 
     def _link(self, src_label: str, src: str, rel: str, dst_label: str, ref: str | None) -> None:
         if ref:
@@ -189,14 +190,16 @@ class RowMapper:
         return {"src": row.candidate, "dst": row.role, "type": row.type, "actor": row.actor,
                 "at": canonical_time(row.at)}
 
-    def created_nodes(self) -> dict[str, int]:
-        """Nodes created for unmatched references, added to the buffer; counts per label."""
-        counts = {}
+    def emit_created(self) -> None:
+        """Add the nodes created for unmatched references since the last call to the buffer."""
         for label, refs in self.resolver.created.items():
-            for ref in refs:
+            done = self._emitted.setdefault(label, 0)
+            for ref in list(refs)[done:]:
                 row: dict[str, Any] = {"id": ref, "name": ref}
                 if label == "Skill":
                     row["aliases"] = []
                 self.buffer.node(label, row)
-            counts[label] = len(refs)
-        return counts
+            self._emitted[label] = len(refs)
+
+    def created_counts(self) -> dict[str, int]:
+        return {label: len(refs) for label, refs in self.resolver.created.items() if refs}
