@@ -65,7 +65,10 @@ _DAY = 1440  # minutes
 
 @dataclass(frozen=True)
 class History:
-    """One row per event: candidate, role, stage (index into STAGES), local time in minutes."""
+    """One row per event: candidate, role, stage (index into STAGES), local time in minutes.
+
+    Rows are in UTC order; ``minute`` is the role's local clock (its country's offset).
+    """
 
     candidate: np.ndarray
     role: np.ndarray
@@ -80,6 +83,14 @@ class History:
             g: round(float(listed[i] / applied[i]), 4) if applied[i] else 0.0
             for i, g in enumerate(GENDERS)
         }
+
+
+def utc_offsets(world: World) -> np.ndarray:
+    """Each country's UTC offset in minutes (``"+05:30"`` -> 330)."""
+    sign = np.array([-1 if o.startswith("-") else 1 for o in world.country_offsets])
+    hours = np.array([int(o[1:3]) for o in world.country_offsets])
+    minutes = np.array([int(o[4:6]) for o in world.country_offsets])
+    return sign * (60 * hours + minutes)
 
 
 def _applications(
@@ -144,7 +155,7 @@ def draw_history(
         rng: the generator's random stream for this step.
 
     Returns:
-        The events, sorted by time, then candidate, role and stage.
+        The events, sorted by UTC time, then candidate, role and stage.
     """
     candidate, role = _applications(fit, people, roles, world, rng)
     key = candidate * roles.n + role
@@ -204,8 +215,9 @@ def draw_history(
     app = np.concatenate([e[0] for e in events])
     stage = np.concatenate([np.full(len(e[0]), e[1]) for e in events])
     minute = np.concatenate([e[2] for e in events])
-    # funnels still open on the reference day stop there (local clock; offsets are small)
-    done = minute <= (REFERENCE_DAY + 1) * _DAY
-    app, stage, minute = app[done], stage[done], minute[done]
-    order = np.lexsort((stage, role[app], candidate[app], minute))
+    # local clock -> UTC for ordering; funnels still open on the reference day stop there
+    utc = minute - utc_offsets(world)[world.city_country[roles.city[role[app]]]]
+    done = utc < (REFERENCE_DAY + 1) * _DAY
+    app, stage, minute, utc = app[done], stage[done], minute[done], utc[done]
+    order = np.lexsort((stage, role[app], candidate[app], utc))
     return History(candidate[app][order], role[app][order], stage[order], minute[order])

@@ -38,6 +38,11 @@ def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def article(word: str) -> str:
+    """``a`` or ``an`` (by the first letter; good enough for occupation names)."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 class Phrasing:
     """Writes a skill or an occupation as its name or one of its aliases.
 
@@ -133,7 +138,7 @@ def role_texts(
         org = world.org_names[roles.org[r]]
         city = world.city_names[roles.city[r]]
         job = phrasing.occupation(occupation, float(u[r, 0]))
-        text = f"{org} is hiring a {job} in {city}"
+        text = f"{org} is hiring {article(job)} {job} in {city}"
         text += " (remote possible)." if roles.remote[r] else "."
         if must:
             lead = "Key skills" if u[r, 1] < 0.5 else "Must have"

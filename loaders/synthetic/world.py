@@ -1,8 +1,8 @@
 """Places and employers of a synthetic world: countries, cities and organizations.
 
 Twelve countries with three to five cities each; a city's weight (roughly its metro
-population) sets how many candidates live and how many roles are offered there, so supply
-and demand share one geography. Each country has one fixed UTC offset for timestamps.
+population, damped for India) sets how many candidates live and how many organizations
+are based there, so supply and demand share one geography. Each country has one fixed UTC offset for timestamps.
 Organizations each have a domain and a home city and a made-up name.
 
 Example:
@@ -21,111 +21,38 @@ import numpy as np
 
 from loaders.synthetic.domains import DOMAIN_IDS
 
+# fmt: off
 COUNTRIES: tuple[tuple[str, str, str, tuple[tuple[str, float], ...]], ...] = (
-    (
-        "gb",
-        "United Kingdom",
-        "+00:00",
-        (
-            ("London", 9.0),
-            ("Manchester", 2.8),
-            ("Birmingham", 2.6),
-            ("Glasgow", 1.7),
-            ("Leeds", 1.9),
-        ),
-    ),
-    (
-        "de",
-        "Germany",
-        "+01:00",
-        (("Berlin", 3.7), ("Munich", 2.6), ("Hamburg", 1.9), ("Cologne", 1.1), ("Frankfurt", 2.3)),
-    ),
-    (
-        "fr",
-        "France",
-        "+01:00",
-        (("Paris", 11.0), ("Lyon", 2.3), ("Marseille", 1.9), ("Toulouse", 1.4)),
-    ),
-    (
-        "es",
-        "Spain",
-        "+01:00",
-        (("Madrid", 6.7), ("Barcelona", 5.6), ("Valencia", 1.6), ("Seville", 1.3)),
-    ),
+    # code, name, UTC offset (standard time), cities with weights (platform presence: metro
+    # population in millions in Europe and Canada, damped for India)
+    ("gb", "United Kingdom", "+00:00",
+     (("London", 9.0), ("Manchester", 2.8), ("Birmingham", 2.6), ("Glasgow", 1.7), ("Leeds", 1.9))),
+    ("de", "Germany", "+01:00",
+     (("Berlin", 3.7), ("Munich", 2.6), ("Hamburg", 1.9), ("Cologne", 1.1), ("Frankfurt", 2.3))),
+    ("fr", "France", "+01:00",
+     (("Paris", 11.0), ("Lyon", 2.3), ("Marseille", 1.9), ("Toulouse", 1.4))),
+    ("es", "Spain", "+01:00",
+     (("Madrid", 6.7), ("Barcelona", 5.6), ("Valencia", 1.6), ("Seville", 1.3))),
     ("it", "Italy", "+01:00", (("Rome", 4.3), ("Milan", 4.3), ("Naples", 3.0), ("Turin", 1.7))),
     ("nl", "Netherlands", "+01:00", (("Amsterdam", 2.5), ("Rotterdam", 1.8), ("Utrecht", 0.9))),
-    (
-        "pl",
-        "Poland",
-        "+01:00",
-        (("Warsaw", 3.1), ("Krakow", 1.4), ("Wroclaw", 1.2), ("Gdansk", 1.1)),
-    ),
+    ("pl", "Poland", "+01:00",
+     (("Warsaw", 3.1), ("Krakow", 1.4), ("Wroclaw", 1.2), ("Gdansk", 1.1))),
     ("se", "Sweden", "+01:00", (("Stockholm", 2.4), ("Gothenburg", 1.1), ("Malmo", 0.8))),
     ("ie", "Ireland", "+00:00", (("Dublin", 2.0), ("Cork", 0.4), ("Galway", 0.2))),
     ("pt", "Portugal", "+00:00", (("Lisbon", 2.9), ("Porto", 1.7), ("Braga", 0.3))),
-    (
-        "ca",
-        "Canada",
-        "-05:00",
-        (("Toronto", 6.2), ("Montreal", 4.3), ("Vancouver", 2.6), ("Calgary", 1.5)),
-    ),
-    (
-        "in",
-        "India",
-        "+05:30",
-        (("Bengaluru", 12.0), ("Mumbai", 20.0), ("Delhi", 20.0), ("Pune", 6.0), ("Hyderabad", 9.0)),
-    ),
+    ("ca", "Canada", "-05:00",
+     (("Toronto", 6.2), ("Montreal", 4.3), ("Vancouver", 2.6), ("Calgary", 1.5))),
+    ("in", "India", "+05:30",
+     (("Bengaluru", 4.0), ("Mumbai", 4.0), ("Delhi", 3.5), ("Pune", 1.5), ("Hyderabad", 2.0))),
 )
-
-_NAME_HEADS = (
-    "North",
-    "South",
-    "East",
-    "West",
-    "Bright",
-    "Blue",
-    "Green",
-    "Silver",
-    "Oak",
-    "River",
-    "Stone",
-    "Summit",
-    "Harbor",
-    "Crown",
-    "Pioneer",
-    "Evergreen",
-    "Atlas",
-    "Nova",
-    "Vertex",
-    "Lumen",
-    "Cedar",
-    "Maple",
-    "Falcon",
-    "Orion",
-    "Meridian",
-    "Beacon",
-    "Keystone",
-    "Aurora",
+_NAME_HEADS: tuple[str, ...] = (
+    "North", "South", "East", "West", "Bright", "Blue", "Green", "Silver", "Oak", "River", "Stone",
+    "Summit", "Harbor", "Crown", "Pioneer", "Evergreen", "Atlas", "Nova", "Vertex", "Lumen",
+    "Cedar", "Maple", "Falcon", "Orion", "Meridian", "Beacon", "Keystone", "Aurora",
 )
-_NAME_TAILS = (
-    "field",
-    "bridge",
-    "wave",
-    "point",
-    "gate",
-    "stone",
-    "wood",
-    "line",
-    "works",
-    "ford",
-    "view",
-    "light",
-    "peak",
-    "way",
-    "haven",
-    "crest",
-    "well",
-    "mark",
+_NAME_TAILS: tuple[str, ...] = (
+    "field", "bridge", "wave", "point", "gate", "stone", "wood", "line", "works", "ford", "view",
+    "light", "peak", "way", "haven", "crest", "well", "mark",
 )
 _DOMAIN_KINDS: dict[str, tuple[str, ...]] = {
     "healthcare": ("Health", "Clinic", "Hospital", "Care"),
@@ -142,6 +69,7 @@ _DOMAIN_KINDS: dict[str, tuple[str, ...]] = {
     "engineering": ("Engineering", "Technologies", "Research", "Instruments"),
     "public": ("Services", "Trust", "Foundation", "Council"),
 }
+# fmt: on
 
 
 @dataclass(frozen=True)
