@@ -38,9 +38,10 @@ from pydantic import AwareDatetime, BaseModel
 
 from loaders import records as rec
 
-# ISO-8601 timestamps the fast path accepts: UTC, whole seconds (what exports usually hold).
-# Any other form (offsets, fractions, a space for T) is valid too, via the per-row path.
-UTC_SECONDS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|\+00:00)$"
+# ISO-8601 timestamps the fast path accepts: whole seconds with "Z" or a "+hh:mm" offset
+# (what exports usually hold). Other forms (fractions, a space for T) are valid too, via
+# the per-row path.
+ISO_SECONDS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
 _SCALARS: dict[Any, pa.DataType] = {str: pa.string(), float: pa.float64(), int: pa.int64(),
                                     bool: pa.bool_(), AwareDatetime: pa.string()}
 
@@ -132,12 +133,13 @@ def _check(values: pa.Array, annotation: Any, required: bool,
     if base in (str, AwareDatetime):
         bad = _or(bad, _strings_suspect(values))
         if base is AwareDatetime:
-            ok = pc.match_substring_regex(values, UTC_SECONDS)
+            ok = pc.match_substring_regex(values, ISO_SECONDS)
             head = pc.utf8_slice_codeunits(values, 0, 19)
             parsed = pc.strptime(head, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True)
             # strptime rolls 2024-02-30 over to March: a real date prints back unchanged.
             same = pc.equal(pc.strftime(parsed, format="%Y-%m-%dT%H:%M:%S"), head)
-            good = pc.and_(ok, pc.fill_null(same, False))
+            offset = pc.is_valid(utc_seconds(values))
+            good = pc.and_(pc.and_(ok, pc.fill_null(same, False)), offset)
             bad = _or(bad, pc.and_(pc.is_valid(values), pc.invert(good)))
     for c in constraints:
         test = None
@@ -154,6 +156,17 @@ def _check(values: pa.Array, annotation: Any, required: bool,
         if test is not None:
             bad |= np.asarray(pc.fill_null(test, False).to_numpy(zero_copy_only=False), dtype=bool)
     return bad
+
+
+def utc_seconds(values: pa.Array) -> pa.Array:
+    """ISO-8601 text with "Z" or an offset -> UTC timestamps (null where it does not parse)."""
+    return pc.strptime(values, format="%Y-%m-%dT%H:%M:%S%z", unit="s", error_is_null=True)
+
+
+def canonical_utc(values: pa.Array) -> pa.Array:
+    """The text ``row_mapping.canonical_time`` gives for these (whole-second) instants."""
+    text = pc.strftime(utc_seconds(values), format="%Y-%m-%dT%H:%M:%S")
+    return pc.binary_join_element_wise(text, "+00:00", "")
 
 
 def _field(values: pa.Array, name: str) -> pa.Array:
@@ -212,7 +225,6 @@ def parse_block(model: type[BaseModel], lines: Sequence[bytes]) -> tuple[pa.Tabl
     rule = VECTOR_RULES.get(model)
     if rule is not None:
         suspect = _or(suspect, rule(struct))
-    for i, line in enumerate(lines):
-        if b"null" in line and _EXPLICIT_NULL.search(line):
-            suspect[i] = True
+    raw = pa.array(lines, type=pa.binary())
+    suspect = _or(suspect, pc.match_substring_regex(raw, _EXPLICIT_NULL.pattern.decode()))
     return table, suspect

@@ -19,7 +19,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ValidationError
 from tqdm import tqdm
 
-from loaders.columnar import parse_block
+from loaders.columnar import canonical_utc, parse_block
 from loaders.columnar_mapping import map_candidates, map_roles
 from loaders.quarantine import Quarantine
 from loaders.readers import RawRecord, iter_records
@@ -210,9 +210,9 @@ class TableReader:
             self._slow(file, model, line, raw, stats, first_line, id_checked=True)
 
     def _interactions(self, rows: pa.Table, stats: TableStats) -> None:
-        # parse_block accepts only "YYYY-MM-DDTHH:MM:SS" + "Z"/"+00:00": the canonical text
-        # of that instant is its first 19 characters + "+00:00" (as canonical_time gives).
-        at = [t[:19] + "+00:00" for t in rows.column("at").to_pylist()]
+        # parse_block accepts only whole-second times with "Z" or an offset; canonical_utc
+        # gives the same text as canonical_time for them.
+        at = canonical_utc(rows.column("at").combine_chunks()).to_pylist()
         src, dst, kind = (rows.column(c).to_pylist() for c in ("candidate", "role", "type"))
         stored = self.state.stored_interactions
         new = [i for i in range(rows.num_rows) if (src[i], dst[i], kind[i], at[i]) not in stored]

@@ -10,9 +10,10 @@ import pytest
 from pydantic import ValidationError
 
 from graph_schema import SCHEMA
-from loaders.columnar import parse_block
+from loaders.columnar import canonical_utc, parse_block
 from loaders.import_job import ImportJob, ImportOptions
 from loaders.records import CandidateRow, InteractionRow, RoleRow
+from loaders.row_mapping import canonical_time
 from loaders.stores.ladybug import LadybugStore
 
 DATA = Path(__file__).parents[1] / "data"
@@ -62,7 +63,8 @@ def _mutations(row: dict, rng: random.Random) -> dict:
     value = holder[key]
     choices = [None, "", " padded ", -1, 7, 0.5, 1.5, True, "2024-13", "2024-01", "16-17", "65+",
                [], {}, "x" * 600, 3, "APPLIED", "LIKED", "2024-01-01T00:00:00Z",
-               "2024-01-01 00:00", "2024-02-30T00:00:00Z"]
+               "2024-01-01 00:00", "2024-02-30T00:00:00Z", "2024-01-01T00:30:00+05:30",
+               "2024-01-01T00:00:00+25:00", "2024-01-01T00:00:00-00:00", "2024-01-01T00:00:00.5Z"]
     if rng.random() < 0.1 and isinstance(holder, dict):
         holder["unexpected"] = 1
     elif isinstance(value, str) and rng.random() < 0.3:
@@ -92,4 +94,5 @@ def test_fast_path_never_accepts_what_pydantic_rejects(model, table: str) -> Non
         if model is InteractionRow:
             arrow_row.pop("at")
             assert arrow_row == row.model_dump(mode="json", exclude={"at"})
+            assert canonical_utc(parsed.column("at").combine_chunks())[0].as_py() == canonical_time(row.at)
     assert accepted_by_fast > 50  # the fast path is exercised, not bypassed
