@@ -3,7 +3,9 @@
 A label or relationship type with no rows in the store yet is bulk-loaded (COPY on
 LadybugDB); anything else goes through the catalog's batched upserts. The edges and
 sensitive attributes of changed candidates and roles are deleted first, so a changed row
-replaces what it owned instead of accumulating.
+replaces what it owned instead of accumulating; and since every candidate or role row that
+reaches the writer is new or changed (unchanged rows are skipped upstream), what such rows
+own is new too, and is bulk-loaded even into a non-empty store.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ OWNED_EDGES: dict[str, tuple[str, ...]] = {
     "Candidate": ("HAS_SKILL", "WORKED_AT", "LOCATED_IN"),
     "Role": ("REQUIRES_SKILL", "LOCATED_IN", "OFFERED_BY", "IN_DOMAIN", "OF_OCCUPATION"),
 }
+
+
+# Nodes only ever written with their owner's row (and deleted with it when it changes).
+OWNED_NODES: frozenset[str] = frozenset({"SensitiveAttributes"})
 
 
 def write_buffer(store: GraphStore, buffer: GraphBuffer, before: dict[str, int],
@@ -45,7 +51,7 @@ def write_buffer(store: GraphStore, buffer: GraphBuffer, before: dict[str, int],
         if label == "Candidate":
             store.delete_nodes("SensitiveAttributes", ids)
     for label in tqdm(list(buffer.nodes), desc="write nodes", disable=not progress, leave=False):
-        if bulk and not before.get(label):
+        if bulk and (not before.get(label) or label in OWNED_NODES):
             nodes[label] = store.bulk_nodes(label, buffer.node_table(label))
             bulk_loaded.append(label)
         else:
@@ -55,7 +61,7 @@ def write_buffer(store: GraphStore, buffer: GraphBuffer, before: dict[str, int],
     for src, rel_type, dst in tqdm(groups, desc="write relationships", disable=not progress,
                                    leave=False):
         table = buffer.edge_table((src, rel_type, dst))
-        if rel_type in empty_types:
+        if rel_type in empty_types or (bulk and rel_type in OWNED_EDGES.get(src, ())):
             rels[rel_type] += store.bulk_edges(rel_type, src, dst, table)
             if rel_type not in bulk_loaded:
                 bulk_loaded.append(rel_type)
