@@ -74,7 +74,7 @@ class EscoImportJob:
             buffer.edge("Skill", "SIMILAR_TO", "Skill",
                         {"src": sim.source_id, "dst": sim.target_id, "weight": sim.weight})
         read_seconds = time.perf_counter() - started
-        nodes, rels, bulk = write_buffer(self.store, buffer, before, rel_before, {},
+        nodes, rels, bulk, write_seconds = write_buffer(self.store, buffer, before, rel_before, {},
                                          self.options.bulk, self.options.progress)
         seconds = time.perf_counter() - started
         rejected = quarantine.by_file()
@@ -94,7 +94,8 @@ class EscoImportJob:
             node_counts=self.store.node_counts(), relationship_counts=self.store.relationship_counts(),
             seconds=round(seconds, 3),
             phase_seconds={"read_validate": round(read_seconds, 3),
-                           "write_after_read": round(seconds - read_seconds, 3)},
+                           "write_after_read": round(seconds - read_seconds, 3),
+                           "write_busy": round(write_seconds, 3)},
             rows_per_second=round(rows / seconds, 1) if seconds else 0.0,
             relationships_per_second=round(sum(rels.values()) / seconds, 1) if seconds else 0.0,
         )

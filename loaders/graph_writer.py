@@ -10,6 +10,7 @@ own is new too, and is bulk-loaded even into a non-empty store.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 from tqdm import tqdm
@@ -30,8 +31,11 @@ OWNED_NODES: frozenset[str] = frozenset({"SensitiveAttributes"})
 
 def write_buffer(store: GraphStore, buffer: GraphBuffer, before: dict[str, int],
                  rel_before: dict[str, int], changed: dict[str, list[str]], bulk: bool = True,
-                 progress: bool = False) -> tuple[dict[str, int], dict[str, int], list[str]]:
-    """Write ``buffer``; returns (nodes written per label, edges per type, bulk-loaded names).
+                 progress: bool = False) -> tuple[dict[str, int], dict[str, int], list[str], float]:
+    """Write ``buffer``.
+
+    Returns:
+        (nodes written per label, edges per type, bulk-loaded names, seconds spent writing).
 
     Args:
         store: the target store.
@@ -42,6 +46,7 @@ def write_buffer(store: GraphStore, buffer: GraphBuffer, before: dict[str, int],
         bulk: allow bulk loading into empty labels and types.
         progress: show progress bars.
     """
+    started = time.perf_counter()
     nodes: dict[str, int] = {}
     rels: Counter[str] = Counter()
     bulk_loaded: list[str] = []
@@ -67,4 +72,4 @@ def write_buffer(store: GraphStore, buffer: GraphBuffer, before: dict[str, int],
                 bulk_loaded.append(rel_type)
         else:
             rels[rel_type] += store.upsert_edges(rel_type, src, table)
-    return nodes, dict(rels), bulk_loaded
+    return nodes, dict(rels), bulk_loaded, time.perf_counter() - started

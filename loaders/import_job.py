@@ -152,6 +152,7 @@ class ImportJob:
         nodes_written: Counter[str] = Counter()
         rels_written: Counter[str] = Counter()
         bulk: list[str] = []
+        write_busy = 0.0
         # Writes run in one background thread while the next table is read (LadybugDB and
         # the Neo4j driver release the GIL); stages are written in order, nodes before edges.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-writer") as writer:
@@ -172,7 +173,8 @@ class ImportJob:
                     mapper.buffer = GraphBuffer()
             read_seconds = time.perf_counter() - started
             for future in pending:
-                stage_nodes, stage_rels, stage_bulk = future.result()
+                stage_nodes, stage_rels, stage_bulk, stage_seconds = future.result()
+                write_busy += stage_seconds
                 nodes_written.update(stage_nodes)
                 rels_written.update(stage_rels)
                 bulk += [name for name in stage_bulk if name not in bulk]
@@ -192,7 +194,8 @@ class ImportJob:
             relationship_counts=self.store.relationship_counts(),
             seconds=round(seconds, 3),
             phase_seconds={"read_validate": round(read_seconds, 3),  # writes overlap it
-                           "write_after_read": round(seconds - read_seconds, 3)},
+                           "write_after_read": round(seconds - read_seconds, 3),
+                           "write_busy": round(write_busy, 3)},
             rows_per_second=round(total_rows / seconds, 1) if seconds else 0.0,
             relationships_per_second=round(sum(rels_written.values()) / seconds, 1) if seconds else 0.0,
         )

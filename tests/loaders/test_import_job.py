@@ -103,3 +103,24 @@ def test_cli_exits_nonzero_only_when_strict(tmp_path: Path) -> None:
     assert json.loads(lenient.output)["rejected"] == 14
     strict = runner.invoke(app, ["import", str(DATA / "malformed"), "--db", db, "--strict", "--json"])
     assert strict.exit_code == 1
+
+
+@pytest.mark.slow
+def test_generated_dataset_imports_cleanly_and_twice_gives_identical_counts(tmp_path: Path) -> None:
+    from loaders.synthetic import generate
+
+    generate(tmp_path / "data", scale=0.01, seed=0, progress=False)
+    with LadybugStore(tmp_path / "store") as store:
+        first = ImportJob(store, OPTIONS).run(tmp_path / "data")
+        second = ImportJob(store, OPTIONS).run(tmp_path / "data")
+    assert first.rejected == 0 and first.created == {}
+    assert first.node_counts["Candidate"] == 200 and first.node_counts["Role"] == 30
+    assert second.node_counts == first.node_counts
+    assert second.relationship_counts == first.relationship_counts
+    assert {t.file: t.unchanged for t in second.tables}["candidates.jsonl"] == 200
+    # the ground truth is for evaluation only: never imported
+    assert not store_has_ground_truth(first)
+
+
+def store_has_ground_truth(report) -> bool:  # noqa: ANN001
+    return any("ground_truth" in t.file for t in report.tables)
