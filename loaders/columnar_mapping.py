@@ -119,19 +119,34 @@ def _demote_duplicates(table: pa.Table, keep: list[int], mapper: RowMapper, list
     return _duplicate_parents(parents, *keys)
 
 
-def map_candidates(table: pa.Table, raws: Sequence[bytes], mapper: RowMapper,
-                   hashes: dict[str, str | None], changed: list[str]) -> BlockOutcome:
-    """Candidates of one block into the buffer; returns demoted rows and counts."""
-    out = BlockOutcome()
-    keep, digests, changed_ids = _split_changed(table, raws, "Candidate", mapper, hashes, out)
-    bad = _demote_duplicates(table, keep, mapper, "skills", "Skill", "skill")
-    bad |= _demote_duplicates(table, keep, mapper, "experience", "Organization", "organization", "start")
+def _rows_to_write(table: pa.Table, raws: Sequence[bytes], label: str, mapper: RowMapper,
+                   hashes: dict[str, str | None], changed: list[str], out: BlockOutcome,
+                   lists: tuple[tuple[str, str, str, str | None], ...]) -> tuple[list[int], list[str]]:
+    """Rows of the block to write (new or changed) and their digests.
+
+    Rows listing one node twice in any of ``lists`` ((column, label, ref field, extra key))
+    are demoted into ``out.demoted``; ids of changed rows that are written go to ``changed``.
+    """
+    keep, digests, changed_ids = _split_changed(table, raws, label, mapper, hashes, out)
+    bad: set[int] = set()
+    for column, ref_label, ref, extra in lists:
+        bad |= _demote_duplicates(table, keep, mapper, column, ref_label, ref, extra)
     if bad:
         out.demoted = [keep[i] for i in sorted(bad)]
         digests = [d for i, d in enumerate(digests) if i not in bad]
         keep = [k for i, k in enumerate(keep) if i not in bad]
     demoted_ids = set(table.take(out.demoted).column("id").to_pylist()) if out.demoted else set()
     changed.extend(c for c in changed_ids if c not in demoted_ids)
+    return keep, digests
+
+
+def map_candidates(table: pa.Table, raws: Sequence[bytes], mapper: RowMapper,
+                   hashes: dict[str, str | None], changed: list[str]) -> BlockOutcome:
+    """Candidates of one block into the buffer; returns demoted rows and counts."""
+    out = BlockOutcome()
+    keep, digests = _rows_to_write(table, raws, "Candidate", mapper, hashes, changed, out,
+                                   (("skills", "Skill", "skill", None),
+                                    ("experience", "Organization", "organization", "start")))
     if not keep:
         return out
     t = table.take(keep)
@@ -209,14 +224,8 @@ def map_roles(table: pa.Table, raws: Sequence[bytes], mapper: RowMapper,
               hashes: dict[str, str | None], changed: list[str]) -> BlockOutcome:
     """Roles of one block into the buffer; returns demoted rows and counts."""
     out = BlockOutcome()
-    keep, digests, changed_ids = _split_changed(table, raws, "Role", mapper, hashes, out)
-    bad = _demote_duplicates(table, keep, mapper, "skills", "Skill", "skill")
-    if bad:
-        out.demoted = [keep[i] for i in sorted(bad)]
-        digests = [d for i, d in enumerate(digests) if i not in bad]
-        keep = [k for i, k in enumerate(keep) if i not in bad]
-    demoted_ids = set(table.take(out.demoted).column("id").to_pylist()) if out.demoted else set()
-    changed.extend(c for c in changed_ids if c not in demoted_ids)
+    keep, digests = _rows_to_write(table, raws, "Role", mapper, hashes, changed, out,
+                                   (("skills", "Skill", "skill", None),))
     if not keep:
         return out
     t = table.take(keep)
