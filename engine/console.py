@@ -49,8 +49,13 @@ def print_import_report(report: ImportReport) -> None:
     for column in ("file", "rows", "accepted", "unchanged", "rejected"):
         files.add_column(column, justify="left" if column == "file" else "right")
     for t in report.tables:
-        files.add_row(t.file, f"{t.rows:,}", f"{t.accepted:,}", f"{t.unchanged:,}",
-                      f"[red]{t.rejected:,}[/red]" if t.rejected else "0")
+        files.add_row(
+            t.file,
+            f"{t.rows:,}",
+            f"{t.accepted:,}",
+            f"{t.unchanged:,}",
+            f"[red]{t.rejected:,}[/red]" if t.rejected else "0",
+        )
     console.print(files)
     console.print(counts_table(report.node_counts, "node labels in the store"))
     console.print(counts_table(report.relationship_counts, "relationship types in the store"))
@@ -63,8 +68,9 @@ def print_import_report(report: ImportReport) -> None:
         f"{written:,} relationships written ({report.relationships_per_second:,.0f}/s)"
     )
     if report.rejected:
-        console.print(f"[red]{report.rejected:,} rows rejected[/red], quarantined in "
-                      f"{report.quarantine_file}")
+        console.print(
+            f"[red]{report.rejected:,} rows rejected[/red], quarantined in {report.quarantine_file}"
+        )
         for message in report.rejections[:10]:
             console.print(f"  {message}")
         if report.rejected > 10:

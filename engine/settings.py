@@ -24,8 +24,9 @@ class Settings(BaseSettings):
     (``TALENTGRAPH_IMPORT_OPTIONS__BATCH_SIZE=5000``).
     """
 
-    model_config = SettingsConfigDict(env_prefix="TALENTGRAPH_", env_nested_delimiter="__",
-                                      extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="TALENTGRAPH_", env_nested_delimiter="__", extra="ignore"
+    )
 
     db: str = ".talentgraph"
     neo4j_user: str = "neo4j"

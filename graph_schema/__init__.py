@@ -30,8 +30,23 @@ from graph_schema.schema import (
 )
 
 __all__ = [
-    "SCHEMA", "ConfigError", "EdgeType", "GraphSchema", "InputRowError", "Metadata",
-    "NodeLabel", "NodeSpec", "NotTrainedError", "PropertySpec", "QueryNotFoundError",
-    "RelSpec", "RelType", "SchemaError", "SensitiveAccessError", "StoreError",
-    "StoreUnavailableError", "TalentGraphError", "UnknownIdError",
+    "SCHEMA",
+    "ConfigError",
+    "EdgeType",
+    "GraphSchema",
+    "InputRowError",
+    "Metadata",
+    "NodeLabel",
+    "NodeSpec",
+    "NotTrainedError",
+    "PropertySpec",
+    "QueryNotFoundError",
+    "RelSpec",
+    "RelType",
+    "SchemaError",
+    "SensitiveAccessError",
+    "StoreError",
+    "StoreUnavailableError",
+    "TalentGraphError",
+    "UnknownIdError",
 ]

@@ -30,7 +30,9 @@ def ladybug_ddl(schema: GraphSchema) -> list[str]:
     ]
     for r in schema.relationships:
         pairs = ", ".join(f"FROM {s} TO {d}" for s, d in r.endpoints)
-        out.append(f"CREATE REL TABLE IF NOT EXISTS {r.type}({pairs}{_ladybug_props(r.properties)})")
+        out.append(
+            f"CREATE REL TABLE IF NOT EXISTS {r.type}({pairs}{_ladybug_props(r.properties)})"
+        )
     return out
 
 

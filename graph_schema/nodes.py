@@ -100,4 +100,12 @@ class Domain(Node):
     name: str
 
 
-NODE_MODELS: tuple[type[Node], ...] = (Skill, Occupation, Candidate, Role, Organization, Location, Domain)
+NODE_MODELS: tuple[type[Node], ...] = (
+    Skill,
+    Occupation,
+    Candidate,
+    Role,
+    Organization,
+    Location,
+    Domain,
+)

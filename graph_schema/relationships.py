@@ -105,6 +105,14 @@ class Interacted(Relationship):
 
 
 RELATIONSHIP_MODELS: tuple[type[Relationship], ...] = (
-    HasSkill, RequiresSkill, SimilarTo, LocatedIn, PartOf, WorkedAt, OfferedBy, InDomain,
-    OfOccupation, Interacted,
+    HasSkill,
+    RequiresSkill,
+    SimilarTo,
+    LocatedIn,
+    PartOf,
+    WorkedAt,
+    OfferedBy,
+    InDomain,
+    OfOccupation,
+    Interacted,
 )

@@ -26,7 +26,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import cache
 from typing import Any, Union, get_args, get_origin
 
 import numpy as np
@@ -42,8 +42,13 @@ from loaders import records as rec
 # (what exports usually hold). Other forms (fractions, a space for T) are valid too, via
 # the per-row path.
 ISO_SECONDS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
-_SCALARS: dict[Any, pa.DataType] = {str: pa.string(), float: pa.float64(), int: pa.int64(),
-                                    bool: pa.bool_(), AwareDatetime: pa.string()}
+_SCALARS: dict[Any, pa.DataType] = {
+    str: pa.string(),
+    float: pa.float64(),
+    int: pa.int64(),
+    bool: pa.bool_(),
+    AwareDatetime: pa.string(),
+}
 
 
 def _unwrap(annotation: Any) -> tuple[Any, list[Any], bool]:
@@ -73,14 +78,18 @@ def _arrow_type(annotation: Any) -> pa.DataType:
     if origin is typing.Literal:
         return pa.string()
     if isinstance(base, type) and issubclass(base, BaseModel):
-        return pa.struct([pa.field(n, _arrow_type(f.annotation)) for n, f in base.model_fields.items()])
+        return pa.struct(
+            [pa.field(n, _arrow_type(f.annotation)) for n, f in base.model_fields.items()]
+        )
     return _SCALARS[base]
 
 
-@lru_cache(maxsize=None)
+@cache
 def arrow_schema(model: type[BaseModel]) -> pa.Schema:
     """The Arrow schema of a row model (nested models become structs)."""
-    return pa.schema([pa.field(n, _arrow_type(f.annotation)) for n, f in model.model_fields.items()])
+    return pa.schema(
+        [pa.field(n, _arrow_type(f.annotation)) for n, f in model.model_fields.items()]
+    )
 
 
 def _or(a: np.ndarray, b: Any) -> np.ndarray:
@@ -93,8 +102,9 @@ def _strings_suspect(values: pa.Array) -> pa.Array:
     return pc.match_substring_regex(values, r"^\s|\s$")
 
 
-def _check(values: pa.Array, annotation: Any, required: bool,
-           field_constraints: Sequence[Any] = ()) -> np.ndarray:
+def _check(
+    values: pa.Array, annotation: Any, required: bool, field_constraints: Sequence[Any] = ()
+) -> np.ndarray:
     """Mask of positions in ``values`` that pydantic might reject or change.
 
     ``field_constraints`` are those pydantic keeps on the field (``FieldInfo.metadata``)
@@ -104,11 +114,10 @@ def _check(values: pa.Array, annotation: Any, required: bool,
     constraints = [*field_constraints, *constraints]
     nulls = values.is_null()
     bad = np.zeros(len(values), dtype=bool)
-    if not optional:
-        # A missing field with a default is fine, an explicit null is not; the two look the
-        # same here, so only fields without a default may be flagged on null.
-        if required:
-            bad = _or(bad, nulls)
+    # A missing field with a default is fine, an explicit null is not; the two look the
+    # same here, so only fields without a default may be flagged on null.
+    if required and not optional:
+        bad = _or(bad, nulls)
     origin = get_origin(base)
     if origin is list:
         item = get_args(base)[0]
@@ -122,14 +131,17 @@ def _check(values: pa.Array, annotation: Any, required: bool,
     if isinstance(base, type) and issubclass(base, BaseModel):
         for name, field in base.model_fields.items():
             child = pc.struct_field(values, name)
-            bad |= _check(child, field.annotation, field.is_required(), field.metadata) & ~np.asarray(
-                nulls.to_numpy(zero_copy_only=False), dtype=bool)
+            bad |= _check(
+                child, field.annotation, field.is_required(), field.metadata
+            ) & ~np.asarray(nulls.to_numpy(zero_copy_only=False), dtype=bool)
         rule = VECTOR_RULES.get(base)
         if rule is not None:
             bad = _or(bad, rule(values))
         return bad
     if origin is typing.Literal:
-        return _or(bad, pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, pa.array(get_args(base))))))
+        return _or(
+            bad, pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, pa.array(get_args(base)))))
+        )
     if base in (str, AwareDatetime):
         bad = _or(bad, _strings_suspect(values))
         if base is AwareDatetime:
@@ -190,15 +202,29 @@ VECTOR_RULES: dict[type[BaseModel], Callable[[pa.Array], pa.Array]] = {
 }
 
 # Fields with a default that must not be given as an explicit null (looks like "absent").
-_NOT_NULL = sorted({
-    name for model in (rec.CandidateRow, rec.RoleRow, rec.InteractionRow, rec.SkillRow,
-                       rec.CandidateSkill, rec.Experience, rec.Preferences, rec.RoleSkill)
-    for name, f in model.model_fields.items() if not f.is_required() and not _unwrap(f.annotation)[2]
-})
+_NOT_NULL = sorted(
+    {
+        name
+        for model in (
+            rec.CandidateRow,
+            rec.RoleRow,
+            rec.InteractionRow,
+            rec.SkillRow,
+            rec.CandidateSkill,
+            rec.Experience,
+            rec.Preferences,
+            rec.RoleSkill,
+        )
+        for name, f in model.model_fields.items()
+        if not f.is_required() and not _unwrap(f.annotation)[2]
+    }
+)
 _EXPLICIT_NULL = re.compile(rb'"(' + "|".join(_NOT_NULL).encode() + rb')"\s*:\s*null')
 
 
-def parse_block(model: type[BaseModel], lines: Sequence[bytes]) -> tuple[pa.Table | None, np.ndarray]:
+def parse_block(
+    model: type[BaseModel], lines: Sequence[bytes]
+) -> tuple[pa.Table | None, np.ndarray]:
     """Parse JSONL ``lines`` as ``model`` rows with Arrow.
 
     Returns:
@@ -209,19 +235,22 @@ def parse_block(model: type[BaseModel], lines: Sequence[bytes]) -> tuple[pa.Tabl
         table = pj.read_json(
             io.BytesIO(b"\n".join(lines)),
             read_options=pj.ReadOptions(block_size=1 << 26),
-            parse_options=pj.ParseOptions(explicit_schema=arrow_schema(model),
-                                          unexpected_field_behavior="error"),
+            parse_options=pj.ParseOptions(
+                explicit_schema=arrow_schema(model), unexpected_field_behavior="error"
+            ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None, np.ones(len(lines), dtype=bool)
     if table.num_rows != len(lines):
         return None, np.ones(len(lines), dtype=bool)
-    struct = pa.StructArray.from_arrays([c.combine_chunks() for c in table.columns],
-                                        names=table.column_names)
+    struct = pa.StructArray.from_arrays(
+        [c.combine_chunks() for c in table.columns], names=table.column_names
+    )
     suspect = np.zeros(len(lines), dtype=bool)
     for name, field in model.model_fields.items():
-        suspect |= _check(pc.struct_field(struct, name), field.annotation, field.is_required(),
-                          field.metadata)
+        suspect |= _check(
+            pc.struct_field(struct, name), field.annotation, field.is_required(), field.metadata
+        )
     rule = VECTOR_RULES.get(model)
     if rule is not None:
         suspect = _or(suspect, rule(struct))

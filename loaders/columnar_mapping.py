@@ -71,8 +71,10 @@ def _duplicate_parents(parents: np.ndarray, *keys: np.ndarray) -> set[int]:
 def _resolve(mapper: RowMapper, label: str, refs: pa.Array) -> pa.Array:
     """Resolve every ref (creating nodes for unmatched ones), vectorised over unique refs."""
     encoded = refs.dictionary_encode()
-    ids = pa.array([mapper.resolver.resolve(label, r) for r in encoded.dictionary.to_pylist()],
-                   type=pa.string())
+    ids = pa.array(
+        [mapper.resolver.resolve(label, r) for r in encoded.dictionary.to_pylist()],
+        type=pa.string(),
+    )
     return pc.take(ids, encoded.indices)
 
 
@@ -82,8 +84,14 @@ def _months(ym: pa.Array) -> np.ndarray:
     return year * 12 + month
 
 
-def _split_changed(table: pa.Table, raws: Sequence[bytes], label: str, mapper: RowMapper,
-                   hashes: dict[str, str | None], out: BlockOutcome) -> tuple[list[int], list[str], list[str]]:
+def _split_changed(
+    table: pa.Table,
+    raws: Sequence[bytes],
+    label: str,
+    mapper: RowMapper,
+    hashes: dict[str, str | None],
+    out: BlockOutcome,
+) -> tuple[list[int], list[str], list[str]]:
     """Rows to write (changed or new), with digests; registers every id."""
     keep, digests, changed = [], [], []
     for i, (node_id, raw) in enumerate(zip(table.column("id").to_pylist(), raws, strict=True)):
@@ -100,8 +108,15 @@ def _split_changed(table: pa.Table, raws: Sequence[bytes], label: str, mapper: R
     return keep, digests, changed
 
 
-def _demote_duplicates(table: pa.Table, keep: list[int], mapper: RowMapper, list_col: str,
-                       label: str, ref: str, extra: str | None = None) -> set[int]:
+def _demote_duplicates(
+    table: pa.Table,
+    keep: list[int],
+    mapper: RowMapper,
+    list_col: str,
+    label: str,
+    ref: str,
+    extra: str | None = None,
+) -> set[int]:
     """Rows (indices into ``keep``) that list the same node twice in ``list_col``."""
     if not keep:
         return set()
@@ -119,9 +134,16 @@ def _demote_duplicates(table: pa.Table, keep: list[int], mapper: RowMapper, list
     return _duplicate_parents(parents, *keys)
 
 
-def _rows_to_write(table: pa.Table, raws: Sequence[bytes], label: str, mapper: RowMapper,
-                   hashes: dict[str, str | None], changed: list[str], out: BlockOutcome,
-                   lists: tuple[tuple[str, str, str, str | None], ...]) -> tuple[list[int], list[str]]:
+def _rows_to_write(
+    table: pa.Table,
+    raws: Sequence[bytes],
+    label: str,
+    mapper: RowMapper,
+    hashes: dict[str, str | None],
+    changed: list[str],
+    out: BlockOutcome,
+    lists: tuple[tuple[str, str, str, str | None], ...],
+) -> tuple[list[int], list[str]]:
     """Rows of the block to write (new or changed) and their digests.
 
     Rows listing one node twice in any of ``lists`` ((column, label, ref field, extra key))
@@ -140,13 +162,28 @@ def _rows_to_write(table: pa.Table, raws: Sequence[bytes], label: str, mapper: R
     return keep, digests
 
 
-def map_candidates(table: pa.Table, raws: Sequence[bytes], mapper: RowMapper,
-                   hashes: dict[str, str | None], changed: list[str]) -> BlockOutcome:
+def map_candidates(
+    table: pa.Table,
+    raws: Sequence[bytes],
+    mapper: RowMapper,
+    hashes: dict[str, str | None],
+    changed: list[str],
+) -> BlockOutcome:
     """Candidates of one block into the buffer; returns demoted rows and counts."""
     out = BlockOutcome()
-    keep, digests = _rows_to_write(table, raws, "Candidate", mapper, hashes, changed, out,
-                                   (("skills", "Skill", "skill", None),
-                                    ("experience", "Organization", "organization", "start")))
+    keep, digests = _rows_to_write(
+        table,
+        raws,
+        "Candidate",
+        mapper,
+        hashes,
+        changed,
+        out,
+        (
+            ("skills", "Skill", "skill", None),
+            ("experience", "Organization", "organization", "start"),
+        ),
+    )
     if not keep:
         return out
     t = table.take(keep)
@@ -166,18 +203,29 @@ def map_candidates(table: pa.Table, raws: Sequence[bytes], mapper: RowMapper,
     def lists(*path: str) -> list[list[str]]:
         return [v or [] for v in _column(t, *path).to_pylist()]
 
-    mapper.buffer.extend_nodes("Candidate", pa.table({
-        "id": ids, "headline": _column(t, "headline"), "summary": _column(t, "summary"),
-        "reliability": _column(t, "signals", "reliability"),
-        "attendance": _column(t, "signals", "attendance"),
-        "engagement": _column(t, "signals", "engagement"),
-        "churn_risk": _column(t, "signals", "churn_risk"),
-        "experience_years": pa.array(years, type=pa.float64()),
-        "remote_ok": _column(t, "preferences", "remote"),
-        "preferred_locations": pa.array(lists("preferences", "locations"), type=pa.list_(pa.string())),
-        "preferred_domains": pa.array(lists("preferences", "domains"), type=pa.list_(pa.string())),
-        "row_hash": pa.array(digests, type=pa.string()),
-    }))
+    mapper.buffer.extend_nodes(
+        "Candidate",
+        pa.table(
+            {
+                "id": ids,
+                "headline": _column(t, "headline"),
+                "summary": _column(t, "summary"),
+                "reliability": _column(t, "signals", "reliability"),
+                "attendance": _column(t, "signals", "attendance"),
+                "engagement": _column(t, "signals", "engagement"),
+                "churn_risk": _column(t, "signals", "churn_risk"),
+                "experience_years": pa.array(years, type=pa.float64()),
+                "remote_ok": _column(t, "preferences", "remote"),
+                "preferred_locations": pa.array(
+                    lists("preferences", "locations"), type=pa.list_(pa.string())
+                ),
+                "preferred_domains": pa.array(
+                    lists("preferences", "domains"), type=pa.list_(pa.string())
+                ),
+                "row_hash": pa.array(digests, type=pa.string()),
+            }
+        ),
+    )
     sensitive = _column(t, "sensitive")
     names = [f.name for f in sensitive.type]
     fields = {name: pc.struct_field(sensitive, name) for name in names}
@@ -186,68 +234,118 @@ def map_candidates(table: pa.Table, raws: Sequence[bytes], mapper: RowMapper,
         any_set |= np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     if any_set.any():
         mask = pa.array(any_set)
-        mapper.buffer.extend_nodes("SensitiveAttributes", pa.table(
-            {"id": ids.filter(mask), **{k: v.filter(mask) for k, v in fields.items()}}))
+        mapper.buffer.extend_nodes(
+            "SensitiveAttributes",
+            pa.table({"id": ids.filter(mask), **{k: v.filter(mask) for k, v in fields.items()}}),
+        )
     skills = _column(t, "skills")
     flat = pc.list_flatten(skills)
     if len(flat):
-        mapper.buffer.extend_edges("Candidate", "HAS_SKILL", "Skill", pa.table({
-            "src": pc.take(ids, pc.list_parent_indices(skills)),
-            "dst": _resolve(mapper, "Skill", pc.struct_field(flat, "skill")),
-            "level": pc.struct_field(flat, "level"), "years": pc.struct_field(flat, "years"),
-        }))
+        mapper.buffer.extend_edges(
+            "Candidate",
+            "HAS_SKILL",
+            "Skill",
+            pa.table(
+                {
+                    "src": pc.take(ids, pc.list_parent_indices(skills)),
+                    "dst": _resolve(mapper, "Skill", pc.struct_field(flat, "skill")),
+                    "level": pc.struct_field(flat, "level"),
+                    "years": pc.struct_field(flat, "years"),
+                }
+            ),
+        )
     if len(exp_flat):
         domains = pc.struct_field(exp_flat, "domain")
-        mapper.buffer.extend_edges("Candidate", "WORKED_AT", "Organization", pa.table({
-            "src": pc.take(ids, pa.array(exp_parents)),
-            "dst": _resolve(mapper, "Organization", pc.struct_field(exp_flat, "organization")),
-            "title": pc.struct_field(exp_flat, "title"),
-            "domain": _resolve(mapper, "Domain", domains) if domains.null_count < len(domains)
-            else domains,
-            "start_date": pc.struct_field(exp_flat, "start"),
-            "end_date": pc.struct_field(exp_flat, "end"),
-        }))
+        mapper.buffer.extend_edges(
+            "Candidate",
+            "WORKED_AT",
+            "Organization",
+            pa.table(
+                {
+                    "src": pc.take(ids, pa.array(exp_parents)),
+                    "dst": _resolve(
+                        mapper, "Organization", pc.struct_field(exp_flat, "organization")
+                    ),
+                    "title": pc.struct_field(exp_flat, "title"),
+                    "domain": _resolve(mapper, "Domain", domains)
+                    if domains.null_count < len(domains)
+                    else domains,
+                    "start_date": pc.struct_field(exp_flat, "start"),
+                    "end_date": pc.struct_field(exp_flat, "end"),
+                }
+            ),
+        )
     _link(mapper, "Candidate", ids, "LOCATED_IN", "Location", _column(t, "location"))
     out.written = n
     return out
 
 
-def _link(mapper: RowMapper, src_label: str, ids: pa.Array, rel: str, dst_label: str,
-          refs: pa.Array) -> None:
+def _link(
+    mapper: RowMapper, src_label: str, ids: pa.Array, rel: str, dst_label: str, refs: pa.Array
+) -> None:
     mask = refs.is_valid()
     if pc.any(mask).as_py():
-        mapper.buffer.extend_edges(src_label, rel, dst_label, pa.table({
-            "src": ids.filter(mask), "dst": _resolve(mapper, dst_label, refs.filter(mask))}))
+        mapper.buffer.extend_edges(
+            src_label,
+            rel,
+            dst_label,
+            pa.table(
+                {"src": ids.filter(mask), "dst": _resolve(mapper, dst_label, refs.filter(mask))}
+            ),
+        )
 
 
-def map_roles(table: pa.Table, raws: Sequence[bytes], mapper: RowMapper,
-              hashes: dict[str, str | None], changed: list[str]) -> BlockOutcome:
+def map_roles(
+    table: pa.Table,
+    raws: Sequence[bytes],
+    mapper: RowMapper,
+    hashes: dict[str, str | None],
+    changed: list[str],
+) -> BlockOutcome:
     """Roles of one block into the buffer; returns demoted rows and counts."""
     out = BlockOutcome()
-    keep, digests = _rows_to_write(table, raws, "Role", mapper, hashes, changed, out,
-                                   (("skills", "Skill", "skill", None),))
+    keep, digests = _rows_to_write(
+        table, raws, "Role", mapper, hashes, changed, out, (("skills", "Skill", "skill", None),)
+    )
     if not keep:
         return out
     t = table.take(keep)
     ids = _column(t, "id")
-    mapper.buffer.extend_nodes("Role", pa.table({
-        "id": ids, "title": _column(t, "title"), "description": _column(t, "description"),
-        "capacity": pc.fill_null(_column(t, "capacity"), 1), "remote": _column(t, "remote"),
-        "row_hash": pa.array(digests, type=pa.string()),
-    }))
+    mapper.buffer.extend_nodes(
+        "Role",
+        pa.table(
+            {
+                "id": ids,
+                "title": _column(t, "title"),
+                "description": _column(t, "description"),
+                "capacity": pc.fill_null(_column(t, "capacity"), 1),
+                "remote": _column(t, "remote"),
+                "row_hash": pa.array(digests, type=pa.string()),
+            }
+        ),
+    )
     skills = _column(t, "skills")
     flat = pc.list_flatten(skills)
     if len(flat):
-        mapper.buffer.extend_edges("Role", "REQUIRES_SKILL", "Skill", pa.table({
-            "src": pc.take(ids, pc.list_parent_indices(skills)),
-            "dst": _resolve(mapper, "Skill", pc.struct_field(flat, "skill")),
-            "importance": pc.struct_field(flat, "importance"),
-            "required": pc.fill_null(pc.struct_field(flat, "required"), False),
-        }))
-    for rel, label, column in (("OFFERED_BY", "Organization", "organization"),
-                               ("LOCATED_IN", "Location", "location"),
-                               ("IN_DOMAIN", "Domain", "domain"),
-                               ("OF_OCCUPATION", "Occupation", "occupation")):
+        mapper.buffer.extend_edges(
+            "Role",
+            "REQUIRES_SKILL",
+            "Skill",
+            pa.table(
+                {
+                    "src": pc.take(ids, pc.list_parent_indices(skills)),
+                    "dst": _resolve(mapper, "Skill", pc.struct_field(flat, "skill")),
+                    "importance": pc.struct_field(flat, "importance"),
+                    "required": pc.fill_null(pc.struct_field(flat, "required"), False),
+                }
+            ),
+        )
+    for rel, label, column in (
+        ("OFFERED_BY", "Organization", "organization"),
+        ("LOCATED_IN", "Location", "location"),
+        ("IN_DOMAIN", "Domain", "domain"),
+        ("OF_OCCUPATION", "Occupation", "occupation"),
+    ):
         _link(mapper, "Role", ids, rel, label, _column(t, column))
     out.written = t.num_rows
     return out
@@ -262,13 +360,21 @@ def interaction_rows(table: pa.Table, mapper: RowMapper) -> tuple[pa.Table, list
     bad = np.zeros(table.num_rows, dtype=bool)
     for label, refs in (("Candidate", cand), ("Role", role)):
         encoded = refs.dictionary_encode()
-        known = np.array([mapper.resolver.knows(label, r) for r in encoded.dictionary.to_pylist()],
-                         dtype=bool)
+        known = np.array(
+            [mapper.resolver.knows(label, r) for r in encoded.dictionary.to_pylist()], dtype=bool
+        )
         bad |= ~known[encoded.indices.to_numpy(zero_copy_only=False)]
     at = _column(table, "at")
     # parse_block only accepts "YYYY-MM-DDTHH:MM:SS" + "Z" or "+00:00": same text as
     # canonical_time() gives for that instant.
     canonical = pc.binary_join_element_wise(pc.utf8_slice_codeunits(at, 0, 19), "+00:00", "")
-    rows = pa.table({"src": cand, "dst": role, "type": _column(table, "type"),
-                     "actor": _column(table, "actor"), "at": canonical})
+    rows = pa.table(
+        {
+            "src": cand,
+            "dst": role,
+            "type": _column(table, "type"),
+            "actor": _column(table, "actor"),
+            "at": canonical,
+        }
+    )
     return rows, np.flatnonzero(bad).tolist()

@@ -67,35 +67,70 @@ class EscoImportJob:
         for occupation in tax.occupations:
             buffer.node("Occupation", occupation.model_dump())
         for rel in tax.relations:
-            buffer.edge("Occupation", "REQUIRES_SKILL", "Skill", {
-                "src": rel.occupation_id, "dst": rel.skill_id,
-                "importance": rel.importance, "required": rel.required})
+            buffer.edge(
+                "Occupation",
+                "REQUIRES_SKILL",
+                "Skill",
+                {
+                    "src": rel.occupation_id,
+                    "dst": rel.skill_id,
+                    "importance": rel.importance,
+                    "required": rel.required,
+                },
+            )
         for sim in tax.similarities:
-            buffer.edge("Skill", "SIMILAR_TO", "Skill",
-                        {"src": sim.source_id, "dst": sim.target_id, "weight": sim.weight})
+            buffer.edge(
+                "Skill",
+                "SIMILAR_TO",
+                "Skill",
+                {"src": sim.source_id, "dst": sim.target_id, "weight": sim.weight},
+            )
         read_seconds = time.perf_counter() - started
-        nodes, rels, bulk, write_seconds = write_buffer(self.store, buffer, before, rel_before, {},
-                                         self.options.bulk, self.options.progress)
+        nodes, rels, bulk, write_seconds = write_buffer(
+            self.store, buffer, before, rel_before, {}, self.options.bulk, self.options.progress
+        )
         seconds = time.perf_counter() - started
         rejected = quarantine.by_file()
-        counts = {"skills": len(tax.skills), "occupations": len(tax.occupations),
-                  "relations": len(tax.relations)}
-        tables = [TableReport(file=name, rows=counts[key] + rejected.get(name, 0),
-                              accepted=counts[key], unchanged=0, rejected=rejected.get(name, 0))
-                  for key, name in (("skills", SKILLS_FILE), ("occupations", OCCUPATIONS_FILE),
-                                    ("relations", RELATIONS_FILE))]
+        counts = {
+            "skills": len(tax.skills),
+            "occupations": len(tax.occupations),
+            "relations": len(tax.relations),
+        }
+        tables = [
+            TableReport(
+                file=name,
+                rows=counts[key] + rejected.get(name, 0),
+                accepted=counts[key],
+                unchanged=0,
+                rejected=rejected.get(name, 0),
+            )
+            for key, name in (
+                ("skills", SKILLS_FILE),
+                ("occupations", OCCUPATIONS_FILE),
+                ("relations", RELATIONS_FILE),
+            )
+        ]
         rows = sum(t.rows for t in tables)
         return ImportReport(
-            dataset=str(directory) if directory else OFFLINE_SOURCE, store=repr(self.store),
-            mode="taxonomy", tables=tables, nodes_written=nodes, relationships_written=rels,
-            bulk_loaded=bulk, created={}, rejected=quarantine.count,
+            dataset=str(directory) if directory else OFFLINE_SOURCE,
+            store=repr(self.store),
+            mode="taxonomy",
+            tables=tables,
+            nodes_written=nodes,
+            relationships_written=rels,
+            bulk_loaded=bulk,
+            created={},
+            rejected=quarantine.count,
             rejections=[r.message for r in quarantine.sample[:50]],
             quarantine_file=str(quarantine.path) if quarantine.count else None,
-            node_counts=self.store.node_counts(), relationship_counts=self.store.relationship_counts(),
+            node_counts=self.store.node_counts(),
+            relationship_counts=self.store.relationship_counts(),
             seconds=round(seconds, 3),
-            phase_seconds={"read_validate": round(read_seconds, 3),
-                           "write_after_read": round(seconds - read_seconds, 3),
-                           "write_busy": round(write_seconds, 3)},
+            phase_seconds={
+                "read_validate": round(read_seconds, 3),
+                "write_after_read": round(seconds - read_seconds, 3),
+                "write_busy": round(write_seconds, 3),
+            },
             rows_per_second=round(rows / seconds, 1) if seconds else 0.0,
             relationships_per_second=round(sum(rels.values()) / seconds, 1) if seconds else 0.0,
         )

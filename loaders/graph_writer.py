@@ -29,9 +29,15 @@ OWNED_EDGES: dict[str, tuple[str, ...]] = {
 OWNED_NODES: frozenset[str] = frozenset({"SensitiveAttributes"})
 
 
-def write_buffer(store: GraphStore, buffer: GraphBuffer, before: dict[str, int],
-                 rel_before: dict[str, int], changed: dict[str, list[str]], bulk: bool = True,
-                 progress: bool = False) -> tuple[dict[str, int], dict[str, int], list[str], float]:
+def write_buffer(
+    store: GraphStore,
+    buffer: GraphBuffer,
+    before: dict[str, int],
+    rel_before: dict[str, int],
+    changed: dict[str, list[str]],
+    bulk: bool = True,
+    progress: bool = False,
+) -> tuple[dict[str, int], dict[str, int], list[str], float]:
     """Write ``buffer``.
 
     Returns:
@@ -63,8 +69,9 @@ def write_buffer(store: GraphStore, buffer: GraphBuffer, before: dict[str, int],
             nodes[label] = store.upsert_nodes(label, buffer.node_table(label))
     empty_types = {t for t in {k[1] for k in buffer.edges} if bulk and not rel_before.get(t)}
     groups = [group for group, _ in buffer.edge_groups()]
-    for src, rel_type, dst in tqdm(groups, desc="write relationships", disable=not progress,
-                                   leave=False):
+    for src, rel_type, dst in tqdm(
+        groups, desc="write relationships", disable=not progress, leave=False
+    ):
         table = buffer.edge_table((src, rel_type, dst))
         if rel_type in empty_types or (bulk and rel_type in OWNED_EDGES.get(src, ())):
             rels[rel_type] += store.bulk_edges(rel_type, src, dst, table)

@@ -34,8 +34,8 @@ from loaders.readers import table_path
 from loaders.records import REQUIRED_TABLES, TABLES
 from loaders.resolve import Resolver
 from loaders.row_mapping import RowMapper
-from loaders.table_reader import ReadState, TableReader
 from loaders.stores.base import GraphStore
+from loaders.table_reader import ReadState, TableReader
 
 # After these tables, what was read so far is handed to the writer (taxonomy, roles,
 # candidates, interactions), so that writing one overlaps reading the next.
@@ -135,17 +135,23 @@ class ImportJob:
         rel_before = self.store.relationship_counts()
         resolver, buffer = Resolver(), GraphBuffer()
         self._load_known(resolver, before)
-        hashes = {label: self.store.node_hashes(label) if before.get(label) else {}
-                  for label in OWNED_EDGES}
+        hashes = {
+            label: self.store.node_hashes(label) if before.get(label) else {}
+            for label in OWNED_EDGES
+        }
         for label, known in hashes.items():
             for node_id in known:
                 resolver.add(label, node_id)
         stored_interactions: set[tuple[Any, ...]] = set()
         if rel_before.get("INTERACTED"):
-            stored_interactions = {(r["candidate"], r["role"], r["type"], r["at"])
-                                   for r in self.store.run("interaction_keys")}
+            stored_interactions = {
+                (r["candidate"], r["role"], r["type"], r["at"])
+                for r in self.store.run("interaction_keys")
+            }
         quarantine = Quarantine(self._quarantine_path(directory))
-        mapper = RowMapper(resolver, buffer, self.options.as_of or datetime.now(UTC).strftime("%Y-%m"))
+        mapper = RowMapper(
+            resolver, buffer, self.options.as_of or datetime.now(UTC).strftime("%Y-%m")
+        )
         state = ReadState(mapper, quarantine, hashes, stored_interactions)
         reader = TableReader(state, self.options.progress, columnar=self.options.columnar)
         tables: list[TableReport] = []
@@ -161,15 +167,31 @@ class ImportJob:
                 path = paths[table]
                 if path is not None:
                     st = reader.read(table, model, path)
-                    tables.append(TableReport(file=path.name, rows=st.rows, accepted=st.accepted,
-                                              unchanged=st.unchanged, rejected=st.rejected))
+                    tables.append(
+                        TableReport(
+                            file=path.name,
+                            rows=st.rows,
+                            accepted=st.accepted,
+                            unchanged=st.unchanged,
+                            rejected=st.rejected,
+                        )
+                    )
                 if table in STAGE_ENDS:
                     mapper.emit_created()
                     changed = {k: list(v) for k, v in state.changed.items()}
                     state.changed.clear()
-                    pending.append(writer.submit(
-                        write_buffer, self.store, mapper.buffer, before, rel_before, changed,
-                        self.options.bulk, False))
+                    pending.append(
+                        writer.submit(
+                            write_buffer,
+                            self.store,
+                            mapper.buffer,
+                            before,
+                            rel_before,
+                            changed,
+                            self.options.bulk,
+                            False,
+                        )
+                    )
                     mapper.buffer = GraphBuffer()
             read_seconds = time.perf_counter() - started
             for future in pending:
@@ -183,19 +205,27 @@ class ImportJob:
         seconds = time.perf_counter() - started
         total_rows = sum(t.rows for t in tables)
         return ImportReport(
-            dataset=str(directory), store=repr(self.store),
+            dataset=str(directory),
+            store=repr(self.store),
             mode="bulk" if not any(before.get(label) for label in OWNED_EDGES) else "incremental",
-            tables=tables, nodes_written=nodes_written, relationships_written=rels_written,
-            bulk_loaded=bulk, created={k: v for k, v in created.items() if v},
+            tables=tables,
+            nodes_written=nodes_written,
+            relationships_written=rels_written,
+            bulk_loaded=bulk,
+            created={k: v for k, v in created.items() if v},
             rejected=quarantine.count,
             rejections=[r.message for r in quarantine.sample[:50]],
             quarantine_file=str(quarantine.path) if quarantine.count else None,
             node_counts=self.store.node_counts(),
             relationship_counts=self.store.relationship_counts(),
             seconds=round(seconds, 3),
-            phase_seconds={"read_validate": round(read_seconds, 3),  # writes overlap it
-                           "write_after_read": round(seconds - read_seconds, 3),
-                           "write_busy": round(write_busy, 3)},
+            phase_seconds={
+                "read_validate": round(read_seconds, 3),  # writes overlap it
+                "write_after_read": round(seconds - read_seconds, 3),
+                "write_busy": round(write_busy, 3),
+            },
             rows_per_second=round(total_rows / seconds, 1) if seconds else 0.0,
-            relationships_per_second=round(sum(rels_written.values()) / seconds, 1) if seconds else 0.0,
+            relationships_per_second=round(sum(rels_written.values()) / seconds, 1)
+            if seconds
+            else 0.0,
         )

@@ -91,9 +91,11 @@ class Quarantine:
         first = errors[0]
         reason = describe(first)
         if len(errors) > 1:
-            reason += f" (+{len(errors) - 1} more: " + "; ".join(
-                f"{field_path(e['loc'])}: {describe(e)}" for e in errors[1:4]
-            ) + ")"
+            reason += (
+                f" (+{len(errors) - 1} more: "
+                + "; ".join(f"{field_path(e['loc'])}: {describe(e)}" for e in errors[1:4])
+                + ")"
+            )
         self.reject(file, line, field_path(first["loc"]), reason, raw)
 
     def by_file(self) -> dict[str, int]:

@@ -91,8 +91,11 @@ class Sensitive(Row):
     def _no_minors(self) -> Sensitive:
         match = _BAND.match(self.age_band or "")
         if self.age_band and (match is None or int(match.group(1)) < 18):
-            raise ValueError(MINOR_REASON.format(value=self.age_band) if match else
-                             f"age_band must look like '25-34' or '65+'; got {self.age_band!r}")
+            raise ValueError(
+                MINOR_REASON.format(value=self.age_band)
+                if match
+                else f"age_band must look like '25-34' or '65+'; got {self.age_band!r}"
+            )
         return self
 
 

@@ -109,7 +109,9 @@ class RowMapper:
         for field, ref, found in (("source", row.source, src), ("target", row.target, dst)):
             if found is None:
                 raise RowRejected(field, UNKNOWN_REF.format(what="skill", ref=ref, table="skills"))
-        self.buffer.edge("Skill", "SIMILAR_TO", "Skill", {"src": src, "dst": dst, "weight": row.weight})
+        self.buffer.edge(
+            "Skill", "SIMILAR_TO", "Skill", {"src": src, "dst": dst, "weight": row.weight}
+        )
 
     def identity(self, label: str, ref: str) -> str:
         """What ``ref`` will resolve to, without creating anything (for duplicate checks)."""
@@ -122,7 +124,9 @@ class RowMapper:
             key = self.identity("Skill", item.skill)
             if key in seen:
                 other = f"skills[{seen[key]}]"
-                raise RowRejected(f"skills[{i}].skill", DUPLICATE_SKILL.format(ref=item.skill, other=other))
+                raise RowRejected(
+                    f"skills[{i}].skill", DUPLICATE_SKILL.format(ref=item.skill, other=other)
+                )
             seen[key] = i
         return [(self.resolver.resolve("Skill", item.skill), item) for item in skills]
 
@@ -132,20 +136,37 @@ class RowMapper:
             key = (self.identity("Organization", job.organization), job.start)
             if key in seen:
                 other = f"experience[{seen[key]}]"
-                raise RowRejected(f"experience[{i}]", DUPLICATE_STINT.format(
-                    ref=job.organization, start=job.start, other=other))
+                raise RowRejected(
+                    f"experience[{i}]",
+                    DUPLICATE_STINT.format(ref=job.organization, start=job.start, other=other),
+                )
             seen[key] = i
 
     def role(self, row: RoleRow, digest: str) -> None:
         skills = self._skills(row.skills)
-        self.buffer.node("Role", {
-            "id": row.id, "title": row.title, "description": row.description,
-            "capacity": row.capacity, "remote": row.remote, "row_hash": digest,
-        })
+        self.buffer.node(
+            "Role",
+            {
+                "id": row.id,
+                "title": row.title,
+                "description": row.description,
+                "capacity": row.capacity,
+                "remote": row.remote,
+                "row_hash": digest,
+            },
+        )
         for skill_id, item in skills:
-            self.buffer.edge("Role", "REQUIRES_SKILL", "Skill", {
-                "src": row.id, "dst": skill_id, "importance": item.importance, "required": item.required,
-            })
+            self.buffer.edge(
+                "Role",
+                "REQUIRES_SKILL",
+                "Skill",
+                {
+                    "src": row.id,
+                    "dst": skill_id,
+                    "importance": item.importance,
+                    "required": item.required,
+                },
+            )
         self._link("Role", row.id, "OFFERED_BY", "Organization", row.organization)
         self._link("Role", row.id, "LOCATED_IN", "Location", row.location)
         self._link("Role", row.id, "IN_DOMAIN", "Domain", row.domain)
@@ -156,28 +177,54 @@ class RowMapper:
         skills = self._skills(row.skills)
         total = sum(months(e.start, e.end or self.as_of) for e in row.experience)
         signals, prefs = row.signals, row.preferences
-        self.buffer.node("Candidate", {
-            "id": row.id, "headline": row.headline, "summary": row.summary,
-            "reliability": signals.reliability, "attendance": signals.attendance,
-            "engagement": signals.engagement, "churn_risk": signals.churn_risk,
-            "experience_years": round(total / 12, 2) if row.experience else None,
-            "remote_ok": prefs.remote, "preferred_locations": prefs.locations,
-            "preferred_domains": prefs.domains, "row_hash": digest,
-        })
+        self.buffer.node(
+            "Candidate",
+            {
+                "id": row.id,
+                "headline": row.headline,
+                "summary": row.summary,
+                "reliability": signals.reliability,
+                "attendance": signals.attendance,
+                "engagement": signals.engagement,
+                "churn_risk": signals.churn_risk,
+                "experience_years": round(total / 12, 2) if row.experience else None,
+                "remote_ok": prefs.remote,
+                "preferred_locations": prefs.locations,
+                "preferred_domains": prefs.domains,
+                "row_hash": digest,
+            },
+        )
         sensitive = row.sensitive.model_dump(exclude_none=True)
         if sensitive:
             self.buffer.node("SensitiveAttributes", {"id": row.id, **sensitive})
         for skill_id, item in skills:
-            self.buffer.edge("Candidate", "HAS_SKILL", "Skill", {
-                "src": row.id, "dst": skill_id, "level": item.level, "years": item.years,
-            })
+            self.buffer.edge(
+                "Candidate",
+                "HAS_SKILL",
+                "Skill",
+                {
+                    "src": row.id,
+                    "dst": skill_id,
+                    "level": item.level,
+                    "years": item.years,
+                },
+            )
         for job in row.experience:
             org = self.resolver.resolve("Organization", job.organization)
             domain = self.resolver.resolve("Domain", job.domain) if job.domain else None
-            self.buffer.edge("Candidate", "WORKED_AT", "Organization", {
-                "src": row.id, "dst": org, "title": job.title, "domain": domain,
-                "start_date": job.start, "end_date": job.end,
-            })
+            self.buffer.edge(
+                "Candidate",
+                "WORKED_AT",
+                "Organization",
+                {
+                    "src": row.id,
+                    "dst": org,
+                    "title": job.title,
+                    "domain": domain,
+                    "start_date": job.start,
+                    "end_date": job.end,
+                },
+            )
         self._link("Candidate", row.id, "LOCATED_IN", "Location", row.location)
 
     def interaction(self, row: InteractionRow) -> dict[str, Any]:
@@ -187,8 +234,13 @@ class RowMapper:
         ):
             if not self.resolver.knows(label, ref):
                 raise RowRejected(field, UNKNOWN_REF.format(what=field, ref=ref, table=table))
-        return {"src": row.candidate, "dst": row.role, "type": row.type, "actor": row.actor,
-                "at": canonical_time(row.at)}
+        return {
+            "src": row.candidate,
+            "dst": row.role,
+            "type": row.type,
+            "actor": row.actor,
+            "at": canonical_time(row.at),
+        }
 
     def emit_created(self) -> None:
         """Add the nodes created for unmatched references since the last call to the buffer."""

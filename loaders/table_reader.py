@@ -92,12 +92,21 @@ class TableReader:
         return stats
 
     # -- per-row path -------------------------------------------------------------------
-    def _reject(self, file: str, record: RawRecord, stats: TableStats, field_: str, reason: str) -> None:
+    def _reject(
+        self, file: str, record: RawRecord, stats: TableStats, field_: str, reason: str
+    ) -> None:
         self.state.quarantine.reject(file, record.line, field_, reason, record.raw)
         stats.rejected += 1
 
-    def _row(self, file: str, model: type[Row], record: RawRecord, stats: TableStats,
-             first_line: dict[str, int], id_checked: bool = False) -> None:
+    def _row(
+        self,
+        file: str,
+        model: type[Row],
+        record: RawRecord,
+        stats: TableStats,
+        first_line: dict[str, int],
+        id_checked: bool = False,
+    ) -> None:
         state = self.state
         try:
             if isinstance(record.payload, dict):
@@ -126,8 +135,10 @@ class TableReader:
     def _check_interaction(self, line: int, key: tuple[str, str, str]) -> tuple[str, str] | None:
         """(field, reason) if this interaction breaks a cross-row rule, else None."""
         mapper = self.state.mapper
-        for field_, label, ref, table in (("candidate", "Candidate", key[0], "candidates"),
-                                         ("role", "Role", key[1], "roles")):
+        for field_, label, ref, table in (
+            ("candidate", "Candidate", key[0], "candidates"),
+            ("role", "Role", key[1], "roles"),
+        ):
             if not mapper.resolver.knows(label, ref):
                 return field_, UNKNOWN.format(what=field_, ref=ref, table=table)
         first = self.state.interaction_first.setdefault(key, line)
@@ -155,20 +166,44 @@ class TableReader:
             at = canonical_time(row.at)
             if (row.candidate, row.role, row.type, at) in state.stored_interactions:
                 return "unchanged"
-            mapper.buffer.edge("Candidate", "INTERACTED", "Role", {
-                "src": row.candidate, "dst": row.role, "type": row.type, "actor": row.actor, "at": at})
+            mapper.buffer.edge(
+                "Candidate",
+                "INTERACTED",
+                "Role",
+                {
+                    "src": row.candidate,
+                    "dst": row.role,
+                    "type": row.type,
+                    "actor": row.actor,
+                    "at": at,
+                },
+            )
             return None
         getattr(mapper, type(row).__name__.removesuffix("Row").lower())(row)
         return None
 
     # -- columnar path ------------------------------------------------------------------
-    def _slow(self, file: str, model: type[Row], line: int, raw: bytes, stats: TableStats,
-              first_line: dict[str, int], id_checked: bool = False) -> None:
+    def _slow(
+        self,
+        file: str,
+        model: type[Row],
+        line: int,
+        raw: bytes,
+        stats: TableStats,
+        first_line: dict[str, int],
+        id_checked: bool = False,
+    ) -> None:
         text = raw.decode("utf-8", errors="replace")
         self._row(file, model, RawRecord(line, text, raw), stats, first_line, id_checked)  # type: ignore[arg-type]
 
-    def _read_block(self, file: str, model: type[Row], block: list[tuple[int, bytes]],
-                    stats: TableStats, first_line: dict[str, int]) -> None:
+    def _read_block(
+        self,
+        file: str,
+        model: type[Row],
+        block: list[tuple[int, bytes]],
+        stats: TableStats,
+        first_line: dict[str, int],
+    ) -> None:
         stats.rows += len(block)
         table, suspect = parse_block(model, [raw for _, raw in block])
         if table is None:
@@ -176,8 +211,16 @@ class TableReader:
                 self._slow(file, model, line, raw, stats, first_line)
             return
         is_interaction = model is InteractionRow
-        keys = (list(zip(*(table.column(c).to_pylist() for c in ("candidate", "role", "type")),
-                         strict=True)) if is_interaction else table.column("id").to_pylist())
+        keys = (
+            list(
+                zip(
+                    *(table.column(c).to_pylist() for c in ("candidate", "role", "type")),
+                    strict=True,
+                )
+            )
+            if is_interaction
+            else table.column("id").to_pylist()
+        )
         accepted: list[int] = []
         for i, (line, raw) in enumerate(block):
             if suspect[i]:
@@ -201,8 +244,9 @@ class TableReader:
         label = "Candidate" if model is CandidateRow else "Role"
         mapper_fn = map_candidates if model is CandidateRow else map_roles
         raws = [block[i][1] for i in accepted]
-        out = mapper_fn(rows, raws, self.state.mapper, self.state.hashes[label],
-                        self.state.changed[label])
+        out = mapper_fn(
+            rows, raws, self.state.mapper, self.state.hashes[label], self.state.changed[label]
+        )
         stats.accepted += out.written
         stats.unchanged += out.unchanged
         for j in out.demoted:
@@ -220,7 +264,17 @@ class TableReader:
         stats.accepted += len(new)
         if new:
             picked = rows.take(new)
-            self.state.mapper.buffer.extend_edges("Candidate", "INTERACTED", "Role", pa.table({
-                "src": picked.column("candidate"), "dst": picked.column("role"),
-                "type": picked.column("type"), "actor": picked.column("actor"),
-                "at": pa.array([at[i] for i in new], type=pa.string())}))
+            self.state.mapper.buffer.extend_edges(
+                "Candidate",
+                "INTERACTED",
+                "Role",
+                pa.table(
+                    {
+                        "src": picked.column("candidate"),
+                        "dst": picked.column("role"),
+                        "type": picked.column("type"),
+                        "actor": picked.column("actor"),
+                        "at": pa.array([at[i] for i in new], type=pa.string()),
+                    }
+                ),
+            )

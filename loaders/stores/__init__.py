@@ -8,7 +8,9 @@ from typing import Any
 from loaders.stores.base import GraphStore
 
 
-def open_store(target: str | Path, auth: tuple[str, str] | None = None, **kwargs: Any) -> GraphStore:
+def open_store(
+    target: str | Path, auth: tuple[str, str] | None = None, **kwargs: Any
+) -> GraphStore:
     """Open the store ``target`` names: a ``neo4j://``/``bolt://`` URI, else a directory.
 
     Args:

@@ -20,22 +20,31 @@ import pyarrow as pa
 from graph_schema import SCHEMA, PropertySpec
 
 ARROW_TYPES: dict[str, pa.DataType] = {
-    "STRING": pa.string(), "DOUBLE": pa.float64(), "INT64": pa.int64(), "BOOLEAN": pa.bool_(),
-    "STRING[]": pa.list_(pa.string()), "DOUBLE[]": pa.list_(pa.float64()),
+    "STRING": pa.string(),
+    "DOUBLE": pa.float64(),
+    "INT64": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+    "STRING[]": pa.list_(pa.string()),
+    "DOUBLE[]": pa.list_(pa.float64()),
 }
 
 
-def typed_table(fields: Sequence[PropertySpec], data: pa.Table | Sequence[dict[str, Any]]) -> pa.Table:
+def typed_table(
+    fields: Sequence[PropertySpec], data: pa.Table | Sequence[dict[str, Any]]
+) -> pa.Table:
     """``data`` (a table or row dicts) as a table with exactly ``fields``, in order and typed."""
     schema = pa.schema([pa.field(f.name, ARROW_TYPES[f.type]) for f in fields])
     if isinstance(data, pa.Table):
         columns = [
-            data.column(f.name).cast(schema.field(f.name).type) if f.name in data.column_names
+            data.column(f.name).cast(schema.field(f.name).type)
+            if f.name in data.column_names
             else pa.nulls(data.num_rows, schema.field(f.name).type)
             for f in fields
         ]
         return pa.Table.from_arrays(columns, schema=schema)
-    return pa.Table.from_pylist([{f.name: row.get(f.name) for f in fields} for row in data], schema=schema)
+    return pa.Table.from_pylist(
+        [{f.name: row.get(f.name) for f in fields} for row in data], schema=schema
+    )
 
 
 def node_table(label: str, data: pa.Table | Sequence[dict[str, Any]]) -> pa.Table:

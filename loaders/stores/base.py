@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import pyarrow as pa
 
@@ -29,10 +29,14 @@ Row = dict[str, Any]
 Purpose = Literal["feature", "explore", "audit"]
 
 NODE_QUERY: dict[str, str] = {
-    "Skill": "upsert_skills", "Occupation": "upsert_occupations",
-    "Candidate": "upsert_candidates", "Role": "upsert_roles",
-    "Organization": "upsert_organizations", "Location": "upsert_locations",
-    "Domain": "upsert_domains", "SensitiveAttributes": "upsert_sensitive_attributes",
+    "Skill": "upsert_skills",
+    "Occupation": "upsert_occupations",
+    "Candidate": "upsert_candidates",
+    "Role": "upsert_roles",
+    "Organization": "upsert_organizations",
+    "Location": "upsert_locations",
+    "Domain": "upsert_domains",
+    "SensitiveAttributes": "upsert_sensitive_attributes",
 }
 SENSITIVE_REFUSED = (
     "{what} reads audit-only label {label}; sensitive attributes are for fairness audits "
@@ -93,16 +97,22 @@ class GraphStore(ABC):
     def ensure_schema(self) -> None:
         """Create tables/constraints generated from the GraphSchema (idempotent)."""
 
-    def __enter__(self) -> GraphStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- queries ------------------------------------------------------------------------
-    def run(self, name: str, params: dict[str, Any] | None = None, *,
-            purpose: Purpose = "feature", label: str | None = None,
-            rel_type: str | None = None) -> list[Row]:
+    def run(
+        self,
+        name: str,
+        params: dict[str, Any] | None = None,
+        *,
+        purpose: Purpose = "feature",
+        label: str | None = None,
+        rel_type: str | None = None,
+    ) -> list[Row]:
         """Run the catalog query ``name`` (a template when ``label``/``rel_type`` are given).
 
         Raises:
@@ -111,8 +121,14 @@ class GraphStore(ABC):
         text = cypher.render(name, self.dialect, label=label, rel_type=rel_type)
         return self.run_text(text, params, purpose=purpose, what=f"query {name!r}")
 
-    def run_text(self, text: str, params: dict[str, Any] | None = None, *,
-                 purpose: Purpose = "explore", what: str = "this query") -> list[Row]:
+    def run_text(
+        self,
+        text: str,
+        params: dict[str, Any] | None = None,
+        *,
+        purpose: Purpose = "explore",
+        what: str = "this query",
+    ) -> list[Row]:
         """Run ad-hoc Cypher (an exploration file); audit labels only with purpose='audit'."""
         match = _AUDIT_LABEL.search(text)
         if match and purpose != "audit":
@@ -159,8 +175,12 @@ class GraphStore(ABC):
         """Delete nodes of ``label`` by id (nodes without relationships only)."""
         purpose: Purpose = "audit" if SCHEMA.node(label).audit_only else "feature"
         for start in range(0, len(ids), self.batch_size):
-            self.run("delete_nodes_by_id", {"ids": list(ids[start : start + self.batch_size])},
-                     label=label, purpose=purpose)
+            self.run(
+                "delete_nodes_by_id",
+                {"ids": list(ids[start : start + self.batch_size])},
+                label=label,
+                purpose=purpose,
+            )
 
     def bulk_nodes(self, label: str, table: pa.Table | Sequence[Row]) -> int:
         """Load nodes known to be new (first import); columns as in the schema."""
@@ -188,8 +208,14 @@ class GraphStore(ABC):
         return {r["type"]: int(r["count"]) for r in self.run("relationship_counts")}
 
     def node_ids(self, label: str) -> list[str]:
-        return [r["id"] for r in self.run("node_ids", label=label, purpose="audit"
-                                          if SCHEMA.node(label).audit_only else "feature")]
+        return [
+            r["id"]
+            for r in self.run(
+                "node_ids",
+                label=label,
+                purpose="audit" if SCHEMA.node(label).audit_only else "feature",
+            )
+        ]
 
     def node_hashes(self, label: str) -> dict[str, str | None]:
         return {r["id"]: r["row_hash"] for r in self.run("node_hashes", label=label)}

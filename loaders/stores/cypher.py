@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
 
@@ -31,14 +31,18 @@ def _root() -> Traversable:
 def names(dialect: str, folder: str = "") -> list[str]:
     """Every query name available to ``dialect`` (shared plus dialect-specific)."""
     found: set[str] = set()
-    for base in (_root().joinpath(folder) if folder else _root(),
-                 _root().joinpath(dialect, folder) if folder else _root().joinpath(dialect)):
+    for base in (
+        _root().joinpath(folder) if folder else _root(),
+        _root().joinpath(dialect, folder) if folder else _root().joinpath(dialect),
+    ):
         if base.is_dir():
-            found |= {p.name[: -len(".cypher")] for p in base.iterdir() if p.name.endswith(".cypher")}
+            found |= {
+                p.name[: -len(".cypher")] for p in base.iterdir() if p.name.endswith(".cypher")
+            }
     return sorted(found)
 
 
-@lru_cache(maxsize=None)
+@cache
 def query(name: str, dialect: str) -> str:
     """The text of query ``name`` for ``dialect`` (``name`` may be ``explore/skill_paths``).
 
@@ -47,7 +51,10 @@ def query(name: str, dialect: str) -> str:
     """
     if dialect not in DIALECTS:
         raise QueryNotFoundError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
-    for candidate in (_root().joinpath(dialect, f"{name}.cypher"), _root().joinpath(f"{name}.cypher")):
+    for candidate in (
+        _root().joinpath(dialect, f"{name}.cypher"),
+        _root().joinpath(f"{name}.cypher"),
+    ):
         if candidate.is_file():
             return candidate.read_text(encoding="utf-8")
     folder = name.rpartition("/")[0]
@@ -56,7 +63,9 @@ def query(name: str, dialect: str) -> str:
     )
 
 
-def render(name: str, dialect: str, *, label: str | None = None, rel_type: str | None = None) -> str:
+def render(
+    name: str, dialect: str, *, label: str | None = None, rel_type: str | None = None
+) -> str:
     """A template query with its ``{{label}}``/``{{type}}`` filled from the GraphSchema."""
     text = query(name, dialect)
     if label is not None:

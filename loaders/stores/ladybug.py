@@ -74,10 +74,12 @@ class LadybugStore(GraphStore):
         if "LOAD FROM rows" in text and rows is not None:
             table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(list(rows))
             return self._explain_scanning(text, table)
-        result = self._execute("EXPLAIN " + text, {"rows": rows, **params} if rows is not None else params)
+        result = self._execute(
+            "EXPLAIN " + text, {"rows": rows, **params} if rows is not None else params
+        )
         return "\n".join(str(v) for row in result for v in row.values())
 
-    def _explain_scanning(self, text: str, rows: pa.Table) -> str:  # noqa: ARG002 (bound by name)
+    def _explain_scanning(self, text: str, rows: pa.Table) -> str:
         try:
             result = self._conn.execute("EXPLAIN " + text)
         except RuntimeError as e:

@@ -61,10 +61,33 @@ def _mutations(row: dict, rng: random.Random) -> dict:
     walk(row, [])
     holder, key = rng.choice(paths)
     value = holder[key]
-    choices = [None, "", " padded ", -1, 7, 0.5, 1.5, True, "2024-13", "2024-01", "16-17", "65+",
-               [], {}, "x" * 600, 3, "APPLIED", "LIKED", "2024-01-01T00:00:00Z",
-               "2024-01-01 00:00", "2024-02-30T00:00:00Z", "2024-01-01T00:30:00+05:30",
-               "2024-01-01T00:00:00+25:00", "2024-01-01T00:00:00-00:00", "2024-01-01T00:00:00.5Z"]
+    choices = [
+        None,
+        "",
+        " padded ",
+        -1,
+        7,
+        0.5,
+        1.5,
+        True,
+        "2024-13",
+        "2024-01",
+        "16-17",
+        "65+",
+        [],
+        {},
+        "x" * 600,
+        3,
+        "APPLIED",
+        "LIKED",
+        "2024-01-01T00:00:00Z",
+        "2024-01-01 00:00",
+        "2024-02-30T00:00:00Z",
+        "2024-01-01T00:30:00+05:30",
+        "2024-01-01T00:00:00+25:00",
+        "2024-01-01T00:00:00-00:00",
+        "2024-01-01T00:00:00.5Z",
+    ]
     if rng.random() < 0.1 and isinstance(holder, dict):
         holder["unexpected"] = 1
     elif isinstance(value, str) and rng.random() < 0.3:
@@ -74,8 +97,10 @@ def _mutations(row: dict, rng: random.Random) -> dict:
     return row
 
 
-@pytest.mark.parametrize("model,table", [(CandidateRow, "candidates"), (RoleRow, "roles"),
-                                         (InteractionRow, "interactions")])
+@pytest.mark.parametrize(
+    "model,table",
+    [(CandidateRow, "candidates"), (RoleRow, "roles"), (InteractionRow, "interactions")],
+)
 def test_fast_path_never_accepts_what_pydantic_rejects(model, table: str) -> None:
     rng = random.Random(7)
     base = [json.loads(x) for x in (DATA / "tiny" / f"{table}.jsonl").read_text().splitlines() if x]
@@ -94,5 +119,7 @@ def test_fast_path_never_accepts_what_pydantic_rejects(model, table: str) -> Non
         if model is InteractionRow:
             arrow_row.pop("at")
             assert arrow_row == row.model_dump(mode="json", exclude={"at"})
-            assert canonical_utc(parsed.column("at").combine_chunks())[0].as_py() == canonical_time(row.at)
+            assert canonical_utc(parsed.column("at").combine_chunks())[0].as_py() == canonical_time(
+                row.at
+            )
     assert accepted_by_fast > 50  # the fast path is exercised, not bypassed

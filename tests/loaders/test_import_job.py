@@ -29,15 +29,24 @@ def test_malformed_rows_are_quarantined_with_reasons(store: LadybugStore, tmp_pa
     report = ImportJob(store, options).run(DATA / "malformed")
     assert report.rejected == 14
     assert {t.file: (t.rows, t.accepted, t.rejected) for t in report.tables} == {
-        "skills.jsonl": (3, 2, 1), "roles.jsonl": (4, 2, 2),
-        "candidates.jsonl": (9, 2, 7), "interactions.jsonl": (6, 2, 4),
+        "skills.jsonl": (3, 2, 1),
+        "roles.jsonl": (4, 2, 2),
+        "candidates.jsonl": (9, 2, 7),
+        "interactions.jsonl": (6, 2, 4),
     }
-    assert "candidates.jsonl line 2: skills[0].level: Input should be less than or equal to 1; got 7" in report.rejections
+    assert (
+        "candidates.jsonl line 2: skills[0].level: Input should be less than or equal to 1; got 7"
+        in report.rejections
+    )
     assert "candidates.jsonl line 5: id: duplicate id 'c1' (first at line 1)" in report.rejections
-    assert ("interactions.jsonl line 2: role: unknown role 'r9' (not in roles nor in the graph)"
-            in report.rejections)
+    assert (
+        "interactions.jsonl line 2: role: unknown role 'r9' (not in roles nor in the graph)"
+        in report.rejections
+    )
     assert any(m.startswith("candidates.jsonl line 3: -: Invalid JSON") for m in report.rejections)
-    assert any(m.startswith("candidates.jsonl line 4: id: Field required") for m in report.rejections)
+    assert any(
+        m.startswith("candidates.jsonl line 4: id: Field required") for m in report.rejections
+    )
     lines = [json.loads(x) for x in Path(report.quarantine_file).read_text().splitlines()]
     assert len(lines) == 14
     minor = next(x for x in lines if x["line"] == 6 and x["file"] == "candidates.jsonl")
@@ -54,7 +63,9 @@ def test_reimport_is_idempotent(store: LadybugStore) -> None:
     assert first.mode == "bulk" and second.mode == "incremental"
     assert second.node_counts == first.node_counts
     assert second.relationship_counts == first.relationship_counts
-    assert sum(t.accepted for t in second.tables if t.file in ("candidates.jsonl", "roles.jsonl")) == 0
+    assert (
+        sum(t.accepted for t in second.tables if t.file in ("candidates.jsonl", "roles.jsonl")) == 0
+    )
     assert second.relationships_written.get("HAS_SKILL", 0) == 0
 
 
@@ -65,24 +76,34 @@ def test_changed_rows_update_and_replace_edges(store: LadybugStore, tmp_path: Pa
     assert store.relationship_counts()["HAS_SKILL"] == 3
     text = (data / "candidates.csv").read_text()
     # c2 drops SQL and raises Python to 1.0; c1 is unchanged
-    text = text.replace('[{""skill"": ""Python"", ""level"": 0.9}, {""skill"": ""SQL"", ""level"": 0.5}]',
-                        '[{""skill"": ""Python"", ""level"": 1.0}]')
+    text = text.replace(
+        '[{""skill"": ""Python"", ""level"": 0.9}, {""skill"": ""SQL"", ""level"": 0.5}]',
+        '[{""skill"": ""Python"", ""level"": 1.0}]',
+    )
     text = text.replace("Berlin,true,male,35-44,", "Berlin,true,,,")  # c2 withdraws its attributes
     (data / "candidates.csv").write_text(text)
     report = ImportJob(store, OPTIONS).run(data)
     candidates = next(t for t in report.tables if t.file == "candidates.csv")
     assert (candidates.accepted, candidates.unchanged, candidates.rejected) == (1, 1, 1)
     assert store.relationship_counts()["HAS_SKILL"] == 2
-    rows = store.run_text("MATCH (c:Candidate {id: 'c2'})-[r:HAS_SKILL]->(s:Skill) RETURN s.name AS s, r.level AS l")
+    rows = store.run_text(
+        "MATCH (c:Candidate {id: 'c2'})-[r:HAS_SKILL]->(s:Skill) RETURN s.name AS s, r.level AS l"
+    )
     assert rows == [{"s": "python", "l": 1.0}]
     assert [r["id"] for r in store.read_sensitive("audit")] == ["c1"]
 
 
 def test_csv_tables_resolve_names_and_nested_cells(store: LadybugStore) -> None:
     report = ImportJob(store, OPTIONS).run(DATA / "csv")
-    assert report.rejections == ["candidates.csv line 4: skills[0].level: Input should be less than or equal to 1; got 1.5"]
-    assert report.node_counts["Skill"] == 3  # "Triage"/"triage" and "SQL"/"sql" resolve to one node each
-    c1 = store.run_text("MATCH (c:Candidate {id: 'c1'}) RETURN c.reliability AS r, c.preferred_locations AS p, c.experience_years AS y")
+    assert report.rejections == [
+        "candidates.csv line 4: skills[0].level: Input should be less than or equal to 1; got 1.5"
+    ]
+    assert (
+        report.node_counts["Skill"] == 3
+    )  # "Triage"/"triage" and "SQL"/"sql" resolve to one node each
+    c1 = store.run_text(
+        "MATCH (c:Candidate {id: 'c1'}) RETURN c.reliability AS r, c.preferred_locations AS p, c.experience_years AS y"
+    )
     assert c1 == [{"r": 0.9, "p": ["London", "Manchester"], "y": 4.42}]
     desc = store.run_text("MATCH (r:Role {id: 'r1'}) RETURN r.description AS d")[0]["d"]
     assert desc == "Ward nurse,\nnight shifts"
@@ -91,7 +112,9 @@ def test_csv_tables_resolve_names_and_nested_cells(store: LadybugStore) -> None:
 def test_missing_required_table_is_a_clear_error(store: LadybugStore, tmp_path: Path) -> None:
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "candidates.jsonl").write_text('{"id": "c1"}\n')
-    with pytest.raises(ConfigError, match=r"required table roles.jsonl \(or roles.csv\) is missing"):
+    with pytest.raises(
+        ConfigError, match=r"required table roles.jsonl \(or roles.csv\) is missing"
+    ):
         ImportJob(store, OPTIONS).run(tmp_path / "d")
 
 
@@ -101,7 +124,9 @@ def test_cli_exits_nonzero_only_when_strict(tmp_path: Path) -> None:
     lenient = runner.invoke(app, ["import", str(DATA / "malformed"), "--db", db, "--json"])
     assert lenient.exit_code == 0, lenient.output
     assert json.loads(lenient.output)["rejected"] == 14
-    strict = runner.invoke(app, ["import", str(DATA / "malformed"), "--db", db, "--strict", "--json"])
+    strict = runner.invoke(
+        app, ["import", str(DATA / "malformed"), "--db", db, "--strict", "--json"]
+    )
     assert strict.exit_code == 1
 
 
@@ -122,5 +147,5 @@ def test_generated_dataset_imports_cleanly_and_twice_gives_identical_counts(tmp_
     assert not store_has_ground_truth(first)
 
 
-def store_has_ground_truth(report) -> bool:  # noqa: ANN001
+def store_has_ground_truth(report) -> bool:
     return any("ground_truth" in t.file for t in report.tables)
