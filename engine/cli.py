@@ -65,8 +65,18 @@ def generate(
     from loaders.synthetic import generate as run
 
     kwargs = {} if bias is None else {"bias": bias}
-    summary = run(out, scale=scale, seed=seed, progress=True, **kwargs)
-    console.print(summary)
+    try:
+        summary = run(out, scale=scale, seed=seed, progress=True, **kwargs)
+    except TalentGraphError as e:
+        _fail(e)
+    console.print(counts_table(summary.counts, f"Rows written to {summary.out_dir}", "table"))
+    rates = ", ".join(f"{group} {rate:.1%}" for group, rate in summary.shortlist_rates.items())
+    console.print(
+        f"HAS_SKILL entries: {summary.has_skill:,}. Historical shortlist rate by gender: {rates}; "
+        f"impact ratio {summary.shortlist_impact_ratio:.2f} (recruiter bias {summary.bias}). "
+        f"Ground truth for evaluation only: {summary.files['ground_truth']}. "
+        f"{summary.seconds:.1f} s."
+    )
 
 
 @app.command("import")
@@ -126,8 +136,8 @@ def stats(db: DbOption = None) -> None:
             counts = eng.stats()
     except TalentGraphError as e:
         _fail(e)
-    console.print(counts_table(counts["nodes"], "node labels"))
-    console.print(counts_table(counts["relationships"], "relationship types"))
+    console.print(counts_table(counts["nodes"], "Nodes", "label"))
+    console.print(counts_table(counts["relationships"], "Relationships", "type"))
 
 
 @app.command()

@@ -34,9 +34,10 @@ def rows_table(rows: Sequence[dict[str, Any]], title: str | None = None, limit: 
     return table
 
 
-def counts_table(counts: dict[str, int], what: str) -> Table:
-    table = Table(title=what)
-    table.add_column(what.split()[0].rstrip("s").capitalize() if " " in what else "name")
+def counts_table(counts: dict[str, int], title: str, name: str = "name") -> Table:
+    """A two-column table: ``name`` and count, sorted by name."""
+    table = Table(title=title)
+    table.add_column(name)
     table.add_column("count", justify="right")
     for name, count in sorted(counts.items()):
         table.add_row(name, f"{count:,}")
@@ -57,8 +58,8 @@ def print_import_report(report: ImportReport) -> None:
             f"[red]{t.rejected:,}[/red]" if t.rejected else "0",
         )
     console.print(files)
-    console.print(counts_table(report.node_counts, "node labels in the store"))
-    console.print(counts_table(report.relationship_counts, "relationship types in the store"))
+    console.print(counts_table(report.node_counts, "Nodes in the store", "label"))
+    console.print(counts_table(report.relationship_counts, "Relationships in the store", "type"))
     if report.created:
         created = ", ".join(f"{n:,} {label}" for label, n in report.created.items())
         console.print(f"Created from references by name: {created}")
