@@ -39,8 +39,8 @@ def counts_table(counts: dict[str, int], title: str, name: str = "name") -> Tabl
     table = Table(title=title)
     table.add_column(name)
     table.add_column("count", justify="right")
-    for name, count in sorted(counts.items()):
-        table.add_row(name, f"{count:,}")
+    for key, count in sorted(counts.items()):
+        table.add_row(key, f"{count:,}")
     return table
 
 
