@@ -78,9 +78,14 @@ def rendered(name: str) -> list[dict[str, str]]:
     ]
 
 
+SUBFOLDERS = ("explore", "export")
+
+
 def neo4j_queries() -> list[dict[str, str]]:
-    """Shared files not overridden, ``cypher/neo4j/``, ``cypher/explore/`` (+ overrides), DDL."""
-    names = cypher.names("neo4j") + [f"explore/{n}" for n in cypher.names("neo4j", "explore")]
+    """Shared files not overridden, ``cypher/neo4j/``, every subfolder (+ overrides), DDL."""
+    names = cypher.names("neo4j") + [
+        f"{folder}/{n}" for folder in SUBFOLDERS for n in cypher.names("neo4j", folder)
+    ]
     queries = [q for name in names for q in rendered(name)]
     queries += [{"name": f"ddl[{i}]", "text": s} for i, s in enumerate(neo4j_ddl(SCHEMA))]
     return queries
