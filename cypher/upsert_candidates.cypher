@@ -1,4 +1,4 @@
-// Upsert Candidate nodes by id; updates every property in place.
+// Upsert Candidate nodes by id; updates every imported property in place (derived ones, such as embeddings, are left alone).
 // $rows: list of maps {id, headline, summary, reliability, attendance, engagement, churn_risk, experience_years, remote_ok, preferred_locations, preferred_domains, row_hash}. Returns nothing.
 UNWIND $rows AS row
 MERGE (n:Candidate {id: row.id})

@@ -1,4 +1,4 @@
-// Upsert Occupation nodes by id; updates every property in place.
+// Upsert Occupation nodes by id; updates every imported property in place (derived ones, such as embeddings, are left alone).
 // $rows: list of maps {id, name, aliases, description, isco_group, esco_uri}. Returns nothing.
 UNWIND $rows AS row
 MERGE (n:Occupation {id: row.id})

@@ -1,4 +1,4 @@
-// Upsert Role nodes by id; updates every property in place.
+// Upsert Role nodes by id; updates every imported property in place (derived ones, such as embeddings, are left alone).
 // $rows: list of maps {id, title, description, capacity, remote, row_hash}. Returns nothing.
 UNWIND $rows AS row
 MERGE (n:Role {id: row.id})

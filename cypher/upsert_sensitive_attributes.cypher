@@ -1,4 +1,4 @@
-// AUDIT ONLY. Upsert SensitiveAttributes nodes by id; updates every property in place.
+// AUDIT ONLY. Upsert SensitiveAttributes nodes by id; updates every imported property in place (derived ones, such as embeddings, are left alone).
 // $rows: list of maps {id, gender, age_band, ethnicity, disability, nationality}. Returns nothing.
 UNWIND $rows AS row
 MERGE (n:SensitiveAttributes {id: row.id})

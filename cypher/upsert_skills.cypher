@@ -1,4 +1,4 @@
-// Upsert Skill nodes by id; updates every property in place.
+// Upsert Skill nodes by id; updates every imported property in place (derived ones, such as embeddings, are left alone).
 // $rows: list of maps {id, name, aliases, description, skill_type, esco_uri}. Returns nothing.
 UNWIND $rows AS row
 MERGE (n:Skill {id: row.id})

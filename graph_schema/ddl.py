@@ -36,6 +36,11 @@ def ladybug_ddl(schema: GraphSchema) -> list[str]:
     return out
 
 
+def ladybug_add_column(label: str, prop: PropertySpec) -> str:
+    """Migration: add a property a newer schema defines to an existing LadybugDB table."""
+    return f"ALTER TABLE {label} ADD `{prop.name}` {prop.type}"
+
+
 def neo4j_ddl(schema: GraphSchema) -> list[str]:
     """Uniqueness constraints on every label's key and range indexes on lookup properties."""
     out = [

@@ -24,6 +24,8 @@ class Node(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     label: ClassVar[str] = ""
     audit_only: ClassVar[bool] = False
+    # Properties the engine computes and writes back (embeddings); imports never set them.
+    derived: ClassVar[tuple[str, ...]] = ()
 
     id: Annotated[str, Field(min_length=1)]
 
@@ -32,11 +34,14 @@ class Skill(Node):
     """A skill or knowledge area (ESCO-grounded when imported from ESCO)."""
 
     label: ClassVar[str] = "Skill"
+    derived: ClassVar[tuple[str, ...]] = ("embedding", "embedding_version")
     name: str
     aliases: list[str] = []
     description: str | None = None
     skill_type: str | None = None
     esco_uri: str | None = None
+    embedding: list[float] | None = None
+    embedding_version: str | None = None
 
 
 class Occupation(Node):
@@ -54,6 +59,7 @@ class Candidate(Node):
     """A worker. Sensitive attributes are not here: see ``sensitive.py``."""
 
     label: ClassVar[str] = "Candidate"
+    derived: ClassVar[tuple[str, ...]] = ("embedding", "embedding_version")
     headline: str | None = None
     summary: str | None = None
     reliability: Unit | None = None
@@ -65,17 +71,22 @@ class Candidate(Node):
     preferred_locations: list[str] = []
     preferred_domains: list[str] = []
     row_hash: str | None = None
+    embedding: list[float] | None = None
+    embedding_version: str | None = None
 
 
 class Role(Node):
     """An opportunity with requirements and a capacity (job, shift, place, fellowship)."""
 
     label: ClassVar[str] = "Role"
+    derived: ClassVar[tuple[str, ...]] = ("embedding", "embedding_version")
     title: str
     description: str | None = None
     capacity: int = 1
     remote: bool | None = None
     row_hash: str | None = None
+    embedding: list[float] | None = None
+    embedding_version: str | None = None
 
 
 class Organization(Node):

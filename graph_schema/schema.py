@@ -69,10 +69,16 @@ class NodeSpec:
     properties: tuple[PropertySpec, ...]
     key: str = "id"
     audit_only: bool = False
+    derived: tuple[str, ...] = ()
 
     @property
     def property_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.properties)
+
+    @property
+    def imported_properties(self) -> tuple[str, ...]:
+        """Properties an import sets (everything but the derived ones, e.g. embeddings)."""
+        return tuple(p.name for p in self.properties if p.name not in self.derived)
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,9 @@ class GraphSchema:
         rel_models: tuple[type[Relationship], ...],
     ) -> None:
         self._nodes = {
-            m.label: NodeSpec(m.label, m, _props(m, skip=("id",)), audit_only=m.audit_only)
+            m.label: NodeSpec(
+                m.label, m, _props(m, skip=("id",)), audit_only=m.audit_only, derived=m.derived
+            )
             for m in node_models
         }
         self._rels = {

@@ -20,7 +20,7 @@ import ladybug
 import pyarrow as pa
 
 from graph_schema import SCHEMA
-from graph_schema.ddl import ladybug_ddl
+from graph_schema.ddl import ladybug_add_column, ladybug_ddl
 from graph_schema.errors import StoreError, StoreUnavailableError
 from loaders.stores import cypher
 from loaders.stores.base import GraphStore, Row
@@ -90,8 +90,15 @@ class LadybugStore(GraphStore):
         return "\n".join(out)
 
     def ensure_schema(self) -> None:
+        """Create missing tables, then add properties a newer schema defines (migration)."""
         for statement in ladybug_ddl(SCHEMA):
             self._execute(statement)
+        for spec in SCHEMA.nodes:
+            rows = self.run("table_columns", label=spec.label, purpose="audit")
+            present = {r["name"] for r in rows}
+            for prop in spec.properties:
+                if prop.name not in present:
+                    self._execute(ladybug_add_column(spec.label, prop))
 
     def _bulk_nodes(self, label: str, table: pa.Table) -> None:
         spec = SCHEMA.node(label)
