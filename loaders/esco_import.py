@@ -26,7 +26,7 @@ from loaders.esco import (
 )
 from loaders.graph_buffer import GraphBuffer
 from loaders.graph_writer import write_buffer
-from loaders.import_job import ImportOptions, ImportReport, TableReport
+from loaders.import_job import ImportOptions, ImportReport, TableReport, build_report
 from loaders.quarantine import Quarantine
 from loaders.stores.base import GraphStore
 
@@ -110,27 +110,13 @@ class EscoImportJob:
                 ("relations", RELATIONS_FILE),
             )
         ]
-        rows = sum(t.rows for t in tables)
-        return ImportReport(
+        return build_report(
             dataset=str(directory) if directory else OFFLINE_SOURCE,
-            store=repr(self.store),
+            store=self.store,
             mode="taxonomy",
             tables=tables,
-            nodes_written=nodes,
-            relationships_written=rels,
-            bulk_loaded=bulk,
+            written=(nodes, rels, bulk),
             created={},
-            rejected=quarantine.count,
-            rejections=[r.message for r in quarantine.sample[:50]],
-            quarantine_file=str(quarantine.path) if quarantine.count else None,
-            node_counts=self.store.node_counts(),
-            relationship_counts=self.store.relationship_counts(),
-            seconds=round(seconds, 3),
-            phase_seconds={
-                "read_validate": round(read_seconds, 3),
-                "write_after_read": round(seconds - read_seconds, 3),
-                "write_busy": round(write_seconds, 3),
-            },
-            rows_per_second=round(rows / seconds, 1) if seconds else 0.0,
-            relationships_per_second=round(sum(rels.values()) / seconds, 1) if seconds else 0.0,
+            quarantine=quarantine,
+            timing=(seconds, read_seconds, write_seconds),
         )

@@ -94,6 +94,47 @@ class ImportReport(BaseModel):
         return sum(t.rows for t in self.tables)
 
 
+def build_report(
+    *,
+    dataset: str,
+    store: GraphStore,
+    mode: str,
+    tables: list[TableReport],
+    written: tuple[dict[str, int], dict[str, int], list[str]],
+    created: dict[str, int],
+    quarantine: Quarantine,
+    timing: tuple[float, float, float],
+) -> ImportReport:
+    """The report of an import: ``written`` is (nodes, relationships, bulk-loaded names) and
+    ``timing`` is (total seconds, seconds until reading ended, seconds the writer was busy)."""
+    nodes, rels, bulk = written
+    seconds, read_seconds, write_busy = timing
+    rows = sum(t.rows for t in tables)
+    return ImportReport(
+        dataset=dataset,
+        store=repr(store),
+        mode=mode,
+        tables=tables,
+        nodes_written=dict(nodes),
+        relationships_written=dict(rels),
+        bulk_loaded=bulk,
+        created=created,
+        rejected=quarantine.count,
+        rejections=[r.message for r in quarantine.sample[:50]],
+        quarantine_file=str(quarantine.path) if quarantine.count else None,
+        node_counts=store.node_counts(),
+        relationship_counts=store.relationship_counts(),
+        seconds=round(seconds, 3),
+        phase_seconds={
+            "read_validate": round(read_seconds, 3),  # the writer thread overlaps it
+            "write_after_read": round(seconds - read_seconds, 3),
+            "write_busy": round(write_busy, 3),
+        },
+        rows_per_second=round(rows / seconds, 1) if seconds else 0.0,
+        relationships_per_second=round(sum(rels.values()) / seconds, 1) if seconds else 0.0,
+    )
+
+
 class ImportJob:
     """Imports one dataset directory into ``store``.
 
@@ -203,29 +244,13 @@ class ImportJob:
         quarantine.close()
         created = mapper.created_counts()
         seconds = time.perf_counter() - started
-        total_rows = sum(t.rows for t in tables)
-        return ImportReport(
+        return build_report(
             dataset=str(directory),
-            store=repr(self.store),
+            store=self.store,
             mode="bulk" if not any(before.get(label) for label in OWNED_EDGES) else "incremental",
             tables=tables,
-            nodes_written=nodes_written,
-            relationships_written=rels_written,
-            bulk_loaded=bulk,
+            written=(nodes_written, rels_written, bulk),
             created={k: v for k, v in created.items() if v},
-            rejected=quarantine.count,
-            rejections=[r.message for r in quarantine.sample[:50]],
-            quarantine_file=str(quarantine.path) if quarantine.count else None,
-            node_counts=self.store.node_counts(),
-            relationship_counts=self.store.relationship_counts(),
-            seconds=round(seconds, 3),
-            phase_seconds={
-                "read_validate": round(read_seconds, 3),  # writes overlap it
-                "write_after_read": round(seconds - read_seconds, 3),
-                "write_busy": round(write_busy, 3),
-            },
-            rows_per_second=round(total_rows / seconds, 1) if seconds else 0.0,
-            relationships_per_second=round(sum(rels_written.values()) / seconds, 1)
-            if seconds
-            else 0.0,
+            quarantine=quarantine,
+            timing=(seconds, read_seconds, write_busy),
         )
