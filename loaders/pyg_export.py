@@ -34,7 +34,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -48,12 +47,10 @@ from graph_schema import SCHEMA, EdgeType, NodeLabel
 from graph_schema.errors import (
     ConfigError,
     SchemaError,
-    SensitiveAccessError,
     StoreError,
     UnknownIdError,
 )
 from graph_schema.relationships import INTERACTION_TYPES
-from loaders.stores import cypher
 from loaders.stores.base import GraphStore
 
 UNKNOWN_ID = "{label} id {value!r} is not in the export ({count} ids)"
@@ -66,8 +63,6 @@ BAD_TEXT_SHAPE = (
     "text_features[{label!r}] must be a 2-D array with one row per id of ids[{label!r}] "
     "({rows} rows); got shape {shape}"
 )
-SENSITIVE_QUERY = "export query {name!r} names audit-only label {label}; the export never reads it"
-_AUDIT_LABEL = re.compile(r"\b(" + "|".join(SCHEMA.audit_labels) + r")\b")
 _YEARS_SCALE = 4.0  # log1p(years) / 4 keeps 0..50 years within about [0, 1]
 
 Transform = Callable[[np.ndarray], np.ndarray]
@@ -218,41 +213,15 @@ class ExportedGraph:
 
 
 # -- reading ---------------------------------------------------------------------------------
-def _arrow_rows(store: GraphStore, name: str, text: str) -> pa.Table | None:
-    """Rows of ``text`` as Arrow straight from LadybugDB; ``None`` for any other store.
-
-    ``GraphStore._execute`` builds one dict per row; LadybugDB's ``get_as_arrow`` builds the
-    columns natively, which is what makes a 2M-edge export take seconds.
-    """
-    conn = getattr(store, "_conn", None) if store.dialect == "ladybug" else None
-    if conn is None:
-        return None
-    try:
-        return conn.execute(text).get_as_arrow(chunk_size=-1)
-    except RuntimeError as e:
-        raise StoreError(f"LadybugDB export query {name!r} failed: {e}") from e
-
-
 def _fetch(
     store: GraphStore, name: str, *, label: str | None = None, rel: str | None = None
 ) -> pa.Table:
     """Run export query ``name`` and return its rows as one Arrow table.
 
-    The direct LadybugDB path skips ``GraphStore.run``, so its sensitive-label guard is
-    repeated here; the generic path goes through ``run`` and its guard.
-
-    Raises:
-        SensitiveAccessError: the query names an audit-only label.
-        StoreError: the query failed.
+    ``GraphStore.run_table`` applies the store's guard (no audit-only label) and, on
+    LadybugDB, builds the columns natively, which is what makes a 2M-edge export take seconds.
     """
-    text = cypher.render(name, store.dialect, label=label, rel_type=rel)
-    match = _AUDIT_LABEL.search(text)
-    if match:
-        raise SensitiveAccessError(SENSITIVE_QUERY.format(name=name, label=match.group(1)))
-    table = _arrow_rows(store, name, text)
-    if table is None:
-        table = pa.Table.from_pylist(store.run(name, label=label, rel_type=rel))
-    return table
+    return store.run_table(name, label=label, rel_type=rel)
 
 
 def _floats(table: pa.Table, name: str) -> np.ndarray:

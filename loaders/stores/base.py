@@ -130,6 +130,35 @@ class GraphStore(ABC):
         what: str = "this query",
     ) -> list[Row]:
         """Run ad-hoc Cypher (an exploration file); audit labels only with purpose='audit'."""
+        return self._execute(text, self._checked_params(text, params, purpose, what))
+
+    def run_table(
+        self,
+        name: str,
+        params: dict[str, Any] | None = None,
+        *,
+        purpose: Purpose = "feature",
+        label: str | None = None,
+        rel_type: str | None = None,
+    ) -> pa.Table:
+        """``run``, with the rows as one Arrow table (bulk reads: exports, features)."""
+        text = cypher.render(name, self.dialect, label=label, rel_type=rel_type)
+        return self._execute_table(
+            text, self._checked_params(text, params, purpose, f"query {name!r}")
+        )
+
+    def _execute_table(self, text: str, params: dict[str, Any]) -> pa.Table:
+        """Rows as an Arrow table; stores with a native columnar result override this."""
+        return pa.Table.from_pylist(self._execute(text, params))
+
+    def _checked_params(
+        self, text: str, params: dict[str, Any] | None, purpose: Purpose, what: str
+    ) -> dict[str, Any]:
+        """The guard every read passes: no audit label outside audits, no missing parameter.
+
+        Returns:
+            ``params`` completed with the defaults the query file's header declares.
+        """
         match = _AUDIT_LABEL.search(text)
         if match and purpose != "audit":
             raise SensitiveAccessError(SENSITIVE_REFUSED.format(what=what, label=match.group(1)))
@@ -139,7 +168,7 @@ class GraphStore(ABC):
             docs = cypher.parameters(text)
             detail = "; ".join(f"${m}: {docs[m]}" if m in docs else f"${m}" for m in missing)
             raise ConfigError(MISSING_PARAMETER.format(what=what, detail=detail))
-        return self._execute(text, params)
+        return params
 
     def read_sensitive(self, purpose: Purpose) -> list[Row]:
         """Sensitive attributes of all candidates; only for ``purpose='audit'``."""

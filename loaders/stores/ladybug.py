@@ -67,6 +67,14 @@ class LadybugStore(GraphStore):
                 rows.append(dict(zip(columns, res.get_next(), strict=True)))
         return rows
 
+    def _execute_table(self, text: str, params: dict[str, Any]) -> pa.Table:
+        """Columns built natively by LadybugDB (``get_as_arrow``), not one dict per row."""
+        try:
+            return self._conn.execute(text, params).get_as_arrow(chunk_size=-1)
+        except RuntimeError as e:
+            head = next((x for x in text.strip().splitlines() if not x.startswith("//")), "")
+            raise StoreError(f"LadybugDB query failed ({head[:80]}...): {e}") from e
+
     def explain(self, text: str, params: dict[str, Any] | None = None) -> str:
         """Plan text; a ``rows`` parameter is bound as the table ``LOAD FROM rows`` scans."""
         params = dict(params or {})

@@ -307,7 +307,11 @@ def test_arrow_and_generic_paths_agree(
     tiny_store_ro: LadybugStore, exported: ExportedGraph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The row-dict path (what Neo4j uses) gives the same export as LadybugDB's Arrow path."""
-    monkeypatch.setattr(pyg_export, "_arrow_rows", lambda *args: None)
+    monkeypatch.setattr(
+        tiny_store_ro,
+        "_execute_table",
+        lambda text, params: GraphStore._execute_table(tiny_store_ro, text, params),
+    )
     generic = export_graph(tiny_store_ro)
     assert generic.ids == exported.ids
     for edge_type in exported.data.edge_types:
@@ -342,13 +346,13 @@ def test_no_export_query_names_sensitive_attributes() -> None:
     }
 
 
-def test_the_direct_read_path_refuses_audit_labels(tiny_store_ro: LadybugStore) -> None:
-    """LadybugDB reads bypass GraphStore.run, so the export repeats its guard."""
+def test_the_columnar_read_path_refuses_audit_labels(tiny_store_ro: LadybugStore) -> None:
+    """Arrow reads pass the same store guard as row reads."""
     with pytest.raises(
         SensitiveAccessError,
         match=re.escape(
-            "export query 'export/node_ids' names audit-only label SensitiveAttributes; "
-            "the export never reads it"
+            "query 'export/node_ids' reads audit-only label SensitiveAttributes; sensitive "
+            "attributes are for fairness audits only (use GraphStore.read_sensitive(purpose='audit'))"
         ),
     ):
         pyg_export._fetch(tiny_store_ro, "export/node_ids", label="SensitiveAttributes")
