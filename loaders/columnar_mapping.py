@@ -1,6 +1,6 @@
 """Columnar fast path, second half: Arrow rows of a block into the GraphBuffer.
 
-The vectorised twin of ``RowMapper.candidate/role/interaction`` for rows ``columnar.parse_block``
+The vectorised twin of ``RowMapper.candidate/role`` for rows ``columnar.parse_block``
 accepted. Rules that need context (a skill listed twice once names are resolved, an
 interaction naming an unknown candidate) are checked here too; rows that break one are
 *demoted*: returned to the caller, which sends them through the per-row path so that they

@@ -2,8 +2,9 @@
 
 Each ``map_*`` function takes one validated row, resolves its references through the
 ``Resolver`` and appends to the ``GraphBuffer``. It raises ``RowRejected`` (field, reason)
-for rules that need context beyond the row itself: a duplicate skill within a row, an
-interaction naming an unknown candidate or role.
+for rules that need context beyond the row itself: a skill or stint listed twice within a
+row, a similarity naming an unknown skill or repeating an earlier one. (Interactions are
+checked in ``table_reader``, which sees both validation paths.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from loaders.graph_buffer import GraphBuffer
 from loaders.records import (
     CandidateRow,
     DomainRow,
-    InteractionRow,
     LocationRow,
     OccupationRow,
     OrganizationRow,
@@ -28,6 +28,7 @@ from loaders.resolve import Resolver, normalise
 
 UNKNOWN_REF = "unknown {what} {ref!r} (not in {table} nor in the graph)"
 DUPLICATE_SKILL = "skill {ref!r} is listed twice (also {other})"
+DUPLICATE_SIMILARITY = "the similarity {source!r} -> {target!r} is listed twice"
 DUPLICATE_STINT = "a stint at {ref!r} starting {start} is listed twice (also {other})"
 
 
@@ -109,9 +110,9 @@ class RowMapper:
         for field, ref, found in (("source", row.source, src), ("target", row.target, dst)):
             if found is None:
                 raise RowRejected(field, UNKNOWN_REF.format(what="skill", ref=ref, table="skills"))
-        self.buffer.edge(
-            "Skill", "SIMILAR_TO", "Skill", {"src": src, "dst": dst, "weight": row.weight}
-        )
+        row_data = {"src": src, "dst": dst, "weight": row.weight}
+        if not self.buffer.edge("Skill", "SIMILAR_TO", "Skill", row_data):
+            raise RowRejected("target", DUPLICATE_SIMILARITY.format(source=src, target=dst))
 
     def identity(self, label: str, ref: str) -> str:
         """What ``ref`` will resolve to, without creating anything (for duplicate checks)."""
@@ -226,21 +227,6 @@ class RowMapper:
                 },
             )
         self._link("Candidate", row.id, "LOCATED_IN", "Location", row.location)
-
-    def interaction(self, row: InteractionRow) -> dict[str, Any]:
-        for field, label, ref, table in (
-            ("candidate", "Candidate", row.candidate, "candidates"),
-            ("role", "Role", row.role, "roles"),
-        ):
-            if not self.resolver.knows(label, ref):
-                raise RowRejected(field, UNKNOWN_REF.format(what=field, ref=ref, table=table))
-        return {
-            "src": row.candidate,
-            "dst": row.role,
-            "type": row.type,
-            "actor": row.actor,
-            "at": canonical_time(row.at),
-        }
 
     def emit_created(self) -> None:
         """Add the nodes created for unmatched references since the last call to the buffer."""

@@ -24,11 +24,10 @@ from loaders.columnar_mapping import map_candidates, map_roles
 from loaders.quarantine import Quarantine
 from loaders.readers import RawRecord, iter_records
 from loaders.records import CandidateRow, InteractionRow, RoleRow, Row
-from loaders.row_mapping import RowMapper, RowRejected, canonical_time, row_hash
+from loaders.row_mapping import UNKNOWN_REF, RowMapper, RowRejected, canonical_time, row_hash
 
 DUPLICATE_ID = "duplicate id {id!r} (first at line {first})"
 DUPLICATE_INTERACTION = "duplicate interaction {key} (first at line {first})"
-UNKNOWN = "unknown {what} {ref!r} (not in {table} nor in the graph)"
 COLUMNAR_TABLES: frozenset[str] = frozenset({"candidates", "roles", "interactions"})
 BLOCK_ROWS = 50_000
 
@@ -140,7 +139,7 @@ class TableReader:
             ("role", "Role", key[1], "roles"),
         ):
             if not mapper.resolver.knows(label, ref):
-                return field_, UNKNOWN.format(what=field_, ref=ref, table=table)
+                return field_, UNKNOWN_REF.format(what=field_, ref=ref, table=table)
         first = self.state.interaction_first.setdefault(key, line)
         if first != line:
             return "type", DUPLICATE_INTERACTION.format(key=list(key), first=first)

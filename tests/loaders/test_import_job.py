@@ -149,3 +149,21 @@ def test_generated_dataset_imports_cleanly_and_twice_gives_identical_counts(tmp_
 
 def store_has_ground_truth(report) -> bool:
     return any("ground_truth" in t.file for t in report.tables)
+
+
+def test_a_repeated_similarity_is_quarantined_not_dropped(
+    store: LadybugStore, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "tiny", data)
+    lines = (data / "similarities.jsonl").read_text().splitlines()
+    first = json.loads(lines[0])
+    (data / "similarities.jsonl").write_text("\n".join([*lines, json.dumps(first)]) + "\n")
+    report = ImportJob(store, OPTIONS).run(data)
+    line = len(lines) + 1
+    expected = (
+        f"similarities.jsonl line {line}: target: the similarity {first['source']!r} -> "
+        f"{first['target']!r} is listed twice"
+    )
+    assert report.rejections == [expected]
+    assert store.relationship_counts()["SIMILAR_TO"] == len(lines)
