@@ -16,9 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.row_mapping import RowMapper, row_hash
-
-ABSENT = "\0absent"
+from loaders.row_mapping import RowMapper, change_status, row_hash
 
 
 @dataclass
@@ -97,13 +95,13 @@ def _split_changed(
     for i, (node_id, raw) in enumerate(zip(table.column("id").to_pylist(), raws, strict=True)):
         mapper.resolver.add(label, node_id)
         digest = row_hash(raw)
-        stored = hashes.get(node_id, ABSENT)
-        if stored == digest:
+        status = change_status(hashes, node_id, digest)
+        if status == "unchanged":
             out.unchanged += 1
             continue
         keep.append(i)
         digests.append(digest)
-        if stored != ABSENT:
+        if status == "changed":
             changed.append(node_id)
     return keep, digests, changed
 

@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from loaders.esco import (
@@ -26,7 +25,13 @@ from loaders.esco import (
 )
 from loaders.graph_buffer import GraphBuffer
 from loaders.graph_writer import write_buffer
-from loaders.import_job import ImportOptions, ImportReport, TableReport, build_report
+from loaders.import_job import (
+    ImportOptions,
+    ImportReport,
+    TableReport,
+    build_report,
+    quarantine_path,
+)
 from loaders.quarantine import Quarantine
 from loaders.stores.base import GraphStore
 
@@ -56,9 +61,7 @@ class EscoImportJob:
         self.store.batch_size = self.options.batch_size
         self.store.ensure_schema()
         before, rel_before = self.store.node_counts(), self.store.relationship_counts()
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        base = self.options.quarantine_dir or getattr(self.store, "path", Path.cwd()) / "quarantine"
-        quarantine = Quarantine(Path(base) / f"import-esco-{stamp}.jsonl")
+        quarantine = Quarantine(quarantine_path(self.store, self.options, "esco"))
         tax = read_esco_csv(directory, quarantine) if directory else read_esco_extractor(quarantine)
         quarantine.close()
         buffer = GraphBuffer()

@@ -94,6 +94,14 @@ class ImportReport(BaseModel):
         return sum(t.rows for t in self.tables)
 
 
+def quarantine_path(store: GraphStore, options: ImportOptions, source: str) -> Path:
+    """Where an import of ``source`` puts rejected rows: ``--quarantine-dir``, else
+    ``STORE/quarantine`` (the working directory for a server store), one file per run."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    base = options.quarantine_dir or getattr(store, "path", Path.cwd()) / "quarantine"
+    return Path(base) / f"import-{source}-{stamp}.jsonl"
+
+
 def build_report(
     *,
     dataset: str,
@@ -147,11 +155,6 @@ class ImportJob:
         self.store = store
         self.options = options or ImportOptions()
 
-    def _quarantine_path(self, directory: Path) -> Path:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        base = self.options.quarantine_dir or getattr(self.store, "path", Path.cwd()) / "quarantine"
-        return Path(base) / f"import-{directory.name}-{stamp}.jsonl"
-
     def _load_known(self, resolver: Resolver, counts: dict[str, int]) -> None:
         """Register what the store already holds, so references resolve across imports."""
         if counts.get("Skill"):
@@ -189,7 +192,7 @@ class ImportJob:
                 (r["candidate"], r["role"], r["type"], r["at"])
                 for r in self.store.run("interaction_keys")
             }
-        quarantine = Quarantine(self._quarantine_path(directory))
+        quarantine = Quarantine(quarantine_path(self.store, self.options, directory.name))
         mapper = RowMapper(
             resolver, buffer, self.options.as_of or datetime.now(UTC).strftime("%Y-%m")
         )

@@ -51,6 +51,13 @@ def row_hash(raw: str | bytes) -> str:
     return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
+def change_status(hashes: dict[str, str | None], node_id: str, digest: str) -> str:
+    """``"new"``, ``"changed"`` or ``"unchanged"``: a row's digest against the stored one."""
+    if node_id not in hashes:
+        return "new"
+    return "unchanged" if hashes[node_id] == digest else "changed"
+
+
 def canonical_time(at: datetime) -> str:
     """One text form per instant (UTC, ISO-8601), so re-imports compare equal."""
     return at.astimezone(UTC).isoformat()

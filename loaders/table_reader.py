@@ -24,7 +24,14 @@ from loaders.columnar_mapping import map_candidates, map_roles
 from loaders.quarantine import Quarantine
 from loaders.readers import RawRecord, iter_records
 from loaders.records import CandidateRow, InteractionRow, RoleRow, Row
-from loaders.row_mapping import UNKNOWN_REF, RowMapper, RowRejected, canonical_time, row_hash
+from loaders.row_mapping import (
+    UNKNOWN_REF,
+    RowMapper,
+    RowRejected,
+    canonical_time,
+    change_status,
+    row_hash,
+)
 
 DUPLICATE_ID = "duplicate id {id!r} (first at line {first})"
 DUPLICATE_INTERACTION = "duplicate interaction {key} (first at line {first})"
@@ -150,12 +157,12 @@ class TableReader:
         if isinstance(row, CandidateRow | RoleRow):
             label = "Candidate" if isinstance(row, CandidateRow) else "Role"
             digest = row_hash(record.raw)
-            stored = state.hashes[label].get(row.id, "\0absent")
+            status = change_status(state.hashes[label], row.id, digest)
             mapper.resolver.add(label, row.id)
-            if stored == digest:
+            if status == "unchanged":
                 return "unchanged"
             (mapper.candidate if label == "Candidate" else mapper.role)(row, digest)  # type: ignore[operator,arg-type]
-            if stored != "\0absent":
+            if status == "changed":
                 state.changed[label].append(row.id)
             return None
         if isinstance(row, InteractionRow):
