@@ -9,7 +9,7 @@ are rejected with the per-row path's exact message. Nothing is created for a dem
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -236,22 +236,17 @@ def map_candidates(
             "SensitiveAttributes",
             pa.table({"id": ids.filter(mask), **{k: v.filter(mask) for k, v in fields.items()}}),
         )
-    skills = _column(t, "skills")
-    flat = pc.list_flatten(skills)
-    if len(flat):
-        mapper.buffer.extend_edges(
-            "Candidate",
-            "HAS_SKILL",
-            "Skill",
-            pa.table(
-                {
-                    "src": pc.take(ids, pc.list_parent_indices(skills)),
-                    "dst": _resolve(mapper, "Skill", pc.struct_field(flat, "skill")),
-                    "level": pc.struct_field(flat, "level"),
-                    "years": pc.struct_field(flat, "years"),
-                }
-            ),
-        )
+    _skill_edges(
+        mapper,
+        "Candidate",
+        "HAS_SKILL",
+        ids,
+        _column(t, "skills"),
+        lambda flat: {
+            "level": pc.struct_field(flat, "level"),
+            "years": pc.struct_field(flat, "years"),
+        },
+    )
     if len(exp_flat):
         domains = pc.struct_field(exp_flat, "domain")
         mapper.buffer.extend_edges(
@@ -276,6 +271,31 @@ def map_candidates(
     _link(mapper, "Candidate", ids, "LOCATED_IN", "Location", _column(t, "location"))
     out.written = n
     return out
+
+
+def _skill_edges(
+    mapper: RowMapper,
+    src_label: str,
+    rel: str,
+    ids: pa.Array,
+    skills: pa.Array,
+    properties: Callable[[pa.Array], dict[str, pa.Array]],
+) -> None:
+    """Edges to Skill from a list-of-struct ``skills`` column (one edge per list item)."""
+    flat = pc.list_flatten(skills)
+    if len(flat):
+        mapper.buffer.extend_edges(
+            src_label,
+            rel,
+            "Skill",
+            pa.table(
+                {
+                    "src": pc.take(ids, pc.list_parent_indices(skills)),
+                    "dst": _resolve(mapper, "Skill", pc.struct_field(flat, "skill")),
+                    **properties(flat),
+                }
+            ),
+        )
 
 
 def _link(
@@ -322,22 +342,17 @@ def map_roles(
             }
         ),
     )
-    skills = _column(t, "skills")
-    flat = pc.list_flatten(skills)
-    if len(flat):
-        mapper.buffer.extend_edges(
-            "Role",
-            "REQUIRES_SKILL",
-            "Skill",
-            pa.table(
-                {
-                    "src": pc.take(ids, pc.list_parent_indices(skills)),
-                    "dst": _resolve(mapper, "Skill", pc.struct_field(flat, "skill")),
-                    "importance": pc.struct_field(flat, "importance"),
-                    "required": pc.fill_null(pc.struct_field(flat, "required"), False),
-                }
-            ),
-        )
+    _skill_edges(
+        mapper,
+        "Role",
+        "REQUIRES_SKILL",
+        ids,
+        _column(t, "skills"),
+        lambda flat: {
+            "importance": pc.struct_field(flat, "importance"),
+            "required": pc.fill_null(pc.struct_field(flat, "required"), False),
+        },
+    )
     for rel, label, column in (
         ("OFFERED_BY", "Organization", "organization"),
         ("LOCATED_IN", "Location", "location"),
