@@ -18,7 +18,6 @@ import pyarrow as pa
 
 from graph_schema import SCHEMA
 from graph_schema.errors import ConfigError
-from loaders.stores import cypher
 from loaders.stores.base import GraphStore
 
 NOT_EMBEDDABLE = "label {label!r} has no embedding property; embeddable labels: {known}"
@@ -53,10 +52,7 @@ def write_embeddings(
             "embedding_version": pa.array([version] * len(ids), type=pa.string()),
         }
     )
-    text = cypher.render("set_embeddings", store.dialect, label=label)
-    for start in range(0, table.num_rows, store.batch_size):
-        store._write_batch(text, table.slice(start, store.batch_size))
-    return table.num_rows
+    return store.write_table("set_embeddings", table, label=label)
 
 
 def read_embeddings(store: GraphStore, label: str) -> tuple[list[str], np.ndarray, list[str]]:

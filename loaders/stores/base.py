@@ -181,15 +181,15 @@ class GraphStore(ABC):
     # -- writes -------------------------------------------------------------------------
     def upsert_nodes(self, label: str, rows: pa.Table | Sequence[Row]) -> int:
         """MERGE nodes by id in batches (rows as dicts or a table); returns rows written."""
-        text = cypher.query(NODE_QUERY[SCHEMA.node(label).label], self.dialect)
-        return self._write_batches(text, node_table(label, rows))
+        return self.write_table(NODE_QUERY[SCHEMA.node(label).label], node_table(label, rows))
 
     def upsert_edges(self, rel_type: str, src: str, rows: pa.Table | Sequence[Row]) -> int:
         """MERGE edges (``src``, ``dst`` ids and properties) in batches."""
-        text = cypher.query(edge_query_name(rel_type, src), self.dialect)
-        return self._write_batches(text, edge_table(rel_type, rows))
+        return self.write_table(edge_query_name(rel_type, src), edge_table(rel_type, rows))
 
-    def _write_batches(self, text: str, table: pa.Table) -> int:
+    def write_table(self, name: str, table: pa.Table, *, label: str | None = None) -> int:
+        """Run the write query ``name`` (a template over ``label``) over ``table`` in batches."""
+        text = cypher.render(name, self.dialect, label=label)
         for start in range(0, table.num_rows, self.batch_size):
             self._write_batch(text, table.slice(start, self.batch_size))
         return table.num_rows

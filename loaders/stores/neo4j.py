@@ -27,7 +27,7 @@ from graph_schema import SCHEMA
 from graph_schema.ddl import neo4j_ddl
 from graph_schema.errors import StoreError, StoreUnavailableError
 from loaders.stores import cypher
-from loaders.stores.base import NODE_QUERY, GraphStore, Row, edge_query_name
+from loaders.stores.base import GraphStore, Row
 
 UNAVAILABLE = "cannot reach Neo4j at {uri}: {cause}"
 QUERY_FAILED = "Neo4j query failed ({statement}...): {cause}"
@@ -148,12 +148,11 @@ class Neo4jStore(GraphStore):
 
     def _bulk_nodes(self, label: str, table: pa.Table) -> None:
         # No COPY on Neo4j: new nodes go through the same batched MERGE as increments.
-        text = cypher.query(NODE_QUERY[SCHEMA.node(label).label], self.dialect)
-        self._write_batches(text, table)
+        self.upsert_nodes(label, table)
 
     def _bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table) -> None:
         # The table's columns (src, dst, then properties) are the upsert's row keys.
-        self._write_batches(cypher.query(edge_query_name(rel_type, src), self.dialect), table)
+        self.upsert_edges(rel_type, src, table)
 
     def drop_all(self) -> None:
         """Delete every node and relationship, in batches that commit one by one."""
