@@ -1,4 +1,5 @@
-"""Shared fixtures: the ``store`` fixture runs each contract test on every backend.
+"""Shared fixtures: the ``store`` fixture runs each contract test on every backend;
+``tiny_store_ro`` is ``tests/data/tiny`` imported once per run and opened read-only.
 
 ``ladybug`` is a fresh embedded database in ``tmp_path``. ``neo4j`` needs a running server
 named by ``TALENTGRAPH_NEO4J_URI`` (user and password from ``TALENTGRAPH_NEO4J_USER`` and
@@ -14,14 +15,17 @@ from pathlib import Path
 
 import pytest
 
+from loaders.import_job import ImportJob, ImportOptions
 from loaders.stores.base import GraphStore
+from loaders.stores.ladybug import LadybugStore
+
+TINY = Path(__file__).parent / "data" / "tiny"
 
 NEO4J_SKIP = "TALENTGRAPH_NEO4J_URI is not set: Neo4j contract tests skipped"
 
 
 def _open(backend: str, tmp_path: Path) -> GraphStore:
     if backend == "ladybug":
-        from loaders.stores.ladybug import LadybugStore
 
         return LadybugStore(tmp_path / "store")
     uri = os.environ.get("TALENTGRAPH_NEO4J_URI")
@@ -45,3 +49,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
         yield graph
     finally:
         graph.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_store_ro(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
+    """tests/data/tiny imported once into a fresh store, reopened read-only."""
+    path = tmp_path_factory.mktemp("tiny") / "store"
+    with LadybugStore(path) as store:
+        report = ImportJob(store, ImportOptions(progress=False, as_of="2025-01")).run(TINY)
+    assert report.rejected == 0, report.rejections
+    with LadybugStore(path, read_only=True) as store:
+        yield store

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 import pytest
 
 from graph_schema import SCHEMA
-from loaders.import_job import ImportJob, ImportOptions
 from loaders.stores import cypher
 from loaders.stores.ladybug import LadybugStore
 
@@ -30,17 +28,6 @@ _PARAM_DOC = re.compile(  # $name: what it is; e.g. <JSON>[; default <JSON>]
     r"^\$(\w+): [^;\n]+; e\.g\. (?P<example>[^;\n]+?)(?:; default (?P<default>[^;\n]+))?$",
     re.MULTILINE,
 )
-
-
-@pytest.fixture(scope="module")
-def tiny_store_ro(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
-    """tests/data/tiny imported once into a fresh store, reopened read-only."""
-    path = tmp_path_factory.mktemp("tiny") / "store"
-    with LadybugStore(path) as store:
-        report = ImportJob(store, ImportOptions(progress=False, as_of="2025-01")).run(TINY)
-    assert report.rejected == 0, report.rejections
-    with LadybugStore(path, read_only=True) as store:
-        yield store
 
 
 def explore(store: LadybugStore, name: str, **params: Any) -> list[dict[str, Any]]:

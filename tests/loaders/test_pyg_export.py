@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -61,17 +60,6 @@ EDGES = {
     ("Role", "OF_OCCUPATION", "Occupation"): 3,
     ("Candidate", "INTERACTED", "Role"): 20,
 }
-
-
-@pytest.fixture(scope="module")
-def tiny_store_ro(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
-    """tests/data/tiny imported once into a fresh store, reopened read-only."""
-    path = tmp_path_factory.mktemp("tiny") / "store"
-    with LadybugStore(path) as store:
-        report = ImportJob(store, OPTIONS).run(TINY)
-    assert report.rejected == 0, report.rejections
-    with LadybugStore(path, read_only=True) as store:
-        yield store
 
 
 @pytest.fixture(scope="module")
