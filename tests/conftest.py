@@ -26,7 +26,6 @@ NEO4J_SKIP = "TALENTGRAPH_NEO4J_URI is not set: Neo4j contract tests skipped"
 
 def _open(backend: str, tmp_path: Path) -> GraphStore:
     if backend == "ladybug":
-
         return LadybugStore(tmp_path / "store")
     uri = os.environ.get("TALENTGRAPH_NEO4J_URI")
     if not uri:
