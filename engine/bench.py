@@ -137,27 +137,15 @@ def bench_import(
         f"re-import, {changed:.0%} rows changed", store_dir, changed_dir, options, fresh=False
     )
     runs.append(inc)
-    if baseline:
-        row_options = options.model_copy(update={"columnar": False})
-        rows, _ = _run(
-            "baseline: first import, per-row validation",
-            workdir / f"store-s{scale:g}-rows",
-            data,
-            row_options,
-            fresh=True,
-        )
-        runs.append(rows)
-        shutil.rmtree(workdir / f"store-s{scale:g}-rows", ignore_errors=True)
-        merge_options = options.model_copy(update={"bulk": False})
-        base, _ = _run(
-            "baseline: first import via MERGE",
-            workdir / f"store-s{scale:g}-merge",
-            data,
-            merge_options,
-            fresh=True,
-        )
-        runs.append(base)
-        shutil.rmtree(workdir / f"store-s{scale:g}-merge", ignore_errors=True)
+    baselines = (
+        ("baseline: first import, per-row validation", "rows", {"columnar": False}),
+        ("baseline: first import via MERGE", "merge", {"bulk": False}),
+    )
+    for label, suffix, update in baselines if baseline else ():
+        path = workdir / f"store-s{scale:g}-{suffix}"
+        row, _ = _run(label, path, data, options.model_copy(update=update), fresh=True)
+        runs.append(row)
+        shutil.rmtree(path, ignore_errors=True)
     return {
         "machine": machine(),
         "scale": scale,
