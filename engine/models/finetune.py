@@ -135,6 +135,7 @@ class ContrastiveFineTuner:
             step time so far says it would end past the budget (at least one step runs).
         model_path: the model to start from; ``None`` = the offline MiniLM.
         precision: ``"fp32"``, or ``"bf16"`` for bf16 autocast (weights stay fp32).
+        max_seq_length: tokens read per text (as :class:`TextEncoder`).
 
     Attributes:
         model_path_: directory of the saved fine-tuned model (set by :meth:`fit`).
@@ -154,6 +155,7 @@ class ContrastiveFineTuner:
         max_seconds: float = 180.0,
         model_path: str | None = None,
         precision: Precision = "fp32",
+        max_seq_length: int = 128,
     ) -> None:
         self.seed = seed
         self.epochs = epochs
@@ -162,6 +164,7 @@ class ContrastiveFineTuner:
         self.max_seconds = max_seconds
         self.model_path = model_path
         self.precision = precision
+        self.max_seq_length = max_seq_length
 
     def _validate(self) -> None:
         checks = [
@@ -198,6 +201,7 @@ class ContrastiveFineTuner:
         checked = _check_pairs(pairs)
         base = self.model_path if self.model_path is not None else TextEncoder().resolved_path
         model = load_sentence_transformer(base)  # a fresh copy: the base files are not touched
+        model.max_seq_length = self.max_seq_length
         _drop_attention_dropout(model)
         steps_per_epoch = math.ceil(len(checked) / self.batch_size)
         total = steps_per_epoch * self.epochs
@@ -275,7 +279,11 @@ class ContrastiveFineTuner:
         if not hasattr(self, "model_path_"):
             raise NotTrainedError(NOT_TRAINED.format(method="encoder"))
         return TextEncoder(
-            self.model_path_, batch_size=batch_size, precision=precision, cache=cache
+            self.model_path_,
+            batch_size=batch_size,
+            precision=precision,
+            cache=cache,
+            max_seq_length=self.max_seq_length,
         )
 
     def __repr__(self) -> str:

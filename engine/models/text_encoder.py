@@ -99,6 +99,9 @@ class TextEncoder:
         batch_size: texts per forward pass.
         precision: ``"bf16"`` (bf16 autocast on CPU) or ``"fp32"``.
         cache: where vectors are looked up before encoding and stored after; ``None`` = none.
+        max_seq_length: tokens read per text (longer texts are truncated). 128 covers the
+            headline, the skills and the start of the prose of a generated profile (median
+            154 tokens) at about twice the speed of MiniLM's 256.
 
     Raises:
         ConfigError: when ``model_path`` is not a model directory (the message names it), or
@@ -112,11 +115,23 @@ class TextEncoder:
         batch_size: int = 64,
         precision: Precision = "bf16",
         cache: EmbeddingCache | None = None,
+        max_seq_length: int = 128,
     ) -> None:
         self.model_path = model_path
         self.batch_size = batch_size
         self.precision = precision
         self.cache = cache
+        self.max_seq_length = max_seq_length
+        if (
+            not isinstance(max_seq_length, int)
+            or isinstance(max_seq_length, bool)
+            or max_seq_length < 8
+        ):
+            raise ConfigError(
+                BAD_PARAMETER.format(
+                    name="max_seq_length", rule="an int >= 8", value=max_seq_length
+                )
+            )
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ConfigError(
                 BAD_PARAMETER.format(name="batch_size", rule="an int >= 1", value=batch_size)
@@ -136,10 +151,13 @@ class TextEncoder:
 
     @property
     def model_id(self) -> str:
-        """``<dir name>@<sha256 of the files, 16 hex>/<precision>``: the cache namespace."""
+        """``<dir>@<sha256 of the files, 16 hex>/<precision>/<max_seq_length>``: the cache
+        namespace."""
         if self._model_id is None:
             path = Path(self.resolved_path)
-            self._model_id = f"{path.name}@{_fingerprint(path)[:16]}/{self.precision}"
+            self._model_id = (
+                f"{path.name}@{_fingerprint(path)[:16]}/{self.precision}/{self.max_seq_length}"
+            )
         return self._model_id
 
     @property
@@ -147,6 +165,7 @@ class TextEncoder:
         """The loaded sentence-transformers model (loaded on first access)."""
         if self._model is None:
             self._model = load_sentence_transformer(self.resolved_path)
+            self._model.max_seq_length = self.max_seq_length
         return self._model
 
     @property
@@ -202,5 +221,6 @@ class TextEncoder:
     def __repr__(self) -> str:
         return (
             f"TextEncoder(model_path={self.model_path!r}, batch_size={self.batch_size}, "
-            f"precision={self.precision!r}, cache={self.cache!r})"
+            f"precision={self.precision!r}, cache={self.cache!r}, "
+            f"max_seq_length={self.max_seq_length})"
         )

@@ -1,13 +1,15 @@
 """The text a candidate or a role is encoded from.
 
-A candidate is read as headline + summary + skill names; a role as title + description +
-skill names. Only those fields are read, so sensitive attributes, signals and preferences
-can never reach the encoder.
+A candidate is read as headline, skill names, summary; a role as title, skill names,
+description. The skills come second because encoders truncate long texts (MiniLM at
+``max_seq_length`` tokens): what is cut is the end of the prose, not the skills. Only those
+fields are read, so sensitive attributes, signals and preferences can never reach the
+encoder.
 
 Example:
     >>> profile_text({"headline": "Nurse", "summary": "ICU, 5 years.",
     ...               "skills": [{"skill": "s1"}, "triage"]}, skill_names={"s1": "wound care"})
-    'Nurse\\nICU, 5 years.\\nSkills: wound care, triage'
+    'Nurse\\nSkills: wound care, triage\\nICU, 5 years.'
 """
 
 from __future__ import annotations
@@ -41,15 +43,17 @@ def _skill_names(skills: Any, skill_names: Mapping[str, str] | None) -> list[str
     return names
 
 
-def _join(parts: Sequence[Any], skills: list[str]) -> str:
-    lines = [str(p).strip() for p in parts if isinstance(p, str) and p.strip()]
+def _join(head: Any, skills: list[str], prose: Any) -> str:
+    lines = [str(head).strip()] if isinstance(head, str) and head.strip() else []
     if skills:
         lines.append(SKILLS_PREFIX + ", ".join(skills))
+    if isinstance(prose, str) and prose.strip():
+        lines.append(prose.strip())
     return "\n".join(lines)
 
 
 def profile_text(candidate: Mapping[str, Any], skill_names: Mapping[str, str] | None = None) -> str:
-    """The text a candidate is encoded from: headline, summary and skill names.
+    """The text a candidate is encoded from: headline, skill names, summary.
 
     Args:
         candidate: a ``candidates.jsonl`` row, a ``Candidate`` dump, or any dict with
@@ -60,11 +64,11 @@ def profile_text(candidate: Mapping[str, Any], skill_names: Mapping[str, str] | 
         One line per present field; ``""`` when none is present.
     """
     skills = _skill_names(candidate.get("skills"), skill_names)
-    return _join([candidate.get("headline"), candidate.get("summary")], skills)
+    return _join(candidate.get("headline"), skills, candidate.get("summary"))
 
 
 def role_text(role: Mapping[str, Any], skill_names: Mapping[str, str] | None = None) -> str:
-    """The text a role is encoded from: title, description and skill names.
+    """The text a role is encoded from: title, skill names, description.
 
     Args:
         role: a ``roles.jsonl`` row, a ``Role`` dump, or any dict with ``title``,
@@ -75,4 +79,4 @@ def role_text(role: Mapping[str, Any], skill_names: Mapping[str, str] | None = N
         One line per present field; ``""`` when none is present.
     """
     skills = _skill_names(role.get("skills"), skill_names)
-    return _join([role.get("title"), role.get("description")], skills)
+    return _join(role.get("title"), skills, role.get("description"))

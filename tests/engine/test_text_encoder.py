@@ -42,7 +42,7 @@ def test_profile_text_reads_headline_summary_and_skill_names_only() -> None:
     }
     assert (
         profile_text(row, {"s1": "wound care"})
-        == "Nurse\nICU, 5 years.\nSkills: wound care, triage"
+        == "Nurse\nSkills: wound care, triage\nICU, 5 years."
     )
     assert profile_text({}) == ""
 
@@ -53,7 +53,7 @@ def test_role_text_reads_title_description_and_skill_names() -> None:
         "description": "Hotel kitchen.",
         "skills": [{"skill": "k", "required": True}],
     }
-    assert role_text(row, {"k": "pastry"}) == "Chef\nHotel kitchen.\nSkills: pastry"
+    assert role_text(row, {"k": "pastry"}) == "Chef\nSkills: pastry\nHotel kitchen."
     assert role_text({"title": "Chef"}) == "Chef"
 
 

@@ -1,0 +1,1 @@
+"""Explanations: short reasons for recruiters (``reasons``)."""

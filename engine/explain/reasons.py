@@ -1,0 +1,66 @@
+"""Short reasons of a match, read off its feature row: what a recruiter sees in a list.
+
+At most :data:`MAX_REASONS` phrases, strongest first, each naming a fact about the pair
+(skills held, location, text similarity, history of similar pairs, a missing required skill).
+They never mention a sensitive attribute: the feature row has none. Detailed explanations
+(SHAP attributions, graph paths) are ``eng.explain``.
+
+Example:
+    >>> row = dict.fromkeys(FEATURE_NAMES, 0.0) | {"location_fit": 1.0}
+    >>> feature_reasons(row, held=["python"], lacking=[], n_required=1)
+    ['holds required skill python (1 of 1)', 'same location']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from engine.features.pair_features import FEATURE_NAMES
+
+MAX_REASONS = 4
+TEXT_STRONG = 0.6
+CF_STRONG = 0.05
+
+
+def _names(names: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" +{len(names) - limit} more" if len(names) > limit else "")
+
+
+def feature_reasons(
+    row: Mapping[str, float],
+    *,
+    held: Sequence[str],
+    lacking: Sequence[str],
+    n_required: int,
+) -> list[str]:
+    """Phrases for one pair.
+
+    Args:
+        row: feature values by name (``FEATURE_NAMES``).
+        held: names of the role's required skills the candidate holds, by importance.
+        lacking: names of required skills the candidate does not hold.
+        n_required: number of required skills of the role.
+    """
+    out: list[str] = []
+    if held:
+        noun = "skill" if len(held) == 1 else "skills"
+        out.append(f"holds required {noun} {_names(held)} ({len(held)} of {n_required})")
+    elif row["optional_coverage"] > 0.5:
+        out.append("holds most of the role's optional skills")
+    if lacking:
+        out.append(f"lacks required {_names(lacking, 2)}")
+    if row["required_coverage_similar"] > row["required_coverage"] + 0.1:
+        out.append("related skills cover gaps (skill similarity)")
+    if row["location_fit"] >= 1.0:
+        out.append("same location")
+    elif row["location_fit"] >= 0.5:
+        out.append("same country")
+    if not row["text_missing"] and row["text_cosine"] >= TEXT_STRONG:
+        out.append(f"profile text close to the role (similarity {row['text_cosine']:.2f})")
+    if not row["cf_cold"] and row["cf_score"] >= CF_STRONG:
+        out.append("similar candidates progressed on similar roles")
+    return out[:MAX_REASONS]
+
+
+__all__ = ["FEATURE_NAMES", "feature_reasons"]

@@ -1,0 +1,1 @@
+"""Serving: retrieval of a candidate pool, exact re-scoring, short reasons."""

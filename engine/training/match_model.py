@@ -1,0 +1,207 @@
+"""``MatchModel``: what ``train`` saves, and the in-memory state that scores pairs.
+
+On disk (``model_dir``): ``manifest.json`` (version, options, seed, feature names, the
+training report), ``scorer.pkl`` (the calibrated merit scorer), ``nexus.pt`` (NexusGNN, when
+trained), ``encoder/`` (the fine-tuned text encoder, when fine-tuned), ``embeddings.sqlite``
+(text embeddings by text hash) and ``index/`` (the FAISS mirror).
+
+In memory, :class:`MatchRuntime` holds the graph context the features are computed from. It is
+built from the *current* graph (``MatchModel.runtime(store)``): texts are encoded through the
+cache (only new or changed texts cost anything), NexusGNN embeds every node inductively (new
+nodes included) and CF is refitted on the current interactions, so a profile imported after
+training is scored from its text and skills (cold start).
+
+Example:
+    >>> model = MatchModel.load(Path(".talentgraph/models"))   # doctest: +SKIP
+    >>> runtime = model.runtime(store)                          # doctest: +SKIP
+    >>> runtime.score_pairs(np.array([0]), np.array([3]))[0]    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.features.context import FeatureContext
+from engine.features.pair_features import FEATURE_NAMES, pair_features
+from engine.models.cf import CollaborativeFilter, interaction_matrix
+from engine.models.corpus import graph_texts
+from engine.models.embedding_cache import EmbeddingCache
+from engine.models.nexus_training import NexusTrainer
+from engine.models.scorer import MeritScorer
+from engine.models.text_encoder import TextEncoder
+from engine.training.options import TrainOptions
+from graph_schema.errors import NotTrainedError
+from loaders.pyg_export import ExportedGraph, export_graph
+from loaders.stores.base import GraphStore
+
+MANIFEST = "manifest.json"
+SCORER = "scorer.pkl"
+NEXUS = "nexus.pt"
+ENCODER = "encoder"
+CACHE = "embeddings.sqlite"
+INDEX = "index"
+NOT_TRAINED = "no trained model in {path}; run `talentgraph train` (or eng.train()) first"
+LABELS = ("Candidate", "Role")
+
+
+@dataclass
+class MatchRuntime:
+    """The scoring state over one export of the graph.
+
+    Attributes:
+        exported: the export (with text features appended to Candidate and Role).
+        text: unit text vectors per label, rows aligned with ``exported.ids``.
+        graph_vectors: the retrieval embeddings per label (NexusGNN, else text).
+        ctx: the feature context (text and graph cosines included).
+        cf: collaborative filter fitted on the export's interactions.
+        scorer: the merit scorer.
+    """
+
+    exported: ExportedGraph
+    text: dict[str, np.ndarray]
+    graph_vectors: dict[str, np.ndarray]
+    ctx: FeatureContext
+    cf: CollaborativeFilter
+    scorer: MeritScorer
+    _role_csc: Any = field(default=None, repr=False)
+
+    def features(self, cand_idx: np.ndarray, role_idx: np.ndarray) -> np.ndarray:
+        """Pair features (columns ``FEATURE_NAMES``) of aligned index arrays."""
+        return pair_features(self.ctx, cand_idx, role_idx, cf=self.cf.score)
+
+    def score_pairs(
+        self, cand_idx: np.ndarray, role_idx: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(calibrated merit scores, feature rows) of aligned index arrays."""
+        X = self.features(np.asarray(cand_idx), np.asarray(role_idx))
+        return self.scorer.predict(X), X
+
+
+@dataclass
+class MatchModel:
+    """A trained model: its files and what is needed to rebuild the runtime.
+
+    Attributes:
+        directory: where it is saved.
+        version: model version written beside every embedding.
+        options: the options it was trained with.
+        seed: the seed.
+        scorer: the merit scorer.
+        nexus: the NexusGNN trainer (``None`` when trained without it).
+        encoder_path: the fine-tuned encoder directory (``None``: the base encoder).
+        report: the training report (times, sizes, validation numbers).
+    """
+
+    directory: Path
+    version: str
+    options: TrainOptions
+    seed: int
+    scorer: MeritScorer
+    nexus: NexusTrainer | None
+    encoder_path: str | None
+    report: dict[str, Any]
+
+    def encoder(self) -> TextEncoder:
+        """The text encoder the model was trained with, cached in ``embeddings.sqlite``."""
+        return TextEncoder(
+            self.encoder_path or self.options.encoder_model,
+            precision=self.options.precision,
+            cache=EmbeddingCache(self.directory / CACHE),
+            max_seq_length=self.options.max_seq_length,
+        )
+
+    def runtime(self, store: GraphStore) -> MatchRuntime:
+        """Rebuild the scoring state from the store's current graph."""
+        plain = export_graph(store)
+        texts = graph_texts(store, plain)
+        encoder = self.encoder()
+        text = {label: encoder.encode(texts[label]) for label in LABELS}
+        exported = export_graph(store, text_features=text)
+        return build_runtime(exported, text, self.nexus, self.scorer, self.options, self.seed)
+
+    def save(self) -> None:
+        """Write the manifest, the scorer and NexusGNN into ``directory``."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with (self.directory / SCORER).open("wb") as handle:
+            pickle.dump(self.scorer, handle)
+        if self.nexus is not None:
+            self.nexus.save(self.directory / NEXUS)
+        manifest = {
+            "version": self.version,
+            "seed": self.seed,
+            "options": self.options.model_dump(mode="json"),
+            "encoder": ENCODER if self.encoder_path else None,
+            "feature_names": list(FEATURE_NAMES),
+            "report": self.report,
+        }
+        (self.directory / MANIFEST).write_text(json.dumps(manifest, indent=2, default=float))
+
+    @classmethod
+    def exists(cls, directory: Path) -> bool:
+        return (Path(directory) / MANIFEST).is_file()
+
+    @classmethod
+    def load(cls, directory: Path) -> MatchModel:
+        """Read a model saved by :meth:`save`.
+
+        Raises:
+            NotTrainedError: no model in ``directory``.
+        """
+        directory = Path(directory)
+        if not cls.exists(directory):
+            raise NotTrainedError(NOT_TRAINED.format(path=directory))
+        manifest = json.loads((directory / MANIFEST).read_text())
+        # The scorer file is written by this process's own `save`, in the model directory.
+        with (directory / SCORER).open("rb") as handle:
+            scorer = pickle.load(handle)
+        nexus = NexusTrainer.load(directory / NEXUS) if (directory / NEXUS).exists() else None
+        return cls(
+            directory=directory,
+            version=manifest["version"],
+            options=TrainOptions(**manifest["options"]),
+            seed=manifest["seed"],
+            scorer=scorer,
+            nexus=nexus,
+            encoder_path=str(directory / ENCODER) if manifest["encoder"] else None,
+            report=manifest["report"],
+        )
+
+
+def graph_embeddings(
+    exported: ExportedGraph, text: dict[str, np.ndarray], nexus: NexusTrainer | None
+) -> dict[str, np.ndarray]:
+    """NexusGNN embeddings of Candidate and Role (the text vectors without NexusGNN)."""
+    if nexus is None:
+        return {label: text[label] for label in LABELS}
+    z = nexus.embed(exported)
+    return {label: z[label] for label in LABELS}
+
+
+def build_runtime(
+    exported: ExportedGraph,
+    text: dict[str, np.ndarray],
+    nexus: NexusTrainer | None,
+    scorer: MeritScorer,
+    options: TrainOptions,
+    seed: int,
+) -> MatchRuntime:
+    """The runtime over ``exported``: graph embeddings, CF on its interactions, context."""
+    vectors = graph_embeddings(exported, text, nexus)
+    cf = CollaborativeFilter(factors=options.cf_factors, seed=seed).fit(
+        interaction_matrix(exported)
+    )
+    ctx = FeatureContext.from_export(
+        exported,
+        similarity_decay=options.similarity_decay,
+        text=text,
+        gnn=vectors if nexus is not None else None,
+    )
+    return MatchRuntime(
+        exported=exported, text=text, graph_vectors=vectors, ctx=ctx, cf=cf, scorer=scorer
+    )

