@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.api import MatchingEngine
+from engine.matching.worker_matcher import WorkerMatcher
 from engine.settings import Settings
 
-__all__ = ["MatchingEngine", "Settings"]
+__all__ = ["MatchingEngine", "Settings", "WorkerMatcher"]

@@ -1,21 +1,28 @@
 """MatchingEngine: the thin facade users call (DESIGN.md, Public API).
 
-This release covers the graph foundation: opening a store, importing a dataset, counts and
-exploration queries. Training, recommendation, explanation, allocation and audits build
-on it in later releases.
+Opening a store, importing, training (``engine.training.pipeline``), recommending in both
+directions (``engine.matching.recommender``) and scoring ad-hoc profiles. Explanations,
+allocation and audits build on it in later releases.
 
 Example:
     >>> eng = MatchingEngine.open("/tmp/tg-doc-engine")    # doctest: +SKIP
     >>> eng.import_dataset("data/demo").rejected            # doctest: +SKIP
     0
+    >>> eng.train(seed=0).version                           # doctest: +SKIP
+    'tg-1f0c...'
+    >>> eng.recommend_candidates("r00001", k=3)[0].reasons  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Self
 
+from engine.results import Match, TrainReport
 from engine.settings import Settings
+from engine.training.options import TrainOptions
+from graph_schema.errors import NotTrainedError
 from loaders.import_job import ImportJob, ImportOptions, ImportReport
 from loaders.stores import GraphStore, open_store
 
@@ -28,9 +35,12 @@ class MatchingEngine:
         settings: the configuration it was opened with.
     """
 
-    def __init__(self, store: GraphStore, settings: Settings) -> None:
+    def __init__(self, store: GraphStore, settings: Settings, target: str = "") -> None:
         self.store = store
         self.settings = settings
+        self.model_dir = Path(settings.models_path(target or settings.db))
+        self._model: Any = None
+        self._recommender: Any = None
 
     @classmethod
     def open(
@@ -48,7 +58,7 @@ class MatchingEngine:
             batch_size=settings.import_options.batch_size,
         )
         store.ensure_schema()
-        return cls(store, settings)
+        return cls(store, settings, target)
 
     def import_dataset(
         self, directory: str | Path, options: ImportOptions | None = None
@@ -64,6 +74,105 @@ class MatchingEngine:
 
         job = EscoImportJob(self.store, options or self.settings.import_options)
         return job.run(Path(directory) if directory else None)
+
+    # -- training and matching ---------------------------------------------------------
+    def train(
+        self,
+        seed: int | None = None,
+        options: TrainOptions | None = None,
+        say: Callable[[str], None] | None = None,
+    ) -> TrainReport:
+        """Train encoder, NexusGNN, CF and merit scorer; write embeddings back; index them.
+
+        Args:
+            seed: the seed (default ``settings.seed``).
+            options: what to train and the budgets (default ``settings.train``).
+            say: receives one line per stage (progress).
+
+        Raises:
+            ConfigError: the store has no usable interaction history.
+        """
+        from engine.training.pipeline import train_model
+
+        model, _ = train_model(
+            self.store,
+            options or self.settings.train,
+            seed=self.settings.seed if seed is None else seed,
+            model_dir=self.model_dir,
+            say=say or (lambda _: None),
+        )
+        self._model, self._recommender = model, None
+        report = model.report
+        return TrainReport(
+            version=model.version,
+            total_seconds=report["total_seconds"],
+            seconds=report["seconds"],
+            details={k: v for k, v in report.items() if k not in ("seconds", "total_seconds")},
+        )
+
+    def model(self) -> Any:
+        """The trained ``MatchModel`` (loaded once).
+
+        Raises:
+            NotTrainedError: nothing is trained for this store yet.
+        """
+        if self._model is None:
+            from engine.training.match_model import MatchModel
+
+            self._model = MatchModel.load(self.model_dir)
+        return self._model
+
+    def recommender(self) -> Any:
+        """The ``Recommender`` over the current graph (built on first use)."""
+        if self._recommender is None:
+            from engine.matching.recommender import Recommender
+            from engine.retrieval.mirror import IndexMirror
+            from engine.training.match_model import INDEX
+
+            model = self.model()
+            runtime = model.runtime(self.store)
+            mirror = IndexMirror(
+                self.model_dir / INDEX,
+                exact_threshold=model.options.exact_threshold,
+                seed=model.seed,
+            )
+            indexes = {label: mirror.sync(self.store, label) for label in ("Candidate", "Role")}
+            names = {r["id"]: r["name"] or r["id"] for r in self.store.run("skill_names")}
+            skills = runtime.exported.ids["Skill"].ids if "Skill" in runtime.exported.ids else []
+            self._recommender = Recommender(runtime, indexes, [names.get(s, s) for s in skills])
+        return self._recommender
+
+    def recommend_candidates(self, role_id: str, k: int = 10) -> list[Match]:
+        """The ``k`` best candidates for a role, best first, with short reasons.
+
+        Raises:
+            UnknownIdError: no role ``role_id`` in the graph.
+            NotTrainedError: the engine is not trained.
+        """
+        return self.recommender().rank("Role", role_id, k)
+
+    def recommend_roles(self, candidate_id: str, k: int = 10) -> list[Match]:
+        """The ``k`` best roles for a candidate, best first, with short reasons.
+
+        Raises:
+            UnknownIdError: no candidate ``candidate_id`` in the graph.
+            NotTrainedError: the engine is not trained.
+        """
+        return self.recommender().rank("Candidate", candidate_id, k)
+
+    def score(self, worker_profile: Mapping[str, Any], job_posting: Mapping[str, Any]) -> Match:
+        """Score an ad-hoc worker profile against an ad-hoc job posting (no graph needed).
+
+        A trained engine uses its learned cold-start scorer and encoder; otherwise the
+        zero-shot ``WorkerMatcher``. Fields the dicts lack are listed in ``Match.missing``.
+        """
+        from engine.matching.worker_matcher import WorkerMatcher
+
+        try:
+            model = self.model()
+        except NotTrainedError:
+            return WorkerMatcher().score(worker_profile, job_posting)
+        return model.score_adhoc(worker_profile, job_posting)
 
     def stats(self) -> dict[str, dict[str, int]]:
         """Node counts per label and relationship counts per type."""

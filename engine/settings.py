@@ -10,9 +10,12 @@ Example:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.training.options import TrainOptions
 from loaders.import_job import ImportOptions
 
 
@@ -20,8 +23,9 @@ class Settings(BaseSettings):
     """Everything configurable, with ``TALENTGRAPH_`` environment overrides.
 
     ``TALENTGRAPH_DB`` (path or ``neo4j://`` URI), ``TALENTGRAPH_NEO4J_USER``,
-    ``TALENTGRAPH_NEO4J_PASSWORD``, ``TALENTGRAPH_SEED``; nested sections use ``__``
-    (``TALENTGRAPH_IMPORT_OPTIONS__BATCH_SIZE=5000``).
+    ``TALENTGRAPH_NEO4J_PASSWORD``, ``TALENTGRAPH_SEED``, ``TALENTGRAPH_MODEL_DIR``; nested
+    sections use ``__`` (``TALENTGRAPH_IMPORT_OPTIONS__BATCH_SIZE=5000``,
+    ``TALENTGRAPH_TRAIN__GNN_SECONDS=60``).
     """
 
     model_config = SettingsConfigDict(
@@ -32,7 +36,18 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = None
     seed: int = 0
+    model_dir: str | None = None
     import_options: ImportOptions = Field(default_factory=ImportOptions)
+    train: TrainOptions = Field(default_factory=TrainOptions)
+
+    def models_path(self, db: str) -> str:
+        """Where trained models live: ``model_dir``, else ``<db>/models`` for an embedded
+        store, else ``.talentgraph-models`` (a Neo4j URI is not a directory)."""
+        if self.model_dir:
+            return self.model_dir
+        if "://" in db:
+            return ".talentgraph-models"
+        return str(Path(db) / "models")
 
     def neo4j_auth(self) -> tuple[str, str] | None:
         if self.neo4j_password is None:

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import json
 import pickle
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from engine.features.adhoc import adhoc_features
 from engine.features.context import FeatureContext
 from engine.features.pair_features import FEATURE_NAMES, pair_features
 from engine.models.cf import CollaborativeFilter, interaction_matrix
@@ -35,6 +37,7 @@ from engine.models.embedding_cache import EmbeddingCache
 from engine.models.nexus_training import NexusTrainer
 from engine.models.scorer import MeritScorer
 from engine.models.text_encoder import TextEncoder
+from engine.results import Match
 from engine.training.options import TrainOptions
 from graph_schema.errors import NotTrainedError
 from loaders.pyg_export import ExportedGraph, export_graph
@@ -42,6 +45,7 @@ from loaders.stores.base import GraphStore
 
 MANIFEST = "manifest.json"
 SCORER = "scorer.pkl"
+COLD_SCORER = "scorer_cold.pkl"
 NEXUS = "nexus.pt"
 ENCODER = "encoder"
 CACHE = "embeddings.sqlite"
@@ -106,6 +110,7 @@ class MatchModel:
     nexus: NexusTrainer | None
     encoder_path: str | None
     report: dict[str, Any]
+    cold_scorer: MeritScorer | None = None
 
     def encoder(self) -> TextEncoder:
         """The text encoder the model was trained with, cached in ``embeddings.sqlite``."""
@@ -114,6 +119,21 @@ class MatchModel:
             precision=self.options.precision,
             cache=EmbeddingCache(self.directory / CACHE),
             max_seq_length=self.options.max_seq_length,
+        )
+
+    def score_adhoc(self, worker: Mapping[str, Any], job: Mapping[str, Any]) -> Match:
+        """Score an ad-hoc pair with the cold-start scorer (text and skills, no graph)."""
+        from engine.matching.worker_matcher import adhoc_reasons
+
+        found = adhoc_features(worker, job, encoder=self.encoder().encode)
+        scorer = self.cold_scorer or self.scorer
+        return Match(
+            candidate_id=str(worker.get("id", "worker")),
+            role_id=str(job.get("id", "job")),
+            score=float(scorer.predict(found.row[None, :])[0]),
+            rank=1,
+            reasons=tuple(adhoc_reasons(found, worker, job)),
+            missing=tuple(found.missing),
         )
 
     def runtime(self, store: GraphStore) -> MatchRuntime:
@@ -128,8 +148,9 @@ class MatchModel:
     def save(self) -> None:
         """Write the manifest, the scorer and NexusGNN into ``directory``."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        with (self.directory / SCORER).open("wb") as handle:
-            pickle.dump(self.scorer, handle)
+        for name, scorer in ((SCORER, self.scorer), (COLD_SCORER, self.cold_scorer)):
+            with (self.directory / name).open("wb") as handle:
+                pickle.dump(scorer, handle)
         if self.nexus is not None:
             self.nexus.save(self.directory / NEXUS)
         manifest = {
@@ -158,8 +179,7 @@ class MatchModel:
             raise NotTrainedError(NOT_TRAINED.format(path=directory))
         manifest = json.loads((directory / MANIFEST).read_text())
         # The scorer file is written by this process's own `save`, in the model directory.
-        with (directory / SCORER).open("rb") as handle:
-            scorer = pickle.load(handle)
+        scorer, cold = (pickle.loads((directory / n).read_bytes()) for n in (SCORER, COLD_SCORER))
         nexus = NexusTrainer.load(directory / NEXUS) if (directory / NEXUS).exists() else None
         return cls(
             directory=directory,
@@ -170,7 +190,17 @@ class MatchModel:
             nexus=nexus,
             encoder_path=str(directory / ENCODER) if manifest["encoder"] else None,
             report=manifest["report"],
+            cold_scorer=cold,
         )
+
+
+def as_cold(X: np.ndarray) -> np.ndarray:
+    """Feature rows as an ad-hoc pair sees them: no graph embedding, no CF history."""
+    cold = np.array(X, dtype=np.float64, copy=True)
+    column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    cold[:, column["gnn_cosine"]], cold[:, column["gnn_missing"]] = 0.0, 1.0
+    cold[:, column["cf_score"]], cold[:, column["cf_cold"]] = 0.0, 1.0
+    return cold
 
 
 def graph_embeddings(

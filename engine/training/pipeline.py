@@ -45,6 +45,7 @@ from engine.training.match_model import (
     LABELS,
     MatchModel,
     MatchRuntime,
+    as_cold,
     build_runtime,
 )
 from engine.training.options import TrainOptions
@@ -191,6 +192,9 @@ def train_model(
     scorer = MeritScorer(
         seed=seed, max_iter=options.scorer_iterations, feature_names=FEATURE_NAMES
     ).fit(X, labels.label[rows])
+    model.cold_scorer = MeritScorer(
+        seed=seed, max_iter=options.scorer_iterations, feature_names=FEATURE_NAMES
+    ).fit(as_cold(X), labels.label[rows])
     report["scorer"] = {"pairs": int(rows.size), "positives": int(labels.label[rows].sum())}
     lap("scorer")
 

@@ -1,0 +1,142 @@
+"""``WorkerMatcher``: score one worker profile against one job posting with no graph at all.
+
+Zero setup: features come from the two dicts alone (``engine.features.adhoc``): skill
+coverage by name (required and optional, weighted by importance), location and remote fit,
+the text cosine of the offline MiniLM, behavioural signals. With no history to learn from,
+they are combined by a fixed, documented prior:
+
+    score = 0.45 required coverage + 0.15 optional coverage + 0.20 text
+            + 0.10 location fit + 0.10 signals
+
+where *text* maps cosine 0.2..0.8 onto 0..1 and *signals* is the mean of reliability,
+attendance, engagement and 1 - churn risk; an unknown part takes a neutral 0.5 and is named
+in ``missing``. A trained engine scores ad-hoc pairs with its learned cold-start scorer
+instead (``MatchingEngine.score``).
+
+Example:
+    >>> matcher = WorkerMatcher(encoder=None)
+    >>> m = matcher.score({"id": "w1", "skills": ["python"], "location": "Berlin"},
+    ...                   {"id": "j1", "location": "berlin",
+    ...                    "skills": [{"skill": "Python", "importance": 1, "required": True}]})
+    >>> round(m.score, 3), m.reasons[0]
+    (0.625, 'holds required skill python (1 of 1)')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from engine.explain.reasons import feature_reasons
+from engine.features.adhoc import AdhocFeatures, adhoc_features
+from engine.results import Match
+from loaders.resolve import normalise
+
+WEIGHTS = {"required": 0.45, "optional": 0.15, "text": 0.20, "location": 0.10, "signals": 0.10}
+NEUTRAL = 0.5
+_DEFAULT = object()
+
+
+def _required(job: Mapping[str, Any]) -> list[str]:
+    skills = job.get("skills") if isinstance(job.get("skills"), list) else []
+    out = []
+    for entry in skills:
+        if isinstance(entry, Mapping) and entry.get("required"):
+            name = entry.get("skill") or entry.get("name")
+            if isinstance(name, str) and normalise(name):
+                out.append(normalise(name))
+    return out
+
+
+def _held(worker: Mapping[str, Any]) -> set[str]:
+    skills = worker.get("skills") if isinstance(worker.get("skills"), list) else []
+    names = [e.get("skill") or e.get("name") if isinstance(e, Mapping) else e for e in skills]
+    return {normalise(n) for n in names if isinstance(n, str) and normalise(n)}
+
+
+def adhoc_reasons(found: AdhocFeatures, worker: Mapping[str, Any], job: Mapping[str, Any]):
+    """Short reasons of an ad-hoc pair (skills by normalised name)."""
+    required, held = _required(job), _held(worker)
+    return feature_reasons(
+        {k: (0.0 if np.isnan(v) else v) for k, v in found.values.items()},
+        held=[s for s in required if s in held],
+        lacking=[s for s in required if s not in held],
+        n_required=len(required),
+    )
+
+
+def prior_score(values: Mapping[str, float]) -> float:
+    """The fixed zero-shot combination of the module docstring, in [0, 1]."""
+
+    def known(x: float) -> float:
+        return NEUTRAL if np.isnan(x) else float(x)
+
+    text = NEUTRAL if values["text_missing"] else np.clip((values["text_cosine"] - 0.2) / 0.6, 0, 1)
+    location = NEUTRAL if values["location_missing"] else values["location_fit"]
+    signals = np.mean(
+        [
+            known(values["reliability"]),
+            known(values["attendance"]),
+            known(values["engagement"]),
+            1.0 - known(values["churn_risk"]),
+        ]
+    )
+    parts = {
+        "required": values["required_coverage"],
+        "optional": values["optional_coverage"],
+        "text": text,
+        "location": location,
+        "signals": signals,
+    }
+    return float(np.clip(sum(WEIGHTS[k] * parts[k] for k in WEIGHTS), 0.0, 1.0))
+
+
+class WorkerMatcher:
+    """Zero-setup scorer of ad-hoc worker profiles and job postings.
+
+    Args:
+        encoder: texts -> unit vectors for the text cosine; by default the offline MiniLM
+            (loaded on first use); ``None`` scores without text.
+        aliases: optional alias -> canonical skill name map.
+        as_of: ``YYYY-MM`` until which open-ended experience runs (default: this month).
+    """
+
+    def __init__(
+        self,
+        encoder: Callable[[list[str]], np.ndarray] | None | object = _DEFAULT,
+        aliases: Mapping[str, str] | None = None,
+        as_of: str | None = None,
+    ) -> None:
+        self.encoder = encoder
+        self.aliases = aliases
+        self.as_of = as_of
+        self._encode: Callable[[list[str]], np.ndarray] | None = None
+
+    def _encoder(self) -> Callable[[list[str]], np.ndarray] | None:
+        if self.encoder is _DEFAULT:
+            if self._encode is None:
+                from engine.models.text_encoder import TextEncoder
+
+                self._encode = TextEncoder().encode
+            return self._encode
+        return self.encoder  # type: ignore[return-value]
+
+    def features(self, worker: Mapping[str, Any], job: Mapping[str, Any]) -> AdhocFeatures:
+        """The ad-hoc feature row of the pair (``engine.features.adhoc``)."""
+        return adhoc_features(
+            worker, job, encoder=self._encoder(), aliases=self.aliases, as_of=self.as_of
+        )
+
+    def score(self, worker_profile: Mapping[str, Any], job_posting: Mapping[str, Any]) -> Match:
+        """Score one pair; fields it lacks are listed in ``Match.missing``."""
+        found = self.features(worker_profile, job_posting)
+        return Match(
+            candidate_id=str(worker_profile.get("id", "worker")),
+            role_id=str(job_posting.get("id", "job")),
+            score=prior_score(found.values),
+            rank=1,
+            reasons=tuple(adhoc_reasons(found, worker_profile, job_posting)),
+            missing=tuple(found.missing),
+        )
