@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -173,6 +174,118 @@ def cypher(
         console.print(rows_table(rows, title=f"{query} ({len(rows)} rows)"))
 
 
+def _say(message: str) -> None:
+    console.print(f"[dim]{time.strftime('%H:%M:%S')}[/dim] {escape(message)}")
+
+
+def _print_matches(matches: list, title: str, other: str) -> None:
+    rows = [
+        {
+            "rank": m.rank,
+            other: m.candidate_id if other == "candidate" else m.role_id,
+            "score": f"{m.score:.3f}",
+            "why": "; ".join(m.reasons),
+        }
+        for m in matches
+    ]
+    console.print(rows_table(rows, title=title))
+
+
+@app.command()
+def train(
+    db: DbOption = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default TALENTGRAPH_SEED or 0).")] = None,
+    finetune: Annotated[
+        bool | None, typer.Option(help="Fine-tune the text encoder on the history.")
+    ] = None,
+    gnn: Annotated[bool | None, typer.Option(help="Train NexusGNN.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Train encoder, NexusGNN, CF and merit scorer; write embeddings back; index them."""
+    try:
+        with _engine(db) as eng:
+            changes = {k: v for k, v in {"finetune": finetune, "gnn": gnn}.items() if v is not None}
+            options = eng.settings.train.model_copy(update=changes)
+            report = eng.train(seed=seed, options=options, say=None if as_json else _say)
+    except TalentGraphError as e:
+        _fail(e)
+    if as_json:
+        print(report.model_dump_json(indent=2))
+        return
+    console.print(
+        counts_table(report.seconds, f"Model {report.version}: seconds per stage", "stage")
+    )
+    nexus = report.details.get("nexus")
+    if nexus:
+        probe = nexus.get("probe") or {}
+        console.print(
+            f"NexusGNN ({nexus['mode']}, {nexus['epochs']} epochs): validation AUC "
+            f"{nexus['val_auc']:.3f}. Probe recovering {probe.get('attribute', '-')} from "
+            f"candidate embeddings: accuracy {probe.get('probe_accuracy', float('nan')):.3f} "
+            f"vs majority rate {probe.get('majority_rate', float('nan')):.3f}."
+        )
+    console.print(f"Trained in {report.total_seconds:.1f} s.")
+
+
+@app.command()
+def recommend(
+    role: Annotated[
+        str | None, typer.Option("--role", help="Rank candidates for this role.")
+    ] = None,
+    candidate: Annotated[
+        str | None, typer.Option("--candidate", help="Rank roles for this candidate.")
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="How many.")] = 10,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print matches as JSON.")] = False,
+) -> None:
+    """Recommend candidates for a role (--role) or roles for a candidate (--candidate)."""
+    if (role is None) == (candidate is None):
+        raise typer.BadParameter("give exactly one of --role ID or --candidate ID")
+    try:
+        with _engine(db) as eng:
+            if role is not None:
+                matches = eng.recommend_candidates(role, k=k)
+            else:
+                matches = eng.recommend_roles(candidate, k=k)
+    except TalentGraphError as e:
+        _fail(e)
+    if as_json:
+        print(json.dumps([m.model_dump() for m in matches], indent=2))
+        return
+    if role is not None:
+        _print_matches(matches, f"Candidates for role {role}", "candidate")
+    else:
+        _print_matches(matches, f"Roles for candidate {candidate}", "role")
+
+
+@app.command()
+def evaluate(
+    dataset: Annotated[Path, typer.Argument(help="The generated dataset (with _evaluation/).")],
+    db: DbOption = None,
+    seed: Annotated[int, typer.Option(help="Seed of baselines and ablations.")] = 0,
+    baselines: Annotated[bool, typer.Option(help="Include the baselines.")] = True,
+    ablations: Annotated[bool, typer.Option(help="Include the ablations (retrains).")] = True,
+    out: Annotated[Path | None, typer.Option(help="Write <out>.md and <out>.json.")] = None,
+) -> None:
+    """Rank the held-out ground truth with the engine, its ablations and the baselines."""
+    from engine.evaluation.run import run_evaluation
+
+    try:
+        with _engine(db) as eng:
+            result = run_evaluation(
+                eng, dataset, seed=seed, baselines=baselines, ablations=ablations, say=_say
+            )
+    except TalentGraphError as e:
+        _fail(e)
+    print(result.markdown)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.with_suffix(".md").write_text(result.markdown + "\n")
+        out.with_suffix(".json").write_text(json.dumps(result.data, indent=2, default=str))
+        console.print(f"written to {out.with_suffix('.md')} and {out.with_suffix('.json')}")
+
+
 @bench_app.command("import")
 def bench_import(
     scale: Annotated[float, typer.Option(help="Dataset scale (5 = 100,000 candidates).")] = 5.0,
@@ -193,6 +306,33 @@ def bench_import(
     console.print(f"written to {out}")
 
 
+@bench_app.command("recommend")
+def bench_recommend(
+    scale: Annotated[float, typer.Option(help="Dataset scale (5 = 100,000 candidates).")] = 5.0,
+    seed: Annotated[int, typer.Option()] = 0,
+    workdir: Annotated[Path, typer.Option(help="Where dataset, store and model are kept.")] = Path(
+        ".bench"
+    ),
+    queries: Annotated[int, typer.Option(help="Sampled queries per direction.")] = 200,
+    k: Annotated[int, typer.Option("-k", help="List length.")] = 10,
+) -> None:
+    """Latency of recommend (fast path) vs exact scoring of everyone, and its recall@k."""
+    from engine.bench_recommend import bench_recommend as run
+
+    result = run(scale=scale, seed=seed, workdir=workdir, queries=queries, k=k)
+    for direction in ("recommend_candidates", "recommend_roles"):
+        r = result[direction]
+        console.print(
+            f"{direction}: fast p50 {r['fast']['p50_ms']} ms, p99 {r['fast']['p99_ms']} ms; "
+            f"exact p50 {r['exact']['p50_ms']} ms, p99 {r['exact']['p99_ms']} ms; "
+            f"recall@{k} {r[f'recall_at_{k}']} (min {r['min_recall']}); "
+            f"mean pool {r['mean_pool']}"
+        )
+    out = workdir / f"bench-recommend-s{scale:g}.json"
+    out.write_text(json.dumps(result, indent=2, default=str))
+    console.print(f"written to {out}")
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Where the demo dataset is written.")] = Path(
@@ -201,13 +341,18 @@ def demo(
     db: DbOption = None,
     scale: Annotated[float, typer.Option(help="Dataset scale for the demo.")] = 0.05,
 ) -> None:
-    """Generate a small dataset, import it, print stats and an exploration query."""
+    """The whole path on a small dataset: generate, import, train, recommend with reasons."""
     generate(out, scale=scale, seed=0, bias=None)
     import_(out, db=db)
     with _engine(db) as eng:
         role = eng.store.run("node_ids", label="Role")[0]["id"]
         rows = eng.query(DEMO_QUERY, {"role_id": role, "limit": 10})
     console.print(rows_table(rows, title=f"{DEMO_QUERY} for role {role}"))
+    train(db=db)
+    recommend(role=role, candidate=None, k=5, db=db)
+    with _engine(db) as eng:
+        candidate = eng.recommend_candidates(role, k=1)[0].candidate_id
+    recommend(role=None, candidate=candidate, k=5, db=db)
 
 
 if __name__ == "__main__":

@@ -111,13 +111,14 @@ class MatchModel:
     encoder_path: str | None
     report: dict[str, Any]
     cold_scorer: MeritScorer | None = None
+    cache_dir: Path | None = None
 
     def encoder(self) -> TextEncoder:
         """The text encoder the model was trained with, cached in ``embeddings.sqlite``."""
         return TextEncoder(
             self.encoder_path or self.options.encoder_model,
             precision=self.options.precision,
-            cache=EmbeddingCache(self.directory / CACHE),
+            cache=EmbeddingCache((self.cache_dir or self.directory) / CACHE),
             max_seq_length=self.options.max_seq_length,
         )
 
@@ -157,7 +158,10 @@ class MatchModel:
             "version": self.version,
             "seed": self.seed,
             "options": self.options.model_dump(mode="json"),
-            "encoder": ENCODER if self.encoder_path else None,
+            # the model's own fine-tuned encoder is stored relative to the directory
+            "encoder": ENCODER
+            if self.encoder_path == str(self.directory / ENCODER)
+            else self.encoder_path,
             "feature_names": list(FEATURE_NAMES),
             "report": self.report,
         }
@@ -188,7 +192,9 @@ class MatchModel:
             seed=manifest["seed"],
             scorer=scorer,
             nexus=nexus,
-            encoder_path=str(directory / ENCODER) if manifest["encoder"] else None,
+            encoder_path=str(directory / ENCODER)
+            if manifest["encoder"] == ENCODER
+            else manifest["encoder"],
             report=manifest["report"],
             cold_scorer=cold,
         )

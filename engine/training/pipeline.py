@@ -91,6 +91,8 @@ def train_model(
     model_dir: Path,
     say: Say = _quiet,
     write_back: bool = True,
+    encoder_path: str | None = None,
+    cache_dir: Path | None = None,
 ) -> tuple[MatchModel, MatchRuntime]:
     """Train every part, save the model in ``model_dir``, write embeddings back.
 
@@ -102,6 +104,8 @@ def train_model(
         say: progress messages (one line per stage).
         write_back: write embeddings to the graph and build the FAISS mirror (ablations in
             ``evaluate`` train in a scratch directory without touching the graph).
+        encoder_path: use this (already fine-tuned) encoder instead of fine-tuning again.
+        cache_dir: where the text-embedding cache lives (default ``model_dir``).
 
     Returns:
         The saved model and its runtime over the training graph.
@@ -141,8 +145,7 @@ def train_model(
     if model_dir.exists():
         shutil.rmtree(model_dir)
     model_dir.mkdir(parents=True)
-    encoder_path = None
-    if options.finetune:
+    if encoder_path is None and options.finetune:
         say("fine-tuning the text encoder")
         encoder_path, report["finetune"] = _finetune(
             texts, labels, split.lower_rows, options, seed, model_dir
@@ -150,6 +153,7 @@ def train_model(
         lap("finetune")
 
     model = MatchModel(model_dir, version, options, seed, MeritScorer(), None, encoder_path, report)
+    model.cache_dir = cache_dir
     say(f"encoding {sum(len(texts[label]) for label in LABELS):,} texts")
     encoder = model.encoder()
     text = {label: encoder.encode(texts[label]) for label in LABELS}

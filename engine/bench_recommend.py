@@ -1,0 +1,121 @@
+"""``talentgraph bench recommend``: latency of the fast path against exact scoring, and recall.
+
+On one dataset and one trained store, in one process:
+
+1. the fast path, ``recommend_candidates(role, k)``: FAISS and skill pools, exact re-scoring
+   of the pool by the merit scorer, short reasons for the top k (what users call);
+2. the baseline, exact scoring of *every* candidate by the same merit scorer (no reasons);
+3. recall@k of the fast path's top k against the exact top k, per query, averaged.
+
+The same for ``recommend_roles`` on a sample of candidates. Latencies are per query, one
+query at a time, after a warm-up; p50 and p99 over the sampled queries.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.bench import machine, peak_rss_mib
+
+
+def _percentiles(seconds: list[float]) -> dict[str, float]:
+    ms = 1000 * np.asarray(seconds)
+    return {
+        "p50_ms": round(float(np.percentile(ms, 50)), 3),
+        "p99_ms": round(float(np.percentile(ms, 99)), 3),
+        "mean_ms": round(float(ms.mean()), 3),
+    }
+
+
+def measure_direction(rec: Any, label: str, ids: list[str], k: int) -> dict[str, Any]:
+    """Fast and exact latency, pool sizes and recall@k over the queries ``ids``."""
+    for query in ids[:5]:  # warm-up: caches, lazy properties, FAISS threads
+        rec.rank(label, query, k)
+    fast_s, exact_s, recall, pools = [], [], [], []
+    for query in ids:
+        began = time.perf_counter()
+        fast = rec.rank(label, query, k)
+        fast_s.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        exact = rec.rank(label, query, k, exact=True, reasons=False)
+        exact_s.append(time.perf_counter() - began)
+        key = "candidate_id" if label == "Role" else "role_id"
+        found = {getattr(m, key) for m in fast}
+        truth = {getattr(m, key) for m in exact}
+        recall.append(len(found & truth) / max(1, len(truth)))
+        pools.append(rec.pool(label, rec.runtime.exported.ids[label].index_of(query)).size)
+    fast_p, exact_p = _percentiles(fast_s), _percentiles(exact_s)
+    return {
+        "queries": len(ids),
+        "k": k,
+        "fast": fast_p,
+        "exact": exact_p,
+        "speedup_p50": round(exact_p["p50_ms"] / fast_p["p50_ms"], 1),
+        f"recall_at_{k}": round(float(np.mean(recall)), 4),
+        "min_recall": round(float(np.min(recall)), 4),
+        "mean_pool": round(float(np.mean(pools)), 1),
+    }
+
+
+def bench_recommend(
+    scale: float, seed: int, workdir: Path, queries: int = 200, k: int = 10, train: Any = None
+) -> dict[str, Any]:
+    """Generate, import and train when missing; then measure both directions.
+
+    Args:
+        scale: dataset scale (5 = 100,000 candidates).
+        seed: dataset, training and query-sample seed.
+        workdir: where the dataset, the store and the model are kept (reused across runs).
+        queries: roles (and candidates) sampled as queries.
+        k: list length.
+        train: ``TrainOptions`` for the training run when the store has no model.
+    """
+    from engine.api import MatchingEngine
+    from engine.settings import Settings
+    from engine.training.match_model import MatchModel
+    from loaders.import_job import ImportOptions
+    from loaders.synthetic import generate
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    data = workdir / f"data-s{scale:g}-seed{seed}"
+    if not (data / "candidates.jsonl").exists():
+        generate(data, scale=scale, seed=seed, progress=True)
+    store_dir = workdir / f"store-s{scale:g}-recommend"
+    settings = Settings(db=str(store_dir), seed=seed, **({"train": train} if train else {}))
+    facts: dict[str, Any] = {"machine": machine(), "scale": scale, "seed": seed}
+    with MatchingEngine.open(store_dir, settings=settings) as eng:
+        if not eng.stats()["nodes"].get("Candidate"):
+            eng.import_dataset(data, ImportOptions(progress=True))
+        if not MatchModel.exists(eng.model_dir):
+            began = time.perf_counter()
+            report = eng.train(seed=seed, say=print)
+            facts["train"] = {
+                "seconds": round(time.perf_counter() - began, 1),
+                "stages": report.seconds,
+                "peak_rss_mib": peak_rss_mib(),
+            }
+        began = time.perf_counter()
+        rec = eng.recommender()
+        facts["open_seconds"] = round(time.perf_counter() - began, 1)
+        facts["nodes"] = {
+            label: len(rec.runtime.exported.ids[label]) for label in ("Candidate", "Role")
+        }
+        facts["index"] = {label: idx.kind_ for label, idx in rec.indexes.items()}
+        rng = np.random.default_rng(seed)
+        ids = rec.runtime.exported.ids
+        roles = list(
+            rng.choice(ids["Role"].ids, size=min(queries, len(ids["Role"])), replace=False)
+        )
+        cands = list(
+            rng.choice(
+                ids["Candidate"].ids, size=min(queries, len(ids["Candidate"])), replace=False
+            )
+        )
+        facts["recommend_candidates"] = measure_direction(rec, "Role", roles, k)
+        facts["recommend_roles"] = measure_direction(rec, "Candidate", cands, k)
+        facts["peak_rss_mib"] = peak_rss_mib()
+    return facts
