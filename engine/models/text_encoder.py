@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -40,6 +40,8 @@ MODEL_NOT_FOUND = (
 MODEL_NOT_LOADED = "The text encoder model at {path!r} could not be loaded: {reason}"
 BAD_PARAMETER = "The {name!r} parameter of TextEncoder must be {rule}. Got {value!r} instead."
 _HASH_BLOCK = 1 << 20
+CHUNK = 1024
+"""Texts encoded (and cached) at a time: an interrupted run keeps what it encoded."""
 
 __all__ = ["Precision", "TextEncoder", "default_model_path", "profile_text", "role_text"]
 
@@ -102,6 +104,7 @@ class TextEncoder:
         max_seq_length: tokens read per text (longer texts are truncated). 128 covers the
             headline, the skills and the start of the prose of a generated profile (median
             154 tokens) at about twice the speed of MiniLM's 256.
+        progress: show a progress bar when more than ``CHUNK`` texts need encoding.
 
     Raises:
         ConfigError: when ``model_path`` is not a model directory (the message names it), or
@@ -116,8 +119,10 @@ class TextEncoder:
         precision: Precision = "bf16",
         cache: EmbeddingCache | None = None,
         max_seq_length: int = 128,
+        progress: bool = False,
     ) -> None:
         self.model_path = model_path
+        self.progress = progress
         self.batch_size = batch_size
         self.precision = precision
         self.cache = cache
@@ -211,12 +216,26 @@ class TextEncoder:
         cached = self.cache.get(self.model_id, texts)
         missing = list(dict.fromkeys(t for t, v in zip(texts, cached, strict=True) if v is None))
         fresh: dict[str, np.ndarray] = {}
-        if missing:
-            encoded = self._forward(missing)
-            self.cache.put(self.model_id, missing, encoded)
-            fresh = dict(zip(missing, encoded, strict=True))
+        for chunk in self._chunks(missing):
+            encoded = self._forward(chunk)
+            self.cache.put(self.model_id, chunk, encoded)  # kept even if a later chunk fails
+            fresh.update(zip(chunk, encoded, strict=True))
         rows = [v if v is not None else fresh[t] for t, v in zip(texts, cached, strict=True)]
         return np.stack(rows).astype(np.float32, copy=False)
+
+    def _chunks(self, texts: list[str]) -> Iterator[list[str]]:
+        """``CHUNK`` texts at a time, with a progress bar when ``progress`` and many texts."""
+        bar = None
+        if self.progress and len(texts) > CHUNK:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), desc="encoding texts", unit="text")
+        for start in range(0, len(texts), CHUNK):
+            yield texts[start : start + CHUNK]
+            if bar is not None:
+                bar.update(min(CHUNK, len(texts) - start))
+        if bar is not None:
+            bar.close()
 
     def __repr__(self) -> str:
         return (

@@ -36,6 +36,7 @@ from engine.models.corpus import graph_texts
 from engine.models.embedding_cache import EmbeddingCache
 from engine.models.nexus_training import NexusTrainer
 from engine.models.scorer import MeritScorer
+from engine.models.text_adapter import TextAdapter
 from engine.models.text_encoder import TextEncoder
 from engine.results import Match
 from engine.training.options import TrainOptions
@@ -46,6 +47,7 @@ from loaders.stores.base import GraphStore
 MANIFEST = "manifest.json"
 SCORER = "scorer.pkl"
 COLD_SCORER = "scorer_cold.pkl"
+ADAPTER = "adapter.pt"
 NEXUS = "nexus.pt"
 ENCODER = "encoder"
 CACHE = "embeddings.sqlite"
@@ -112,6 +114,7 @@ class MatchModel:
     report: dict[str, Any]
     cold_scorer: MeritScorer | None = None
     cache_dir: Path | None = None
+    adapter: TextAdapter | None = None
 
     def encoder(self) -> TextEncoder:
         """The text encoder the model was trained with, cached in ``embeddings.sqlite``."""
@@ -120,13 +123,24 @@ class MatchModel:
             precision=self.options.precision,
             cache=EmbeddingCache((self.cache_dir or self.directory) / CACHE),
             max_seq_length=self.options.max_seq_length,
+            progress=self.options.progress,
         )
+
+    def text_vectors(self, label: str, texts: list[str]) -> np.ndarray:
+        """Unit text vectors of ``label``'s texts: the encoder, then the adapter if any."""
+        vectors = self.encoder().encode(texts)
+        return vectors if self.adapter is None else self.adapter.transform(label, vectors)
 
     def score_adhoc(self, worker: Mapping[str, Any], job: Mapping[str, Any]) -> Match:
         """Score an ad-hoc pair with the cold-start scorer (text and skills, no graph)."""
         from engine.matching.worker_matcher import adhoc_reasons
 
-        found = adhoc_features(worker, job, encoder=self.encoder().encode)
+        def encode(texts: list[str]) -> np.ndarray:  # [profile text, posting text]
+            return np.stack(
+                [self.text_vectors(label, [t])[0] for label, t in zip(LABELS, texts, strict=True)]
+            )
+
+        found = adhoc_features(worker, job, encoder=encode)
         scorer = self.cold_scorer or self.scorer
         return Match(
             candidate_id=str(worker.get("id", "worker")),
@@ -141,8 +155,7 @@ class MatchModel:
         """Rebuild the scoring state from the store's current graph."""
         plain = export_graph(store)
         texts = graph_texts(store, plain)
-        encoder = self.encoder()
-        text = {label: encoder.encode(texts[label]) for label in LABELS}
+        text = {label: self.text_vectors(label, texts[label]) for label in LABELS}
         exported = export_graph(store, text_features=text)
         return build_runtime(exported, text, self.nexus, self.scorer, self.options, self.seed)
 
@@ -154,6 +167,8 @@ class MatchModel:
                 pickle.dump(scorer, handle)
         if self.nexus is not None:
             self.nexus.save(self.directory / NEXUS)
+        if self.adapter is not None:
+            self.adapter.save(self.directory / ADAPTER)
         manifest = {
             "version": self.version,
             "seed": self.seed,
@@ -197,6 +212,9 @@ class MatchModel:
             else manifest["encoder"],
             report=manifest["report"],
             cold_scorer=cold,
+            adapter=TextAdapter.load(directory / ADAPTER)
+            if (directory / ADAPTER).exists()
+            else None,
         )
 
 

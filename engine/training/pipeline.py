@@ -38,8 +38,10 @@ from engine.models.corpus import graph_texts
 from engine.models.finetune import ContrastiveFineTuner
 from engine.models.nexus_training import NexusTrainer
 from engine.models.scorer import MeritScorer
+from engine.models.text_adapter import TextAdapter
 from engine.retrieval.mirror import IndexMirror
 from engine.training.match_model import (
+    CACHE,
     ENCODER,
     INDEX,
     LABELS,
@@ -142,11 +144,10 @@ def train_model(
     )
     lap("export")
 
-    if model_dir.exists():
-        shutil.rmtree(model_dir)
-    model_dir.mkdir(parents=True)
-    if encoder_path is None and options.finetune:
-        say("fine-tuning the text encoder")
+    _clear(model_dir)
+    full = options.finetune and options.finetune_mode == "full"
+    if encoder_path is None and full:
+        say("fine-tuning the text encoder (all weights)")
         encoder_path, report["finetune"] = _finetune(
             texts, labels, split.lower_rows, options, seed, model_dir
         )
@@ -158,10 +159,23 @@ def train_model(
     encoder = model.encoder()
     text = {label: encoder.encode(texts[label]) for label in LABELS}
     report["encoder"] = {"model_id": encoder.model_id, "cache_hits": encoder.cache.hits}
+    lap("encode")
+    if options.finetune and options.finetune_mode == "adapter":
+        say("fine-tuning the text adapter")
+        positive = split.lower_rows[labels.label[split.lower_rows] == 1]
+        c, r = labels.cand_idx[positive], labels.role_idx[positive]
+        if positive.size >= 4:
+            model.adapter = TextAdapter(seed=seed, max_seconds=options.finetune_seconds).fit(
+                text["Candidate"][c], text["Role"][r], c, r
+            )
+            text = {label: model.adapter.transform(label, text[label]) for label in LABELS}
+            report["finetune"] = model.adapter.report_
+        else:
+            report["finetune"] = {"skipped": f"{positive.size} positive pairs (need 4)"}
+        lap("finetune")
     exported = export_graph(store, text_features=text)
     held = split.scorer_rows[labels.sampled[split.scorer_rows] == 0]
     held_graph = without_pairs(exported, labels.cand_idx[held], labels.role_idx[held])
-    lap("encode")
 
     nexus = None
     if options.gnn:
@@ -220,6 +234,18 @@ def train_model(
     report["total_seconds"] = round(sum(report["seconds"].values()), 2)
     model.save()
     return model, runtime
+
+
+def _clear(model_dir: Path) -> None:
+    """Remove a previous model from ``model_dir``, keeping the text-embedding cache."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    for path in model_dir.iterdir():
+        if path.name == CACHE:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def _finetune(
