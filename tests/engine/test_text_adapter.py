@@ -15,7 +15,7 @@ def _pairs(n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     c = rng.normal(size=(n, 16)).astype(np.float32)
     rotation = np.linalg.qr(rng.normal(size=(16, 16)))[0].astype(np.float32)
     r = c @ rotation + 0.3 * rng.normal(size=c.shape).astype(np.float32)
-    unit = lambda m: m / np.linalg.norm(m, axis=1, keepdims=True)  # noqa: E731
+    unit = lambda m: m / np.linalg.norm(m, axis=1, keepdims=True)
     return unit(c), unit(r)
 
 
