@@ -257,6 +257,7 @@ class RandomForestScorer(IndexedScorer):
         exported: ExportedGraph,
         similarity_decay: float = 0.8,
         sampled_negatives: float = 2.0,
+        preferred: Any = None,
     ) -> RandomForestScorer:
         """Build the feature context (no text, no GNN) and fit the forest on labelled pairs.
 
@@ -264,6 +265,8 @@ class RandomForestScorer(IndexedScorer):
             exported: the export (``loaders.pyg_export.export_graph``).
             similarity_decay: decay of a skill reached through ``SIMILAR_TO``, in [0, 1].
             sampled_negatives: sampled non-interacted negatives per positive pair.
+            preferred: candidates' stated locations (``read_preferred_locations``), so the
+                forest sees the same hand-made location features as the engine.
 
         Returns:
             ``self``, with ``context_``, ``model_``, ``feature_names_`` and ``n_pairs_``.
@@ -271,7 +274,9 @@ class RandomForestScorer(IndexedScorer):
         Raises:
             ConfigError: a bad decay or ratio, or an export without candidates or roles.
         """
-        self.context_ = FeatureContext.from_export(exported, similarity_decay=similarity_decay)
+        self.context_ = FeatureContext.from_export(
+            exported, similarity_decay=similarity_decay, preferred=preferred
+        )
         pairs = interaction_labels(exported, sampled_negatives=sampled_negatives, seed=self.seed)
         features = self._features(pairs.cand_idx, pairs.role_idx)
         self.feature_names_ = list(HAND_MADE_FEATURES)

@@ -45,6 +45,7 @@ from engine.evaluation.learned_baselines import (
     RandomForestScorer,
 )
 from engine.fairness.metrics import selection_rate_at_k
+from engine.features.preferences import read_preferred_locations
 from engine.models.corpus import graph_texts
 from engine.models.embedding_cache import EmbeddingCache
 from engine.models.text_encoder import TextEncoder
@@ -132,16 +133,14 @@ def run_evaluation(
         scratch = Path(tempfile.mkdtemp(prefix="tg-ablation-"))
         for name, change in ABLATIONS.items():
             options = model.options.model_copy(update={**change, "progress": False})
-            reuse = model.encoder_path if options.finetune else None
 
-            def make(options: Any = options, reuse: str | None = reuse, name: str = name):
+            def make(options: Any = options, name: str = name) -> PairScorer:
                 _, rt = train_model(
                     eng.store,
                     options,
                     seed=seed,
                     model_dir=scratch / name.replace(" ", "-"),
                     write_back=False,
-                    encoder_path=reuse,
                     cache_dir=model.directory,
                 )
                 return RuntimeScorer(rt)
@@ -169,7 +168,9 @@ def run_evaluation(
         measure(
             "random forest, hand-made features",
             lambda: RandomForestScorer(seed=seed).fit(
-                plain, similarity_decay=model.options.similarity_decay
+                plain,
+                similarity_decay=model.options.similarity_decay,
+                preferred=read_preferred_locations(eng.store, plain),
             ),
         )
         measure("homogeneous GCN", lambda: GcnScorer(seed=seed).fit(plain))

@@ -194,4 +194,15 @@ def _location(
             missing.append(f"{side}.location")
     known = where["worker"] is not None and where["job"] is not None
     fit = 1.0 if (known and where["worker"] == where["job"]) or (remote_ok and remote_role) else 0.0
-    return {"location_fit": fit, "location_missing": 0.0 if known else 1.0}
+    wanted = prefs.get("locations") if isinstance(prefs.get("locations"), list) else []
+    preferred = float(
+        where["job"] is not None
+        and where["job"] in {normalise(w) for w in wanted if isinstance(w, str)}
+    )
+    # without a graph the country of a place is unknown: a preferred place implies its country
+    return {
+        "location_fit": fit,
+        "location_missing": 0.0 if known else 1.0,
+        "location_preferred": preferred,
+        "country_preferred": preferred,
+    }

@@ -78,6 +78,16 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.where(norms > 0, norms, 1.0)
 
 
+def _country_of(exported: ExportedGraph) -> np.ndarray:
+    """Per location: the top of its ``PART_OF`` chain (itself for a country)."""
+    parent = np.arange(len(exported.ids["Location"]))
+    child, up, _, _ = _edges(exported, PART_OF)
+    parent[child] = up
+    for _ in range(8):  # city -> region -> country chains are short; cycles stop here
+        parent = parent[parent]
+    return parent
+
+
 def _locations(exported: ExportedGraph, label: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per node of ``label``: its location index and its country index (-1 when unknown)."""
     place = np.full(n, -1, np.int64)
@@ -85,11 +95,7 @@ def _locations(exported: ExportedGraph, label: str, n: int) -> tuple[np.ndarray,
     place[src] = dst  # one location per node; sorted edges make the last one win
     if "Location" not in exported.ids:
         return place, place.copy()
-    parent = np.arange(len(exported.ids["Location"]))
-    child, up, _, _ = _edges(exported, PART_OF)
-    parent[child] = up
-    for _ in range(8):  # city -> region -> country chains are short; cycles stop here
-        parent = parent[parent]
+    parent = _country_of(exported)
     country = np.where(place >= 0, parent[np.maximum(place, 0)], -1)
     return place, country
 
@@ -159,6 +165,8 @@ class FeatureContext:
             the Location id map, -1 when unknown.
         candidate_remote_ok, role_remote: 0/1 (unknown counts as 0).
         signals: candidate x ``SIGNALS`` (float64, imputed by the export).
+        preferred_location: candidate x location 0/1 of stated preferences (CSR), and
+            ``preferred_country`` the countries of those places (``None``: not read).
         text, gnn: optional label -> unit-norm row matrices (float32) aligned with the ids.
         similarity_decay: the decay used for ``effective_level``.
     """
@@ -178,6 +186,8 @@ class FeatureContext:
     candidate_remote_ok: np.ndarray
     role_remote: np.ndarray
     signals: np.ndarray
+    preferred_location: sp.csr_matrix | None = None
+    preferred_country: sp.csr_matrix | None = None
     text: dict[str, np.ndarray] = field(default_factory=dict)
     gnn: dict[str, np.ndarray] = field(default_factory=dict)
     similarity_decay: float = 0.8
@@ -191,6 +201,11 @@ class FeatureContext:
     def effective_keys(self) -> np.ndarray:
         """``sorted_keys(effective_level)``, computed once for ``lookup``."""
         return sorted_keys(self.effective_level)
+
+    @cached_property
+    def preferred_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """``sorted_keys`` of ``preferred_location`` and ``preferred_country``."""
+        return sorted_keys(self.preferred_location), sorted_keys(self.preferred_country)
 
     @cached_property
     def importance_required(self) -> np.ndarray:
@@ -207,6 +222,7 @@ class FeatureContext:
         similarity_decay: float = 0.8,
         text: dict[str, np.ndarray] | None = None,
         gnn: dict[str, np.ndarray] | None = None,
+        preferred: sp.csr_matrix | None = None,
     ) -> FeatureContext:
         """Read the matrices once.
 
@@ -215,6 +231,8 @@ class FeatureContext:
             similarity_decay: factor on a skill reached through ``SIMILAR_TO``, in [0, 1].
             text: optional ``{"Candidate": ..., "Role": ...}`` text embeddings, one row per id.
             gnn: optional embeddings of the same shape convention (e.g. NexusGNN output).
+            preferred: optional candidate x location matrix of stated location preferences
+                (``engine.features.preferences.read_preferred_locations``).
 
         Returns:
             The context.
@@ -259,6 +277,18 @@ class FeatureContext:
         role_remote_missing = _node_column(exported, "Role", "remote_missing", 0.0)
         effective = _effective_level(level, similarity, similarity_decay)
         effective.sort_indices()
+        preferred_country = None
+        if preferred is not None:
+            preferred = sp.csr_matrix(preferred, dtype=np.float64)
+            coo = preferred.tocoo()
+            top = _country_of(exported)
+            preferred_country = sp.csr_matrix(
+                (np.ones(coo.nnz), (coo.row, top[coo.col])), shape=preferred.shape
+            )
+            preferred_country.data[:] = 1.0
+            for matrix in (preferred, preferred_country):
+                matrix.sum_duplicates()
+                matrix.sort_indices()
         return cls(
             candidates=cands,
             roles=roles,
@@ -276,6 +306,8 @@ class FeatureContext:
             candidate_remote_ok=np.where(remote_ok_missing > 0, 0.0, np.round(remote_ok)),
             role_remote=np.where(role_remote_missing > 0, 0.0, np.round(role_remote)),
             signals=signals,
+            preferred_location=preferred,
+            preferred_country=preferred_country,
             text=_checked("text", text, {"Candidate": n_c, "Role": n_r}),
             gnn=_checked("gnn", gnn, {"Candidate": n_c, "Role": n_r}),
             similarity_decay=similarity_decay,

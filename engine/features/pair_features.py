@@ -12,6 +12,8 @@ Columns (``FEATURE_NAMES``):
 - ``missing_required``: required skills the candidate does not hold directly.
 - ``location_fit``: 1 for the same location or a remote role and a remote-ok candidate,
   0.5 for the same country, else 0; ``location_missing``: either location unknown.
+- ``location_preferred``: the role's place is one the candidate says they would work in;
+  ``country_preferred``: the role's country holds such a place (willing to move there).
 - ``experience_years`` (``log1p(years) / 4``), ``reliability``, ``attendance``,
   ``engagement``, ``churn_risk``: the candidate's export columns.
 - ``cf_score``, ``cf_cold``: collaborative filtering score and cold-start flag (0 and 1
@@ -45,6 +47,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "missing_required",
     "location_fit",
     "location_missing",
+    "location_preferred",
+    "country_preferred",
     *SIGNALS,
     "cf_score",
     "cf_cold",
@@ -135,6 +139,19 @@ def pair_features(
     out[:, col["location_fit"]], out[:, col["location_missing"]] = location_fit(
         ctx, cand_idx, role_idx
     )
+    if ctx.preferred_location is not None:
+        for name, matrix, keys, where in (
+            (
+                "location_preferred",
+                ctx.preferred_location,
+                ctx.preferred_keys[0],
+                ctx.role_location,
+            ),
+            ("country_preferred", ctx.preferred_country, ctx.preferred_keys[1], ctx.role_country),
+        ):
+            place = where[role_idx]
+            found = lookup(matrix, keys, cand_idx, np.maximum(place, 0))
+            out[:, col[name]] = np.where(place >= 0, found, 0.0)
     first = col[SIGNALS[0]]
     out[:, first : first + len(SIGNALS)] = ctx.signals[cand_idx]
     if cf is None:

@@ -1,9 +1,9 @@
 """``MatchModel``: what ``train`` saves, and the in-memory state that scores pairs.
 
 On disk (``model_dir``): ``manifest.json`` (version, options, seed, feature names, the
-training report), ``scorer.pkl`` (the calibrated merit scorer), ``nexus.pt`` (NexusGNN, when
-trained), ``encoder/`` (the fine-tuned text encoder, when fine-tuned), ``embeddings.sqlite``
-(text embeddings by text hash) and ``index/`` (the FAISS mirror).
+training report), ``scorer.pkl`` and ``scorer_cold.pkl`` (the calibrated merit scorers),
+``nexus.pt`` (NexusGNN, when trained), ``adapter.pt`` (the text adapter, when fine-tuned),
+``embeddings.sqlite`` (text embeddings by text hash) and ``index/`` (the FAISS mirror).
 
 In memory, :class:`MatchRuntime` holds the graph context the features are computed from. It is
 built from the *current* graph (``MatchModel.runtime(store)``): texts are encoded through the
@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from engine.features.adhoc import adhoc_features
 from engine.features.context import FeatureContext
 from engine.features.pair_features import FEATURE_NAMES, pair_features
+from engine.features.preferences import read_preferred_locations
 from engine.models.cf import CollaborativeFilter, interaction_matrix
 from engine.models.corpus import graph_texts
 from engine.models.embedding_cache import EmbeddingCache
@@ -49,10 +51,13 @@ SCORER = "scorer.pkl"
 COLD_SCORER = "scorer_cold.pkl"
 ADAPTER = "adapter.pt"
 NEXUS = "nexus.pt"
-ENCODER = "encoder"
 CACHE = "embeddings.sqlite"
 INDEX = "index"
 NOT_TRAINED = "no trained model in {path}; run `talentgraph train` (or eng.train()) first"
+INCOMPATIBLE = (
+    "the model in {path} was saved by another version of talentgraph ({reason}); "
+    "run `talentgraph train` again"
+)
 LABELS = ("Candidate", "Role")
 
 
@@ -100,7 +105,6 @@ class MatchModel:
         seed: the seed.
         scorer: the merit scorer.
         nexus: the NexusGNN trainer (``None`` when trained without it).
-        encoder_path: the fine-tuned encoder directory (``None``: the base encoder).
         report: the training report (times, sizes, validation numbers).
     """
 
@@ -110,7 +114,6 @@ class MatchModel:
     seed: int
     scorer: MeritScorer
     nexus: NexusTrainer | None
-    encoder_path: str | None
     report: dict[str, Any]
     cold_scorer: MeritScorer | None = None
     cache_dir: Path | None = None
@@ -119,7 +122,7 @@ class MatchModel:
     def encoder(self) -> TextEncoder:
         """The text encoder the model was trained with, cached in ``embeddings.sqlite``."""
         return TextEncoder(
-            self.encoder_path or self.options.encoder_model,
+            self.options.encoder_model,
             precision=self.options.precision,
             cache=EmbeddingCache((self.cache_dir or self.directory) / CACHE),
             max_seq_length=self.options.max_seq_length,
@@ -157,7 +160,10 @@ class MatchModel:
         texts = graph_texts(store, plain)
         text = {label: self.text_vectors(label, texts[label]) for label in LABELS}
         exported = export_graph(store, text_features=text)
-        return build_runtime(exported, text, self.nexus, self.scorer, self.options, self.seed)
+        preferred = read_preferred_locations(store, exported)
+        return build_runtime(
+            exported, text, self.nexus, self.scorer, self.options, self.seed, preferred
+        )
 
     def save(self) -> None:
         """Write the manifest, the scorer and NexusGNN into ``directory``."""
@@ -173,10 +179,6 @@ class MatchModel:
             "version": self.version,
             "seed": self.seed,
             "options": self.options.model_dump(mode="json"),
-            # the model's own fine-tuned encoder is stored relative to the directory
-            "encoder": ENCODER
-            if self.encoder_path == str(self.directory / ENCODER)
-            else self.encoder_path,
             "feature_names": list(FEATURE_NAMES),
             "report": self.report,
         }
@@ -197,19 +199,21 @@ class MatchModel:
         if not cls.exists(directory):
             raise NotTrainedError(NOT_TRAINED.format(path=directory))
         manifest = json.loads((directory / MANIFEST).read_text())
+        try:
+            options = TrainOptions(**manifest["options"])
+        except ValidationError as e:
+            reason = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
+            raise NotTrainedError(INCOMPATIBLE.format(path=directory, reason=reason)) from e
         # The scorer file is written by this process's own `save`, in the model directory.
         scorer, cold = (pickle.loads((directory / n).read_bytes()) for n in (SCORER, COLD_SCORER))
         nexus = NexusTrainer.load(directory / NEXUS) if (directory / NEXUS).exists() else None
         return cls(
             directory=directory,
             version=manifest["version"],
-            options=TrainOptions(**manifest["options"]),
+            options=options,
             seed=manifest["seed"],
             scorer=scorer,
             nexus=nexus,
-            encoder_path=str(directory / ENCODER)
-            if manifest["encoder"] == ENCODER
-            else manifest["encoder"],
             report=manifest["report"],
             cold_scorer=cold,
             adapter=TextAdapter.load(directory / ADAPTER)
@@ -244,8 +248,10 @@ def build_runtime(
     scorer: MeritScorer,
     options: TrainOptions,
     seed: int,
+    preferred: Any = None,
 ) -> MatchRuntime:
-    """The runtime over ``exported``: graph embeddings, CF on its interactions, context."""
+    """The runtime over ``exported``: graph embeddings, CF on its interactions, context
+    (``preferred``: the candidates' stated locations, ``read_preferred_locations``)."""
     vectors = graph_embeddings(exported, text, nexus)
     cf = CollaborativeFilter(factors=options.cf_factors, seed=seed).fit(
         interaction_matrix(exported)
@@ -255,6 +261,7 @@ def build_runtime(
         similarity_decay=options.similarity_decay,
         text=text,
         gnn=vectors if nexus is not None else None,
+        preferred=preferred,
     )
     return MatchRuntime(
         exported=exported, text=text, graph_vectors=vectors, ctx=ctx, cf=cf, scorer=scorer

@@ -22,22 +22,19 @@ class TrainOptions(BaseModel):
         max_seq_length: tokens read per text: 64 reads the headline and the skills of a
             profile (the prose follows them) at about 1.5x the speed of 128; encoding is
             compute-bound on CPU (MiniLM-L6 costs about 44 MFLOP per token).
-        finetune: contrastive fine-tuning on historical positive pairs.
-        finetune_mode: ``"adapter"`` (default): residual linear towers on the frozen,
-            cached encoder (``engine.models.text_adapter``), seconds to retrain;
-            ``"full"``: every encoder weight (``engine.models.finetune``), after which the
-            whole corpus is encoded again.
-        finetune_seconds: CPU budget of the fine-tuning loop.
-        finetune_max_pairs: at most this many positive pairs in ``full`` mode.
-        finetune_batch_size: pairs per step (in-batch negatives) in ``full`` mode.
+        finetune: contrastive fine-tuning on historical positive pairs, as residual linear
+            towers on the frozen, cached encoder (``engine.models.text_adapter``): seconds
+            per fold instead of encoding the corpus again. (``engine.models.finetune``
+            fine-tunes every weight; point ``encoder_model`` at a model it saved.)
+        finetune_seconds: CPU budget of the adapter's loop.
         gnn: train NexusGNN (else the graph embeddings are the text vectors).
-        gnn_epochs, gnn_seconds: NexusGNN training length and CPU budget.
+        gnn_epochs, gnn_seconds: NexusGNN training length and CPU budget (per fold).
         gnn_hidden, gnn_out: NexusGNN widths.
         adversary_weight: gradient-reversal strength of the debiasing adversary (0: none).
         audit_attribute: the sensitive attribute the adversary tries to recover (the only
             use of a sensitive attribute in training: as the adversary's target).
-        scorer_share: share of the labelled history held out of the encoder, NexusGNN and
-            CF training, on which the merit scorer learns (stacking without leakage).
+        folds: cross-fitting folds (``engine.training.split``); NexusGNN is trained once
+            per fold.
         sampled_negatives: never-interacted pairs per positive pair in the scorer's data.
         cf_factors: rank of the collaborative-filtering factorisation.
         similarity_decay: credit of a skill reached through one ``SIMILAR_TO`` hop.
@@ -52,18 +49,15 @@ class TrainOptions(BaseModel):
     precision: Literal["bf16", "fp32"] = "bf16"
     max_seq_length: Annotated[int, Field(ge=8, le=512)] = 64
     finetune: bool = True
-    finetune_mode: Literal["adapter", "full"] = "adapter"
-    finetune_seconds: Annotated[float, Field(gt=0)] = 90.0
-    finetune_max_pairs: Annotated[int, Field(ge=2)] = 6000
-    finetune_batch_size: Annotated[int, Field(ge=2)] = 32
+    finetune_seconds: Annotated[float, Field(gt=0)] = 60.0
     gnn: bool = True
     gnn_epochs: Annotated[int, Field(ge=1)] = 40
-    gnn_seconds: Annotated[float, Field(gt=0)] = 150.0
+    gnn_seconds: Annotated[float, Field(gt=0)] = 100.0
     gnn_hidden: Annotated[int, Field(ge=2)] = 64
     gnn_out: Annotated[int, Field(ge=2)] = 64
     adversary_weight: Annotated[float, Field(ge=0)] = 1.0
     audit_attribute: str = "gender"
-    scorer_share: Annotated[float, Field(gt=0, lt=1)] = 0.3
+    folds: Annotated[int, Field(ge=2, le=10)] = 2
     sampled_negatives: Annotated[float, Field(ge=0)] = 2.0
     cf_factors: Annotated[int, Field(ge=1)] = 32
     similarity_decay: Annotated[float, Field(ge=0, le=1)] = 0.8

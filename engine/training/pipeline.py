@@ -2,18 +2,21 @@
 
 Stages (each timed in the report):
 
-1. export the feature graph and build the candidate and role texts;
-2. label pairs from the interaction history and make the stacking split
-   (``engine.training.split``): the held share only ever trains the merit scorer;
-3. fine-tune the text encoder contrastively on the other positive pairs (CPU budget);
-4. encode every text (cached by text hash) and append the vectors to the node features;
-5. train NexusGNN by link prediction on the graph without the held pairs, with the
-   gender adversary when ``adversary_weight`` > 0 (the sensitive attribute is read through
-   the audit path and only ever used as the adversary's target);
-6. fit the merit scorer on the held pairs, with features computed from models that never
-   saw them (CF fitted without them too);
-7. embed the whole graph, write the embeddings back as node properties and mirror them
-   into FAISS; save the model.
+1. export the feature graph, build the candidate and role texts, label pairs from the
+   interaction history and assign each labelled pair to one of ``folds`` cross-fitting folds
+   (``engine.training.split``);
+2. encode every text with the frozen encoder (cached by text hash);
+3. per fold k: fit the text adapter on the positive pairs of the other folds, train NexusGNN
+   by link prediction on the graph without fold k's interactions (with the gender adversary
+   when ``adversary_weight`` > 0: the sensitive attribute is read through the audit path and
+   only ever used as the adversary's target), and compute the pair features of fold k from
+   these models, which never saw those pairs; CF scores are out of fold too;
+4. fit the merit scorer (and the cold-start scorer) on every labelled pair;
+5. serve with the first fold's adapter and NexusGNN: embed the whole graph, write the
+   embeddings back as node properties, mirror them into FAISS; save the model.
+
+Cross-fitting is why the scorer can learn from the whole history without trusting features
+that saw the very pair they describe (stacking without leakage).
 
 Example:
     >>> model, runtime = train_model(store, TrainOptions(), seed=0,
@@ -32,28 +35,30 @@ from typing import Any
 
 import numpy as np
 
-from engine.features.labels import interaction_labels
+from engine.features.context import FeatureContext
+from engine.features.labels import LabelledPairs, interaction_labels
 from engine.features.pair_features import FEATURE_NAMES, pair_features
+from engine.features.preferences import read_preferred_locations
+from engine.models.cf import interaction_matrix, out_of_fold_scores
 from engine.models.corpus import graph_texts
-from engine.models.finetune import ContrastiveFineTuner
 from engine.models.nexus_training import NexusTrainer
 from engine.models.scorer import MeritScorer
 from engine.models.text_adapter import TextAdapter
 from engine.retrieval.mirror import IndexMirror
 from engine.training.match_model import (
     CACHE,
-    ENCODER,
     INDEX,
     LABELS,
     MatchModel,
     MatchRuntime,
     as_cold,
     build_runtime,
+    graph_embeddings,
 )
 from engine.training.options import TrainOptions
-from engine.training.split import stacking_split, without_pairs
+from engine.training.split import cross_fit_folds, without_pairs
 from graph_schema.errors import ConfigError
-from loaders.pyg_export import export_graph
+from loaders.pyg_export import ExportedGraph, export_graph
 from loaders.stores.base import GraphStore
 from loaders.writeback import write_embeddings
 
@@ -93,7 +98,6 @@ def train_model(
     model_dir: Path,
     say: Say = _quiet,
     write_back: bool = True,
-    encoder_path: str | None = None,
     cache_dir: Path | None = None,
 ) -> tuple[MatchModel, MatchRuntime]:
     """Train every part, save the model in ``model_dir``, write embeddings back.
@@ -106,7 +110,6 @@ def train_model(
         say: progress messages (one line per stage).
         write_back: write embeddings to the graph and build the FAISS mirror (ablations in
             ``evaluate`` train in a scratch directory without touching the graph).
-        encoder_path: use this (already fine-tuned) encoder instead of fine-tuning again.
         cache_dir: where the text-embedding cache lives (default ``model_dir``).
 
     Returns:
@@ -127,12 +130,13 @@ def train_model(
     say("exporting the graph")
     plain = export_graph(store)
     texts = graph_texts(store, plain)
+    preferred = read_preferred_locations(store, plain)
     labels = interaction_labels(plain, sampled_negatives=options.sampled_negatives, seed=seed)
     positives = int(labels.label[labels.sampled == 0].sum())
     negatives = int((labels.label == 0).sum())
     if positives == 0 or negatives == 0:
         raise ConfigError(NO_HISTORY.format(positives=positives, negatives=negatives))
-    split = stacking_split(plain, labels, share=options.scorer_share, seed=seed)
+    fold = cross_fit_folds(labels, options.folds, seed)
     counts = {label: len(plain.ids[label]) for label in plain.ids}
     version = model_version(options, seed, counts)
     report.update(
@@ -140,84 +144,80 @@ def train_model(
         nodes=counts,
         labelled_pairs=int((labels.sampled == 0).sum()),
         positive_pairs=positives,
-        scorer_pairs=int(split.scorer_rows.size),
+        folds=options.folds,
     )
     lap("export")
 
     _clear(model_dir)
-    full = options.finetune and options.finetune_mode == "full"
-    if encoder_path is None and full:
-        say("fine-tuning the text encoder (all weights)")
-        encoder_path, report["finetune"] = _finetune(
-            texts, labels, split.lower_rows, options, seed, model_dir
-        )
-        lap("finetune")
-
-    model = MatchModel(model_dir, version, options, seed, MeritScorer(), None, encoder_path, report)
+    model = MatchModel(model_dir, version, options, seed, MeritScorer(), None, report)
     model.cache_dir = cache_dir
     say(f"encoding {sum(len(texts[label]) for label in LABELS):,} texts")
     encoder = model.encoder()
-    text = {label: encoder.encode(texts[label]) for label in LABELS}
+    base = {label: encoder.encode(texts[label]) for label in LABELS}
     report["encoder"] = {"model_id": encoder.model_id, "cache_hits": encoder.cache.hits}
     lap("encode")
-    if options.finetune and options.finetune_mode == "adapter":
-        say("fine-tuning the text adapter")
-        positive = split.lower_rows[labels.label[split.lower_rows] == 1]
-        c, r = labels.cand_idx[positive], labels.role_idx[positive]
-        if positive.size >= 4:
-            model.adapter = TextAdapter(seed=seed, max_seconds=options.finetune_seconds).fit(
-                text["Candidate"][c], text["Role"][r], c, r
-            )
-            text = {label: model.adapter.transform(label, text[label]) for label in LABELS}
-            report["finetune"] = model.adapter.report_
-        else:
-            report["finetune"] = {"skipped": f"{positive.size} positive pairs (need 4)"}
-        lap("finetune")
-    exported = export_graph(store, text_features=text)
-    held = split.scorer_rows[labels.sampled[split.scorer_rows] == 0]
-    held_graph = without_pairs(exported, labels.cand_idx[held], labels.role_idx[held])
 
-    nexus = None
-    if options.gnn:
-        say("training NexusGNN")
-        sensitive = (
-            audit_groups(store, options.audit_attribute) if options.adversary_weight > 0 else None
+    sensitive = None
+    if options.gnn and options.adversary_weight > 0:
+        sensitive = audit_groups(store, options.audit_attribute) or None
+    X = np.zeros((len(labels), len(FEATURE_NAMES)))
+    cf_scores = out_of_fold_scores(
+        interaction_matrix(plain),
+        labels.cand_idx,
+        labels.role_idx,
+        factors=options.cf_factors,
+        seed=seed,
+    )
+    report["folds_detail"] = []
+    for k in range(options.folds):
+        held = np.flatnonzero((fold == k) & (labels.sampled == 0))
+        rest = np.flatnonzero((fold != k) & (labels.sampled == 0))
+        say(f"fold {k + 1} of {options.folds}: adapter and NexusGNN without its pairs")
+        adapter, text = _adapt(base, labels, rest, options, seed)
+        exported = export_graph(store, text_features=text)
+        graph = without_pairs(exported, labels.cand_idx[held], labels.role_idx[held])
+        nexus = _nexus(graph, sensitive, options, seed) if options.gnn else None
+        gnn = graph_embeddings(graph, text, nexus) if nexus is not None else None
+        ctx = FeatureContext.from_export(
+            exported,
+            similarity_decay=options.similarity_decay,
+            text=text,
+            gnn=gnn,
+            preferred=preferred,
         )
-        nexus = NexusTrainer(
-            hidden=options.gnn_hidden,
-            out=options.gnn_out,
-            epochs=options.gnn_epochs,
-            max_seconds=options.gnn_seconds,
-            adversary_weight=options.adversary_weight,
-            sensitive_attribute=options.audit_attribute,
-            seed=seed,
-        ).fit(held_graph, sensitive or None)
-        history = nexus.history_
-        report["nexus"] = {
-            "mode": nexus.mode_,
-            "epochs": len(history),
-            "best_epoch": getattr(nexus, "best_epoch_", None),
-            "val_auc": max(h["val_auc"] for h in history),
-            "train_seconds": round(nexus.train_seconds_, 2),
-            "probe": nexus.probe_,
-        }
-        lap("nexus")
+        rows = np.flatnonzero(fold == k)
+        X[rows] = pair_features(
+            ctx,
+            labels.cand_idx[rows],
+            labels.role_idx[rows],
+            cf=lambda c, r, rows=rows: (cf_scores[0][rows], cf_scores[1][rows]),
+        )
+        report["folds_detail"].append(
+            {
+                "held_pairs": int(held.size),
+                "finetune": adapter.report_ if adapter is not None else None,
+                "nexus": _nexus_report(nexus) if nexus is not None else None,
+            }
+        )
+        if k == 0:  # the first fold's models serve; every fold only informs the scorer
+            model.adapter, model.nexus, served, served_text = adapter, nexus, exported, text
+        lap(f"fold_{k + 1}")
 
-    say("fitting the merit scorer")
-    lower = build_runtime(held_graph, text, nexus, MeritScorer(), options, seed)
-    rows = split.scorer_rows
-    X = pair_features(lower.ctx, labels.cand_idx[rows], labels.role_idx[rows], cf=lower.cf.score)
+    say(f"fitting the merit scorer on {len(labels):,} pairs")
     scorer = MeritScorer(
         seed=seed, max_iter=options.scorer_iterations, feature_names=FEATURE_NAMES
-    ).fit(X, labels.label[rows])
+    ).fit(X, labels.label)
     model.cold_scorer = MeritScorer(
         seed=seed, max_iter=options.scorer_iterations, feature_names=FEATURE_NAMES
-    ).fit(as_cold(X), labels.label[rows])
-    report["scorer"] = {"pairs": int(rows.size), "positives": int(labels.label[rows].sum())}
+    ).fit(as_cold(X), labels.label)
+    report["scorer"] = {"pairs": len(labels), "positives": int(labels.label.sum())}
+    report["finetune"] = report["folds_detail"][0]["finetune"]
+    report["nexus"] = report["folds_detail"][0]["nexus"]
     lap("scorer")
+    exported, text, nexus = served, served_text, model.nexus
 
-    runtime = build_runtime(exported, text, nexus, scorer, options, seed)
-    model.scorer, model.nexus = scorer, nexus
+    runtime = build_runtime(exported, text, nexus, scorer, options, seed, preferred)
+    model.scorer = scorer
     if write_back:
         say("writing embeddings back and indexing them")
         mirror = IndexMirror(model_dir / INDEX, exact_threshold=options.exact_threshold, seed=seed)
@@ -248,40 +248,45 @@ def _clear(model_dir: Path) -> None:
             path.unlink()
 
 
-def _finetune(
-    texts: dict[str, list[str]],
-    labels: Any,
+def _adapt(
+    base: dict[str, np.ndarray],
+    labels: LabelledPairs,
     rows: np.ndarray,
     options: TrainOptions,
     seed: int,
-    model_dir: Path,
-) -> tuple[str | None, dict[str, Any]]:
-    """Fine-tune on the positive pairs of ``rows``; ``(None, reason)`` when too few."""
+) -> tuple[TextAdapter | None, dict[str, np.ndarray]]:
+    """The adapter fitted on the positive pairs of ``rows`` and the adapted vectors."""
     positive = rows[labels.label[rows] == 1]
-    pairs = [
-        (texts["Candidate"][c], texts["Role"][r])
-        for c, r in zip(labels.cand_idx[positive], labels.role_idx[positive], strict=True)
-        if texts["Candidate"][c] and texts["Role"][r]
-    ]
-    if len(pairs) < 2:
-        return None, {"skipped": f"{len(pairs)} positive pair(s) with text"}
-    rng = np.random.default_rng(seed)
-    if len(pairs) > options.finetune_max_pairs:
-        keep = np.sort(rng.permutation(len(pairs))[: options.finetune_max_pairs])
-        pairs = [pairs[i] for i in keep]
-    tuner = ContrastiveFineTuner(
+    if not options.finetune or positive.size < 4:
+        return None, base
+    c, r = labels.cand_idx[positive], labels.role_idx[positive]
+    adapter = TextAdapter(seed=seed, max_seconds=options.finetune_seconds).fit(
+        base["Candidate"][c], base["Role"][r], c, r
+    )
+    return adapter, {label: adapter.transform(label, base[label]) for label in LABELS}
+
+
+def _nexus(
+    graph: ExportedGraph, sensitive: dict[str, str] | None, options: TrainOptions, seed: int
+) -> NexusTrainer:
+    return NexusTrainer(
+        hidden=options.gnn_hidden,
+        out=options.gnn_out,
+        epochs=options.gnn_epochs,
+        max_seconds=options.gnn_seconds,
+        adversary_weight=options.adversary_weight,
+        sensitive_attribute=options.audit_attribute,
         seed=seed,
-        batch_size=options.finetune_batch_size,
-        max_seconds=options.finetune_seconds,
-        model_path=options.encoder_model,
-        precision=options.precision,
-        max_seq_length=options.max_seq_length,
-    ).fit(pairs, output_dir=model_dir / ENCODER)
-    return tuner.model_path_, {
-        "pairs": len(pairs),
-        "steps": tuner.steps_,
-        "seconds": round(tuner.seconds_, 2),
-        "first_loss": tuner.losses_[0],
-        "last_loss": tuner.losses_[-1],
-        "stopped_by_time": tuner.stopped_by_time_,
+    ).fit(graph, sensitive)
+
+
+def _nexus_report(nexus: NexusTrainer) -> dict[str, Any]:
+    history = nexus.history_
+    return {
+        "mode": nexus.mode_,
+        "epochs": len(history),
+        "best_epoch": getattr(nexus, "best_epoch_", None),
+        "val_auc": max(h["val_auc"] for h in history),
+        "train_seconds": round(nexus.train_seconds_, 2),
+        "probe": nexus.probe_,
     }

@@ -1,22 +1,22 @@
-"""The stacking split: history the merit scorer learns from is hidden from the models below it.
+"""Cross-fitting folds: the history a pair's features come from never includes that pair.
 
-The merit scorer reads the text cosine, the NexusGNN cosine and the CF score of a pair. If the
-encoder, NexusGNN or CF had been trained on that very pair's interaction, those features
-would be inflated on exactly the pairs that label the scorer, and the scorer would trust them
-more than they deserve on new pairs (the pairs it ranks in production). So a seeded share of
-the labelled (candidate, role) pairs, stratified by label, is *held*: its INTERACTED edges are
-removed from the graph the lower models learn from, and the scorer is fitted on the held pairs
-(plus a proportional share of sampled negatives), whose features were computed without them.
+The merit scorer reads the text cosine (adapter), the NexusGNN cosine and the CF score of a
+pair. Had those models been trained on that pair's own interaction, its features would be
+inflated on exactly the pairs that label the scorer, and the scorer would trust them more
+than they deserve on new pairs (the ones it ranks in production). So every labelled pair is
+assigned to one of ``folds`` folds (seeded, stratified by label); the features of fold k are
+computed by models trained on the graph without fold k's INTERACTED edges
+(:func:`without_pairs`), and the scorer learns from all folds. Sampled negatives never
+interacted; they are spread over the folds the same way.
 
 Example:
-    >>> split = stacking_split(exported, labels, share=0.3, seed=0)   # doctest: +SKIP
-    >>> split.graph.data["Candidate", "INTERACTED", "Role"].num_edges  # doctest: +SKIP
+    >>> fold = cross_fit_folds(labels, folds=2, seed=0)              # doctest: +SKIP
+    >>> graph = without_pairs(exported, cand[fold == 0], role[fold == 0])  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -25,28 +25,6 @@ from engine.features.labels import LabelledPairs
 from loaders.pyg_export import ExportedGraph
 
 INTERACTED = ("Candidate", "INTERACTED", "Role")
-
-
-@dataclass(frozen=True)
-class StackingSplit:
-    """Scorer rows and the graph without them.
-
-    Attributes:
-        scorer_rows: positions in the labels the scorer is fitted on.
-        lower_rows: labelled (not sampled) positions the lower models may learn from.
-        graph: the export without the INTERACTED edges of the held pairs.
-    """
-
-    scorer_rows: np.ndarray
-    lower_rows: np.ndarray
-    graph: ExportedGraph
-
-
-def _take(rng: np.random.Generator, rows: np.ndarray, share: float) -> np.ndarray:
-    if rows.size == 0:
-        return rows
-    n = min(rows.size, max(1, round(share * rows.size)))
-    return np.sort(rng.permutation(rows)[:n])
 
 
 def without_pairs(exported: ExportedGraph, cand_idx: np.ndarray, role_idx: np.ndarray):
@@ -66,27 +44,17 @@ def without_pairs(exported: ExportedGraph, cand_idx: np.ndarray, role_idx: np.nd
     return ExportedGraph(data=data, ids=exported.ids)
 
 
-def stacking_split(
-    exported: ExportedGraph, labels: LabelledPairs, *, share: float, seed: int
-) -> StackingSplit:
-    """Hold ``share`` of the labelled pairs (per class) and sampled negatives for the scorer.
-
-    Args:
-        exported: the export the labels come from.
-        labels: ``interaction_labels(exported, ...)``.
-        share: share of each class of labelled pairs held for the scorer, in (0, 1).
-        seed: seed of the choice.
-
-    Returns:
-        The split; the graph is a shallow copy sharing every tensor but INTERACTED's.
-    """
+def cross_fit_folds(labels: LabelledPairs, folds: int, seed: int) -> np.ndarray:
+    """Fold of each labelled pair, in ``[0, folds)``: balanced within each class and within
+    the sampled negatives (a seeded permutation dealt round-robin)."""
     rng = np.random.default_rng(seed)
-    labelled = labels.sampled == 0
-    positions = np.arange(len(labels))
-    held = [_take(rng, positions[labelled & (labels.label == y)], share) for y in (1.0, 0.0)]
-    held_labelled = np.concatenate(held)
-    sampled = _take(rng, positions[~labelled], share)
-    scorer_rows = np.sort(np.concatenate([held_labelled, sampled]))
-    lower = np.setdiff1d(positions[labelled], held_labelled)
-    graph = without_pairs(exported, labels.cand_idx[held_labelled], labels.role_idx[held_labelled])
-    return StackingSplit(scorer_rows=scorer_rows, lower_rows=lower, graph=graph)
+    fold = np.zeros(len(labels), dtype=np.int64)
+    groups = (
+        (labels.sampled == 0) & (labels.label == 1),
+        (labels.sampled == 0) & (labels.label == 0),
+        labels.sampled == 1,
+    )
+    for members in groups:
+        rows = rng.permutation(np.flatnonzero(members))
+        fold[rows] = np.arange(rows.size) % folds
+    return fold

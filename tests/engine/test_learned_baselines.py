@@ -119,6 +119,8 @@ def test_random_forest_reads_hand_made_features_only(forest: RandomForestScorer)
         "missing_required",
         "location_fit",
         "location_missing",
+        "location_preferred",
+        "country_preferred",
         "reliability",
         "attendance",
         "engagement",

@@ -274,3 +274,33 @@ def test_adhoc_missing_fields_and_text() -> None:
         "worker.experience",
     ]
     assert found.row.shape == (len(FEATURE_NAMES),)
+
+
+@pytest.mark.parametrize(
+    ("cand", "role", "preferred", "country"),
+    [
+        ("c10", "r2", 1.0, 1.0),  # lives in London, lists Berlin
+        ("c10", "r3", 0.0, 1.0),  # Munich is in Germany, where c10 lists Berlin
+        ("c10", "r4", 0.0, 0.0),  # Amsterdam: not listed, nor its country
+        ("c9", "r4", 1.0, 1.0),
+        ("c1", "r5", 0.0, 1.0),  # Manchester, in the UK of c1's London
+    ],
+)
+def test_location_preferences(
+    tiny_store_ro: LadybugStore, cand: str, role: str, preferred: float, country: float
+) -> None:
+    from engine.features.preferences import read_preferred_locations
+
+    graph = export_graph(tiny_store_ro)
+    places = read_preferred_locations(tiny_store_ro, graph)
+    assert places.sum() == 14  # every listed place of the ten candidates resolves
+    with_prefs = FeatureContext.from_export(graph, preferred=places)
+    row = pair_features(
+        with_prefs,
+        np.array([graph.ids["Candidate"].index_of(cand)]),
+        np.array([graph.ids["Role"].index_of(role)]),
+    )[0]
+    col = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    assert (row[col["location_preferred"]], row[col["country_preferred"]]) == (preferred, country)
+    without = pair_features(FeatureContext.from_export(graph), np.array([0]), np.array([0]))[0]
+    assert without[col["location_preferred"]] == without[col["country_preferred"]] == 0.0

@@ -13,7 +13,7 @@ from engine.features.labels import interaction_labels
 from engine.features.pair_features import FEATURE_NAMES
 from engine.matching.worker_matcher import WorkerMatcher, prior_score
 from engine.training.match_model import as_cold
-from engine.training.split import INTERACTED, stacking_split
+from engine.training.split import INTERACTED, cross_fit_folds, without_pairs
 from loaders.pyg_export import export_graph
 
 SENSITIVE = re.compile(r"\b(gender|female|male|non-binary|age|ethnic\w*|disab\w*|nationality)\b")
@@ -29,22 +29,22 @@ def _pairs(graph) -> set[tuple[int, int]]:
     return set(zip(index[0].tolist(), index[1].tolist(), strict=True))
 
 
-def test_stacking_split_hides_held_pairs_from_the_lower_graph(exported) -> None:
+def test_cross_fit_folds_hide_each_folds_pairs_from_its_graph(exported) -> None:
     labels = interaction_labels(exported, sampled_negatives=2.0, seed=0)
-    split = stacking_split(exported, labels, share=0.3, seed=0)
-    held = split.scorer_rows[labels.sampled[split.scorer_rows] == 0]
-    held_pairs = set(zip(labels.cand_idx[held].tolist(), labels.role_idx[held].tolist()))
-    lower_pairs = set(
-        zip(labels.cand_idx[split.lower_rows].tolist(), labels.role_idx[split.lower_rows].tolist())
-    )
-    # both classes are held, the held pairs leave the graph, the rest stay
-    assert set(labels.label[held].tolist()) == {0.0, 1.0}
-    assert held_pairs and not held_pairs & lower_pairs
-    assert not held_pairs & _pairs(split.graph)
-    assert lower_pairs <= _pairs(split.graph)
-    assert _pairs(split.graph) | held_pairs == _pairs(exported)  # the original is untouched
-    again = stacking_split(exported, labels, share=0.3, seed=0)
-    np.testing.assert_array_equal(split.scorer_rows, again.scorer_rows)
+    fold = cross_fit_folds(labels, folds=2, seed=0)
+    labelled = labels.sampled == 0
+    for k in (0, 1):
+        # positives and sampled negatives are dealt evenly (tiny has one labelled negative)
+        positives = (labels.label == 1) & labelled
+        assert abs(int((positives & (fold == k)).sum()) - positives.sum() / 2) <= 1
+        assert abs(int(((fold == k) & ~labelled).sum()) - (~labelled).sum() / 2) <= 1
+        held = (fold == k) & labelled
+        pairs = set(zip(labels.cand_idx[held].tolist(), labels.role_idx[held].tolist()))
+        graph = without_pairs(exported, labels.cand_idx[held], labels.role_idx[held])
+        assert pairs and not pairs & _pairs(graph)
+        assert _pairs(graph) | pairs == _pairs(exported)  # the rest stays, the export too
+    np.testing.assert_array_equal(fold, cross_fit_folds(labels, folds=2, seed=0))
+    assert not np.array_equal(fold, cross_fit_folds(labels, folds=2, seed=1))
 
 
 def test_as_cold_blanks_graph_and_history_columns_only() -> None:
