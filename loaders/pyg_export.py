@@ -161,6 +161,9 @@ class IdMap:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._index
+
     def __repr__(self) -> str:
         return f"IdMap({self.label!r}, {len(self)} ids)"
 
