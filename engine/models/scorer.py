@@ -24,7 +24,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from graph_schema.errors import ConfigError, NotTrainedError
 
@@ -34,6 +34,16 @@ BAD_LABELS = "MeritScorer.fit needs labels of both classes 0 and 1; got {found}"
 BAD_SHAPE = "X must be a 2-D array with {width} columns (the fitted features); got shape {shape}"
 
 Calibration = Literal["platt", "isotonic"]
+_CONTROLLER: ThreadpoolController | None = None
+
+
+def _limit(threads: int | None):
+    """``threadpool_limits`` over a controller built once: discovering the loaded OpenMP
+    libraries reads ``/proc/self/maps`` (about 4 ms), too slow for every prediction."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=threads, user_api="openmp")
 
 
 class MeritScorer:
@@ -120,7 +130,7 @@ class MeritScorer:
             early_stopping=False,
             random_state=self.seed,
         )
-        with threadpool_limits(self.n_threads, user_api="openmp"):
+        with _limit(self.n_threads):
             self.model_ = model.fit(X_fit, y_fit)
             margin = self.model_.decision_function(X_cal)
         if self.calibration == "platt":
@@ -150,7 +160,7 @@ class MeritScorer:
             NotTrainedError: ``fit`` has not been called.
         """
         X = self._check("decision_function", X)
-        with threadpool_limits(self.n_threads, user_api="openmp"):
+        with _limit(self.n_threads):
             return self.model_.decision_function(X)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -161,7 +171,7 @@ class MeritScorer:
             ConfigError: ``X`` does not have the fitted number of columns.
         """
         X = self._check("predict", X)
-        with threadpool_limits(self.n_threads, user_api="openmp"):
+        with _limit(self.n_threads):
             margin = self.model_.decision_function(X)
         if self.calibration == "platt":
             scores = self.calibrator_.predict_proba(margin[:, None])[:, 1]
