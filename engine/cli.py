@@ -30,6 +30,8 @@ app.add_typer(bench_app, name="bench")
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Store directory or neo4j:// URI.")]
 DEMO_QUERY = "explore/role_closest_skills"
+BenchScale = Annotated[float, typer.Option(help="Dataset scale (5 = 100,000 candidates).")]
+BenchDir = Annotated[Path, typer.Option(help="Where datasets, stores and models are kept.")]
 
 
 def _engine(db: str | None):
@@ -288,11 +290,9 @@ def evaluate(
 
 @bench_app.command("import")
 def bench_import(
-    scale: Annotated[float, typer.Option(help="Dataset scale (5 = 100,000 candidates).")] = 5.0,
+    scale: BenchScale = 5.0,
     seed: Annotated[int, typer.Option()] = 0,
-    workdir: Annotated[Path, typer.Option(help="Where datasets and stores are kept.")] = Path(
-        ".bench"
-    ),
+    workdir: BenchDir = Path(".bench"),
     changed: Annotated[float, typer.Option(help="Share of rows changed for the re-import.")] = 0.10,
     baseline: Annotated[bool, typer.Option(help="Also time the MERGE-only first import.")] = True,
 ) -> None:
@@ -308,11 +308,9 @@ def bench_import(
 
 @bench_app.command("recommend")
 def bench_recommend(
-    scale: Annotated[float, typer.Option(help="Dataset scale (5 = 100,000 candidates).")] = 5.0,
+    scale: BenchScale = 5.0,
     seed: Annotated[int, typer.Option()] = 0,
-    workdir: Annotated[Path, typer.Option(help="Where dataset, store and model are kept.")] = Path(
-        ".bench"
-    ),
+    workdir: BenchDir = Path(".bench"),
     queries: Annotated[int, typer.Option(help="Sampled queries per direction.")] = 200,
     k: Annotated[int, typer.Option("-k", help="List length.")] = 10,
 ) -> None:
