@@ -118,9 +118,16 @@ class MatchModel:
     cold_scorer: MeritScorer | None = None
     cache_dir: Path | None = None
     adapter: TextAdapter | None = None
+    _encoder: TextEncoder | None = field(default=None, repr=False)
 
     def encoder(self) -> TextEncoder:
-        """The text encoder the model was trained with, cached in ``embeddings.sqlite``."""
+        """The text encoder the model was trained with, cached in ``embeddings.sqlite``
+        (built once per model object)."""
+        if self._encoder is None:
+            self._encoder = self._new_encoder()
+        return self._encoder
+
+    def _new_encoder(self) -> TextEncoder:
         return TextEncoder(
             self.options.encoder_model,
             precision=self.options.precision,
