@@ -72,6 +72,10 @@ class Recommender:
             label: {node_id: i for i, node_id in enumerate(runtime.exported.ids[label].ids)}
             for label in ("Candidate", "Role")
         }
+        self._id_arrays = {
+            label: np.asarray(runtime.exported.ids[label].ids, dtype=object)
+            for label in ("Candidate", "Role")
+        }
 
     # -- pools ------------------------------------------------------------------------
     def _faiss_pool(self, query_label: str, query: int, target: str) -> np.ndarray:
@@ -135,7 +139,7 @@ class Recommender:
         queries = np.full(items.size, query)
         cand, role = (items, queries) if label == "Role" else (queries, items)
         scores, X = self.runtime.score_pairs(cand, role)
-        item_ids = np.asarray(ids[target].ids, dtype=object)[items]
+        item_ids = self._id_arrays[target][items]
         order = np.lexsort((item_ids, -scores))[:k]
         out = []
         for rank, pos in enumerate(order, start=1):
