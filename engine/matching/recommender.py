@@ -7,6 +7,11 @@ The fast path retrieves a pool from two generators and re-scores it with the mer
 - **skills**: the items with the highest importance-weighted skill overlap with the query,
   through ``SIMILAR_TO`` (a sparse product over the query's skills; ``pool_skills`` of them).
 
+Pool sizes, measured at scale 5 (100,000 candidates, 100 sampled roles, recall@10 against
+exact scoring of everyone): 200 + 300 gave p50 11.5 ms at recall 0.999; 100 + 200, 8.6 ms
+at 0.993; 50 + 250, 8.6 ms at 0.997 (the default). Scoring cost grows with the pool, and the
+skill pool finds most of the exact top 10.
+
 The union is scored exactly (features + calibrated scorer) and the best ``k`` get short
 reasons. ``exact=True`` scores every item instead: the reference the fast path's recall is
 measured against (``talentgraph bench recommend``).
@@ -58,8 +63,8 @@ class Recommender:
         runtime: MatchRuntime,
         indexes: Mapping[str, VectorIndex],
         skill_names: Sequence[str],
-        pool_faiss: int = 200,
-        pool_skills: int = 300,
+        pool_faiss: int = 50,
+        pool_skills: int = 250,
     ) -> None:
         self.runtime = runtime
         self.indexes = dict(indexes)

@@ -83,7 +83,7 @@ def test_fast_path_ranks_its_pool_as_exact_scoring_does(trained) -> None:
         assert [m.candidate_id for m in wide.rank("Role", role, 10, reasons=False)] == exact
         fast = {m.candidate_id for m in rec.rank("Role", role, 10, reasons=False)}
         recall.append(len(fast & set(exact)) / 10)
-    # the default pools (200 FAISS neighbours + 300 by skill) miss little
+    # the default pools (50 FAISS neighbours + 250 by skill) miss little
     assert np.mean(recall) >= 0.9
 
 
