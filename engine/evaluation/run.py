@@ -119,6 +119,7 @@ def run_evaluation(
     attribute = model.options.audit_attribute
     groups = audit_groups(eng.store, attribute)
     results: list[tuple[EvaluationRow, float]] = []
+    probes: dict[str, Any] = {"engine (full)": (model.report.get("nexus") or {}).get("probe")}
 
     def measure(name: str, make: Callable[[], PairScorer]) -> None:
         say(name)
@@ -135,7 +136,7 @@ def run_evaluation(
             options = model.options.model_copy(update={**change, "progress": False})
 
             def make(options: Any = options, name: str = name) -> PairScorer:
-                _, rt = train_model(
+                ablation, rt = train_model(
                     eng.store,
                     options,
                     seed=seed,
@@ -143,6 +144,7 @@ def run_evaluation(
                     write_back=False,
                     cache_dir=model.directory,
                 )
+                probes[name] = (ablation.report.get("nexus") or {}).get("probe")
                 return RuntimeScorer(rt)
 
             measure(name, make)
@@ -185,6 +187,7 @@ def run_evaluation(
         },
         "queries": {"role": len(truth.pools("role")), "candidate": len(truth.pools("candidate"))},
         "methods": [_row_dict(row, s) for row, s in results],
+        "embedding_probes": probes,
         "engine_selection_rate_top10": _rates(runtime, truth, groups),
     }
     return EvaluationResult(rows=rows, markdown=markdown_table(rows), data=data)

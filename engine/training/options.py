@@ -33,6 +33,10 @@ class TrainOptions(BaseModel):
         adversary_weight: gradient-reversal strength of the debiasing adversary (0: none).
         audit_attribute: the sensitive attribute the adversary tries to recover (the only
             use of a sensitive attribute in training: as the adversary's target).
+        probe: after training, audit the candidate embeddings with a fresh probe that tries
+            to recover ``audit_attribute`` (accuracy against the majority-class rate, in
+            the report); reads the attribute through the audit path even without the
+            adversary.
         folds: cross-fitting folds (``engine.training.split``); NexusGNN is trained once
             per fold.
         sampled_negatives: never-interacted pairs per positive pair in the scorer's data.
@@ -57,6 +61,7 @@ class TrainOptions(BaseModel):
     gnn_out: Annotated[int, Field(ge=2)] = 64
     adversary_weight: Annotated[float, Field(ge=0)] = 1.0
     audit_attribute: str = "gender"
+    probe: bool = True
     folds: Annotated[int, Field(ge=2, le=10)] = 2
     sampled_negatives: Annotated[float, Field(ge=0)] = 2.0
     cf_factors: Annotated[int, Field(ge=1)] = 32

@@ -158,7 +158,7 @@ def train_model(
     lap("encode")
 
     sensitive = None
-    if options.gnn and options.adversary_weight > 0:
+    if options.gnn and (options.adversary_weight > 0 or options.probe):
         sensitive = audit_groups(store, options.audit_attribute) or None
     X = np.zeros((len(labels), len(FEATURE_NAMES)))
     cf_scores = out_of_fold_scores(

@@ -128,7 +128,8 @@ def test_training_reads_sensitive_attributes_only_for_the_adversary(trained, mon
         raise SensitiveAccessError("read_sensitive called")
 
     monkeypatch.setattr(eng.store, "read_sensitive", refuse)
-    options = FAST.model_copy(update={"finetune": False, "gnn": True, "adversary_weight": 0.0})
+    update = {"finetune": False, "gnn": True, "adversary_weight": 0.0, "probe": False}
+    options = FAST.model_copy(update=update)
     from engine.training.pipeline import train_model
 
     model, _ = train_model(eng.store, options, seed=0, model_dir=root / "no-adv", write_back=False)
@@ -174,3 +175,5 @@ def test_evaluation_of_the_engine_on_held_out_truth(trained) -> None:
     assert 0 <= row.impact_ratio_top10 <= 1
     assert "| engine (full) |" in result.markdown
     assert set(result.data["engine_selection_rate_top10"]) >= {"female", "male"}
+    probe = result.data["embedding_probes"]["engine (full)"]
+    assert probe["attribute"] == "gender" and 0 <= probe["probe_accuracy"] <= 1
