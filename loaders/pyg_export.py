@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -406,13 +407,9 @@ def export_graph(
         ids[label] = IdMap(label, table["id"].to_pylist())
         table = table.take(ids[label].positions_in(table["id"]))  # rows in id-map order
         x, names = _node_features(label, table)
-        x, names = _with_text(label, x, names, (text_features or {}).get(label))
         data[label].x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
         data[label].num_nodes = len(ids[label])
         data[label].feature_names = names
-    for label in text_features or {}:
-        if label not in ids and np.asarray(text_features[label]).shape[:1] != (0,):
-            raise ConfigError(BAD_TEXT_LABEL.format(label=label, known=", ".join(ids)))
     for edge_type in edge_types:
         src, _, dst = edge_type
         if src not in ids or dst not in ids:
@@ -425,4 +422,30 @@ def export_graph(
         if names:
             data[edge_type].edge_attr = torch.from_numpy(np.ascontiguousarray(attr, np.float32))
         data[edge_type].edge_attr_names = names
-    return ExportedGraph(data=data, ids=ids)
+    exported = ExportedGraph(data=data, ids=ids)
+    return with_text_features(exported, text_features) if text_features else exported
+
+
+def with_text_features(
+    exported: ExportedGraph, text_features: Mapping[NodeLabel, np.ndarray]
+) -> ExportedGraph:
+    """``exported`` with ``text_features[label]`` appended to the node features, without
+    reading the store again (the copy shares every other tensor with ``exported``).
+
+    Raises:
+        ConfigError: an entry names a label that is not exported or does not have one row
+            per node.
+    """
+    data = copy.copy(exported.data)
+    for label, text in text_features.items():
+        if label not in exported.ids:
+            if np.asarray(text).shape[:1] != (0,):
+                known = ", ".join(exported.ids)
+                raise ConfigError(BAD_TEXT_LABEL.format(label=label, known=known))
+            continue
+        x, names = _with_text(
+            label, exported.data[label].x.numpy(), list(exported.data[label].feature_names), text
+        )
+        data[label].x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+        data[label].feature_names = names
+    return ExportedGraph(data=data, ids=exported.ids)

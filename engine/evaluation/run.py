@@ -47,9 +47,7 @@ from engine.evaluation.learned_baselines import (
 from engine.fairness.metrics import selection_rate_at_k
 from engine.features.preferences import read_preferred_locations
 from engine.models.corpus import graph_texts
-from engine.models.embedding_cache import EmbeddingCache
-from engine.models.text_encoder import TextEncoder
-from engine.training.match_model import CACHE, MatchRuntime
+from engine.training.match_model import MatchRuntime
 from engine.training.pipeline import audit_groups, train_model
 from loaders.pyg_export import export_graph
 
@@ -156,12 +154,7 @@ def run_evaluation(
 
         def zero_shot() -> PairScorer:
             texts = graph_texts(eng.store, plain)
-            encoder = TextEncoder(
-                model.options.encoder_model,
-                precision=model.options.precision,
-                cache=EmbeddingCache(model.directory / CACHE),
-                max_seq_length=model.options.max_seq_length,
-            )
+            encoder = model.encoder()  # the frozen base encoder: the adapter is separate
             vectors = [encoder.encode(texts[label]) for label in ("Candidate", "Role")]
             return EmbeddingCosineScorer(ids_c, ids_r, *vectors)
 

@@ -73,10 +73,6 @@ class Recommender:
         self.pool_skills = pool_skills
         ctx = runtime.ctx
         self._level_csc = ctx.effective_level.tocsc()
-        self._positions = {
-            label: {node_id: i for i, node_id in enumerate(runtime.exported.ids[label].ids)}
-            for label in ("Candidate", "Role")
-        }
         self._id_arrays = {
             label: np.asarray(runtime.exported.ids[label].ids, dtype=object)
             for label in ("Candidate", "Role")
@@ -89,8 +85,8 @@ class Recommender:
             return np.zeros(0, np.int64)
         vector = self.runtime.graph_vectors[query_label][query]
         _, ids = index.search(vector, min(self.pool_faiss, MAX_K, index.count_))
-        where = self._positions[target]
-        return np.array([where[i] for i in ids[0] if i in where], dtype=np.int64)
+        where = self.runtime.exported.ids[target]
+        return np.array([where.index_of(i) for i in ids[0] if i in where], dtype=np.int64)
 
     def _skill_scores_for_role(self, role: int) -> np.ndarray:
         imp = self.runtime.ctx.importance

@@ -43,7 +43,7 @@ from engine.models.text_encoder import TextEncoder
 from engine.results import Match
 from engine.training.options import TrainOptions
 from graph_schema.errors import NotTrainedError
-from loaders.pyg_export import ExportedGraph, export_graph
+from loaders.pyg_export import ExportedGraph, export_graph, with_text_features
 from loaders.stores.base import GraphStore
 
 MANIFEST = "manifest.json"
@@ -166,7 +166,7 @@ class MatchModel:
         plain = export_graph(store)
         texts = graph_texts(store, plain)
         text = {label: self.text_vectors(label, texts[label]) for label in LABELS}
-        exported = export_graph(store, text_features=text)
+        exported = with_text_features(plain, text)
         preferred = read_preferred_locations(store, exported)
         return build_runtime(
             exported, text, self.nexus, self.scorer, self.options, self.seed, preferred

@@ -53,12 +53,11 @@ from engine.training.match_model import (
     MatchRuntime,
     as_cold,
     build_runtime,
-    graph_embeddings,
 )
 from engine.training.options import TrainOptions
 from engine.training.split import cross_fit_folds, without_pairs
 from graph_schema.errors import ConfigError
-from loaders.pyg_export import ExportedGraph, export_graph
+from loaders.pyg_export import ExportedGraph, export_graph, with_text_features
 from loaders.stores.base import GraphStore
 from loaders.writeback import write_embeddings
 
@@ -174,10 +173,11 @@ def train_model(
         rest = np.flatnonzero((fold != k) & (labels.sampled == 0))
         say(f"fold {k + 1} of {options.folds}: adapter and NexusGNN without its pairs")
         adapter, text = _adapt(base, labels, rest, options, seed)
-        exported = export_graph(store, text_features=text)
+        exported = with_text_features(plain, text)
         graph = without_pairs(exported, labels.cand_idx[held], labels.role_idx[held])
         nexus = _nexus(graph, sensitive, options, seed) if options.gnn else None
-        gnn = graph_embeddings(graph, text, nexus) if nexus is not None else None
+        # fit() already embedded the graph it trained on
+        gnn = {label: nexus.embeddings_[label] for label in LABELS} if nexus else None
         ctx = FeatureContext.from_export(
             exported,
             similarity_decay=options.similarity_decay,
