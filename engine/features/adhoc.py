@@ -55,11 +55,15 @@ class AdhocFeatures:
         values: the same numbers by feature name.
         missing: the profile and posting fields that were absent or unusable, e.g.
             ``"worker.location"``, ``"job.skills[0].importance"``.
+        required_held, required_lacking: the posting's required skills (normalised names,
+            after aliases, most important first) the worker lists and does not list.
     """
 
     row: np.ndarray
     values: dict[str, float]
     missing: list[str]
+    required_held: tuple[str, ...] = ()
+    required_lacking: tuple[str, ...] = ()
 
 
 def _number(value: Any) -> float | None:
@@ -176,7 +180,15 @@ def adhoc_features(
     elif encoder is not None:
         missing.append("worker.text" if not texts[0] else "job.text")
     row = np.array([values[name] for name in FEATURE_NAMES], dtype=np.float64)
-    return AdhocFeatures(row=row, values=values, missing=missing)
+    required = [n for n, _, r in sorted(wanted, key=lambda w: -w[1]) if r]
+    required = list(dict.fromkeys(required))
+    return AdhocFeatures(
+        row=row,
+        values=values,
+        missing=missing,
+        required_held=tuple(n for n in required if n in have),
+        required_lacking=tuple(n for n in required if n not in have),
+    )
 
 
 def _location(

@@ -32,38 +32,19 @@ import numpy as np
 from engine.explain.reasons import feature_reasons
 from engine.features.adhoc import AdhocFeatures, adhoc_features
 from engine.results import Match
-from loaders.resolve import normalise
 
 WEIGHTS = {"required": 0.45, "optional": 0.15, "text": 0.20, "location": 0.10, "signals": 0.10}
 NEUTRAL = 0.5
 _DEFAULT = object()
 
 
-def _required(job: Mapping[str, Any]) -> list[str]:
-    skills = job.get("skills") if isinstance(job.get("skills"), list) else []
-    out = []
-    for entry in skills:
-        if isinstance(entry, Mapping) and entry.get("required"):
-            name = entry.get("skill") or entry.get("name")
-            if isinstance(name, str) and normalise(name):
-                out.append(normalise(name))
-    return out
-
-
-def _held(worker: Mapping[str, Any]) -> set[str]:
-    skills = worker.get("skills") if isinstance(worker.get("skills"), list) else []
-    names = [e.get("skill") or e.get("name") if isinstance(e, Mapping) else e for e in skills]
-    return {normalise(n) for n in names if isinstance(n, str) and normalise(n)}
-
-
-def adhoc_reasons(found: AdhocFeatures, worker: Mapping[str, Any], job: Mapping[str, Any]):
-    """Short reasons of an ad-hoc pair (skills by normalised name)."""
-    required, held = _required(job), _held(worker)
+def adhoc_reasons(found: AdhocFeatures) -> list[str]:
+    """Short reasons of an ad-hoc pair (skills by normalised name, after aliases)."""
     return feature_reasons(
         {k: (0.0 if np.isnan(v) else v) for k, v in found.values.items()},
-        held=[s for s in required if s in held],
-        lacking=[s for s in required if s not in held],
-        n_required=len(required),
+        held=list(found.required_held),
+        lacking=list(found.required_lacking),
+        n_required=len(found.required_held) + len(found.required_lacking),
     )
 
 
@@ -137,6 +118,6 @@ class WorkerMatcher:
             role_id=str(job_posting.get("id", "job")),
             score=prior_score(found.values),
             rank=1,
-            reasons=tuple(adhoc_reasons(found, worker_profile, job_posting)),
+            reasons=tuple(adhoc_reasons(found)),
             missing=tuple(found.missing),
         )

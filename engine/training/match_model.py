@@ -157,7 +157,7 @@ class MatchModel:
             role_id=str(job.get("id", "job")),
             score=float(scorer.predict(found.row[None, :])[0]),
             rank=1,
-            reasons=tuple(adhoc_reasons(found, worker, job)),
+            reasons=tuple(adhoc_reasons(found)),
             missing=tuple(found.missing),
         )
 
