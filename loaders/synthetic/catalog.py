@@ -21,12 +21,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from graph_schema.nodes import Occupation, Skill
-from loaders.esco import (
-    EscoTaxonomy,
-    SkillSimilarity,
-    read_esco_extractor,
-    skill_similarity_network,
-)
+from loaders.esco_csv import read_esco_extractor
+from loaders.esco_relations import EscoTaxonomy, SkillSimilarity, skill_similarity_network
 from loaders.synthetic.domains import DOMAIN_IDS, DOMAIN_SHARES, domain_of
 
 MIN_RELATIONS = 12

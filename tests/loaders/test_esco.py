@@ -13,13 +13,12 @@ import pytest
 
 from graph_schema.errors import ConfigError
 from graph_schema.nodes import Occupation, Skill
-from loaders.esco import (
+from loaders.esco_csv import read_esco_csv, read_esco_extractor
+from loaders.esco_relations import (
     EscoTaxonomy,
     OccupationSkill,
     SkillSimilarity,
     infer_relations,
-    read_esco_csv,
-    read_esco_extractor,
     skill_similarity_network,
 )
 from loaders.quarantine import Quarantine
