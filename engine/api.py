@@ -165,14 +165,22 @@ class MatchingEngine:
 
         A trained engine uses its learned cold-start scorer and encoder; otherwise the
         zero-shot ``WorkerMatcher``. Fields the dicts lack are listed in ``Match.missing``.
+
+        Raises:
+            RequestError: a dict is not of its shape or breaks a rule, on either path
+                (``engine.matching.adhoc_request``: ranges, sizes, types); the message names
+                the field (``worker_profile.skills[3].level``), the rule and the value.
         """
+        from engine.matching.adhoc_request import JobPosting, WorkerProfile, validate_request
         from engine.matching.worker_matcher import WorkerMatcher
 
+        profile = validate_request(WorkerProfile, worker_profile, "worker_profile")
+        posting = validate_request(JobPosting, job_posting, "job_posting")
         try:
             model = self.model()
         except NotTrainedError:
-            return WorkerMatcher().score(worker_profile, job_posting)
-        return model.score_adhoc(worker_profile, job_posting)
+            return WorkerMatcher().score(profile, posting)
+        return model.score_adhoc(profile.as_dict(), posting.as_dict())
 
     def stats(self) -> dict[str, dict[str, int]]:
         """Node counts per label and relationship counts per type."""

@@ -59,3 +59,22 @@ class UnknownIdError(TalentGraphError, LookupError):
 
 class NotTrainedError(TalentGraphError, RuntimeError):
     """A trainable object was used before ``fit``/``train``."""
+
+
+class RequestError(TalentGraphError, ValueError):
+    """An API argument (an ad-hoc profile or posting) that is not of its shape or breaks a rule.
+
+    Args:
+        argument: the parameter name (``worker_profile``).
+        problems: (field path, reason) per broken rule, the reason naming the rule and the
+            value: ``("worker_profile.skills[3].level", "Input should be less than or equal
+            to 1; got 1000000000.0")``.
+    """
+
+    MESSAGE = "{field}: {reason}"
+
+    def __init__(self, argument: str, problems: list[tuple[str, str]]) -> None:
+        self.argument, self.problems = argument, tuple(problems)
+        super().__init__(
+            "\n".join(self.MESSAGE.format(field=f, reason=r) for f, r in self.problems)
+        )

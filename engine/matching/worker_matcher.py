@@ -11,7 +11,8 @@ they are combined by a fixed, documented prior:
 where *text* maps cosine 0.2..0.8 onto 0..1 and *signals* is the mean of reliability,
 attendance, engagement and 1 - churn risk; an unknown part takes a neutral 0.5 and is named
 in ``missing``. A trained engine scores ad-hoc pairs with its learned cold-start scorer
-instead (``MatchingEngine.score``).
+instead (``MatchingEngine.score``). Both validate the two dicts first
+(``engine.matching.adhoc_request``) and raise ``RequestError`` naming the broken field.
 
 Example:
     >>> matcher = WorkerMatcher(encoder=None)
@@ -31,6 +32,7 @@ import numpy as np
 
 from engine.explain.reasons import feature_reasons
 from engine.features.adhoc import AdhocFeatures, adhoc_features
+from engine.matching.adhoc_request import JobPosting, WorkerProfile, validate_request
 from engine.results import Match
 
 WEIGHTS = {"required": 0.45, "optional": 0.15, "text": 0.20, "location": 0.10, "signals": 0.10}
@@ -104,18 +106,44 @@ class WorkerMatcher:
             return self._encode
         return self.encoder  # type: ignore[return-value]
 
-    def features(self, worker: Mapping[str, Any], job: Mapping[str, Any]) -> AdhocFeatures:
-        """The ad-hoc feature row of the pair (``engine.features.adhoc``)."""
+    def features(
+        self,
+        worker: Mapping[str, Any] | WorkerProfile,
+        job: Mapping[str, Any] | JobPosting,
+    ) -> AdhocFeatures:
+        """The ad-hoc feature row of the pair (``engine.features.adhoc``).
+
+        Raises:
+            RequestError: a dict is not of its shape or breaks a rule (``adhoc_request``).
+        """
+        profile = validate_request(WorkerProfile, worker, "worker_profile")
+        posting = validate_request(JobPosting, job, "job_posting")
         return adhoc_features(
-            worker, job, encoder=self._encoder(), aliases=self.aliases, as_of=self.as_of
+            profile.as_dict(),
+            posting.as_dict(),
+            encoder=self._encoder(),
+            aliases=self.aliases,
+            as_of=self.as_of,
         )
 
-    def score(self, worker_profile: Mapping[str, Any], job_posting: Mapping[str, Any]) -> Match:
-        """Score one pair; fields it lacks are listed in ``Match.missing``."""
-        found = self.features(worker_profile, job_posting)
+    def score(
+        self,
+        worker_profile: Mapping[str, Any] | WorkerProfile,
+        job_posting: Mapping[str, Any] | JobPosting,
+    ) -> Match:
+        """Score one pair; fields it lacks are listed in ``Match.missing``.
+
+        Raises:
+            RequestError: a dict is not of its shape or breaks a rule, e.g. a skill level
+                outside [0, 1] or more than ``MAX_SKILLS`` skills; the message names the
+                field (``worker_profile.skills[3].level``), the rule and the value.
+        """
+        profile = validate_request(WorkerProfile, worker_profile, "worker_profile")
+        posting = validate_request(JobPosting, job_posting, "job_posting")
+        found = self.features(profile, posting)
         return Match(
-            candidate_id=str(worker_profile.get("id", "worker")),
-            role_id=str(job_posting.get("id", "job")),
+            candidate_id=profile.id or "worker",
+            role_id=posting.id or "job",
             score=prior_score(found.values),
             rank=1,
             reasons=tuple(adhoc_reasons(found)),
