@@ -93,7 +93,7 @@ def _run(
     with LadybugStore(store_dir, batch_size=options.batch_size) as store:
         report = ImportJob(store, options).run(data)
     rels = sum(report.relationships_written.values())
-    rows_written = sum(t.accepted for t in report.tables)
+    rows_written = sum(t.imported for t in report.tables)
     return {
         "run": label,
         "mode": report.mode,
@@ -108,7 +108,7 @@ def _run(
         "rows_written_per_s": round(rows_written / report.seconds),
         "rels_per_s": round(rels / report.seconds),
         "peak_rss_mib": peak_rss_mib(),
-        "rejected": report.rejected,
+        "quarantined": report.quarantined,
     }, report
 
 

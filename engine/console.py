@@ -47,15 +47,16 @@ def counts_table(counts: dict[str, int], title: str, name: str = "name") -> Tabl
 def print_import_report(report: ImportReport) -> None:
     """The final report of an import: files, writes, rejections, speed."""
     files = Table(title=f"Import of {report.dataset} ({report.mode})")
-    for column in ("file", "rows", "accepted", "unchanged", "rejected"):
+    for column in ("file", "rows", "imported", "of which updated", "merged", "quarantined"):
         files.add_column(column, justify="left" if column == "file" else "right")
     for t in report.tables:
         files.add_row(
             t.file,
             f"{t.rows:,}",
-            f"{t.accepted:,}",
-            f"{t.unchanged:,}",
-            f"[red]{t.rejected:,}[/red]" if t.rejected else "0",
+            f"{t.imported:,}",
+            f"{t.updated:,}",
+            f"{t.merged:,}",
+            f"[red]{t.quarantined:,}[/red]" if t.quarantined else "0",
         )
     console.print(files)
     console.print(counts_table(report.node_counts, "Nodes in the store", "label"))
@@ -68,11 +69,22 @@ def print_import_report(report: ImportReport) -> None:
         f"{report.rows:,} rows in {report.seconds:.2f} s ({report.rows_per_second:,.0f} rows/s); "
         f"{written:,} relationships written ({report.relationships_per_second:,.0f}/s)"
     )
-    if report.rejected:
+    if report.removed:
+        removed = ", ".join(f"{n:,} {label}" for label, n in report.removed.items())
+        console.print(f"Removed (rows that now describe a minor): {removed}")
+    if report.warnings:
         console.print(
-            f"[red]{report.rejected:,} rows rejected[/red], quarantined in {report.quarantine_file}"
+            f"[yellow]{report.warnings:,} rows imported with a change[/yellow] "
+            f"(listed in {report.warnings_file})"
+        )
+        for message in report.warning_messages[:5]:
+            console.print(f"  {message}")
+    if report.quarantined:
+        console.print(
+            f"[red]{report.quarantined:,} rows rejected[/red], quarantined in "
+            f"{report.quarantine_file}"
         )
         for message in report.rejections[:10]:
             console.print(f"  {message}")
-        if report.rejected > 10:
-            console.print(f"  … {report.rejected - 10:,} more in the quarantine file")
+        if report.quarantined > 10:
+            console.print(f"  … {report.quarantined - 10:,} more in the quarantine file")

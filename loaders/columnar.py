@@ -34,9 +34,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 from annotated_types import Ge, Le, MaxLen, MinLen
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, BeforeValidator
 
 from loaders import records as rec
+from loaders.vocabulary import Vocabulary
 
 # ISO-8601 timestamps the fast path accepts: whole seconds with "Z" or a "+hh:mm" offset
 # (what exports usually hold). Other forms (fractions, a space for T) are valid too, via
@@ -150,8 +151,11 @@ def _check(
             parsed = pc.strptime(head, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True)
             # strptime rolls 2024-02-30 over to March: a real date prints back unchanged.
             same = pc.equal(pc.strftime(parsed, format="%Y-%m-%dT%H:%M:%S"), head)
-            offset = pc.is_valid(utc_seconds(values))
-            good = pc.and_(pc.and_(ok, pc.fill_null(same, False)), offset)
+            utc = utc_seconds(values)
+            low = pa.scalar(rec.EARLIEST_INSTANT, pa.timestamp("s", tz="UTC"))
+            high = pa.scalar(rec.latest_instant(), pa.timestamp("s", tz="UTC"))
+            in_range = pc.and_(pc.greater_equal(utc, low), pc.less_equal(utc, high))
+            good = pc.and_(pc.and_(ok, pc.fill_null(same, False)), pc.fill_null(in_range, False))
             bad = _or(bad, pc.and_(pc.is_valid(values), pc.invert(good)))
     for c in constraints:
         test = None
@@ -187,15 +191,26 @@ def _field(values: pa.Array, name: str) -> pa.Array:
 
 def _age_band_bad(values: pa.Array) -> pa.Array:
     band = _field(values, "age_band")
-    start = pc.extract_regex(band, r"^(?P<lo>\d{1,3})\s*(?:-\s*\d{1,3}|\+)$")
-    lo = pc.cast(pc.struct_field(start, "lo"), pa.int64())
-    shaped = pc.is_valid(start)
-    return pc.and_(pc.is_valid(band), pc.or_(pc.invert(shaped), pc.less(pc.fill_null(lo, 0), 18)))
+    parts = pc.extract_regex(band, r"^(?P<lo>\d{1,3})\s*(?:-\s*(?P<hi>\d{1,3})|\+)$")
+    lo_text = pc.fill_null(pc.struct_field(parts, "lo"), "0")
+    hi_text = pc.fill_null(pc.struct_field(parts, "hi"), "")  # "" for "65+"
+    hi_text = pc.if_else(pc.equal(hi_text, ""), lo_text, hi_text)
+    lo, hi = pc.cast(lo_text, pa.int64()), pc.cast(hi_text, pa.int64())
+    wrong = pc.or_(pc.less(lo, 18), pc.or_(pc.less(hi, lo), pc.greater(hi, rec.OLDEST_AGE)))
+    return pc.and_(pc.is_valid(band), pc.or_(pc.invert(pc.is_valid(parts)), wrong))
+
+
+def _experience_bad(values: pa.Array) -> pa.Array:
+    start, end = _field(values, "start"), _field(values, "end")
+    low, high = rec.EARLIEST_MONTH, rec.this_month()
+    outside = pc.or_(pc.less(start, low), pc.greater(start, high))
+    outside = pc.or_(outside, pc.fill_null(pc.or_(pc.less(end, low), pc.greater(end, high)), False))
+    return pc.or_(outside, pc.fill_null(pc.less(end, start), False))
 
 
 # Vectorised forms of the row models' model_validators (must flag at least what they reject).
 VECTOR_RULES: dict[type[BaseModel], Callable[[pa.Array], pa.Array]] = {
-    rec.Experience: lambda v: pc.less(_field(v, "end"), _field(v, "start")),
+    rec.Experience: _experience_bad,
     rec.RoleSkill: lambda v: pc.and_(_field(v, "required"), pc.is_null(_field(v, "importance"))),
     rec.Sensitive: _age_band_bad,
     rec.SimilarityRow: lambda v: pc.equal(_field(v, "source"), _field(v, "target")),
@@ -222,6 +237,32 @@ _NOT_NULL = sorted(
 _EXPLICIT_NULL = re.compile(rb'"(' + "|".join(_NOT_NULL).encode() + rb')"\s*:\s*null')
 
 
+def _vocabulary(annotation: Any, field_constraints: Sequence[Any]) -> Vocabulary | None:
+    for c in [*field_constraints, *_unwrap(annotation)[1]]:
+        if isinstance(c, BeforeValidator) and isinstance(c.func, Vocabulary):
+            return c.func
+    return None
+
+
+def _canonical_words(model: type[BaseModel], table: pa.Table) -> pa.Table:
+    """Top-level enumerated columns in their canonical spelling (``hired`` -> ``HIRED``).
+
+    Words the vocabulary does not know are left as written: the Literal check flags them
+    and pydantic rejects them with the list of known values.
+    """
+    for name, field in model.model_fields.items():
+        vocab = _vocabulary(field.annotation, field.metadata)
+        if vocab is None:
+            continue
+        encoded = table.column(name).combine_chunks().dictionary_encode()
+        words = encoded.dictionary.to_pylist()
+        mapped = pa.array([vocab.find(w) or w for w in words], type=pa.string())
+        table = table.set_column(
+            table.schema.get_field_index(name), name, pc.take(mapped, encoded.indices)
+        )
+    return table
+
+
 def parse_block(
     model: type[BaseModel], lines: Sequence[bytes]
 ) -> tuple[pa.Table | None, np.ndarray]:
@@ -243,6 +284,7 @@ def parse_block(
         return None, np.ones(len(lines), dtype=bool)
     if table.num_rows != len(lines):
         return None, np.ones(len(lines), dtype=bool)
+    table = _canonical_words(model, table)
     struct = pa.StructArray.from_arrays(
         [c.combine_chunks() for c in table.columns], names=table.column_names
     )

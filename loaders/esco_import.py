@@ -24,7 +24,7 @@ from loaders.esco_csv import (
     read_esco_extractor,
 )
 from loaders.graph_buffer import GraphBuffer
-from loaders.graph_writer import write_buffer
+from loaders.graph_writer import Stage, write_stage
 from loaders.import_job import (
     ImportOptions,
     ImportReport,
@@ -89,8 +89,8 @@ class EscoImportJob:
                 {"src": sim.source_id, "dst": sim.target_id, "weight": sim.weight},
             )
         read_seconds = time.perf_counter() - started
-        nodes, rels, bulk, write_seconds = write_buffer(
-            self.store, buffer, before, rel_before, {}, self.options.bulk, self.options.progress
+        nodes, rels, bulk, write_seconds = write_stage(
+            self.store, Stage(buffer), before, rel_before, self.options.bulk, self.options.progress
         )
         seconds = time.perf_counter() - started
         rejected = quarantine.by_file()
@@ -103,9 +103,8 @@ class EscoImportJob:
             TableReport(
                 file=name,
                 rows=counts[key] + rejected.get(name, 0),
-                accepted=counts[key],
-                unchanged=0,
-                rejected=rejected.get(name, 0),
+                imported=counts[key],
+                quarantined=rejected.get(name, 0),
             )
             for key, name in (
                 ("skills", SKILLS_FILE),

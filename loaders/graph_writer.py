@@ -6,12 +6,20 @@ sensitive attributes of changed candidates and roles are deleted first, so a cha
 replaces what it owned instead of accumulating; and since every candidate or role row that
 reaches the writer is new or changed (unchanged rows are skipped upstream), what such rows
 own is new too, and is bulk-loaded even into a non-empty store.
+
+Crash safety: candidate and role nodes are written with an empty ``row_hash``; a row's
+digest is committed only after every node and edge of its stage is stored
+(``Stage.digests``, last). Each statement is atomic in both stores, so whenever a process
+dies, a row whose digest is stored has everything it owns, and a row without one is seen
+as changed by the next import, which deletes what it owned and writes it again: a re-run
+after a crash at any moment gives the graph a clean run gives.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
@@ -29,34 +37,54 @@ OWNED_EDGES: dict[str, tuple[str, ...]] = {
 OWNED_NODES: frozenset[str] = frozenset({"SensitiveAttributes"})
 
 
-def write_buffer(
+@dataclass
+class Stage:
+    """One stage of an import for the writer: the buffer and what goes around it.
+
+    Attributes:
+        buffer: nodes and edges to write.
+        changed: ids per label of stored rows that changed (what they own is replaced).
+        removed: ids per label to remove with their relationships (written first).
+        digests: (id, row digest) per label, committed after everything else.
+    """
+
+    buffer: GraphBuffer
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    removed: dict[str, list[str]] = field(default_factory=dict)
+    digests: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+def write_stage(
     store: GraphStore,
-    buffer: GraphBuffer,
+    stage: Stage,
     before: dict[str, int],
     rel_before: dict[str, int],
-    changed: dict[str, list[str]],
     bulk: bool = True,
     progress: bool = False,
 ) -> tuple[dict[str, int], dict[str, int], list[str], float]:
-    """Write ``buffer``.
+    """Write one stage: removals, replaced edges, nodes, edges, then the row digests.
 
     Returns:
         (nodes written per label, edges per type, bulk-loaded names, seconds spent writing).
 
     Args:
         store: the target store.
-        buffer: nodes and edges to write.
+        stage: what to write.
         before: node counts per label in the store before this import.
         rel_before: relationship counts per type before this import.
-        changed: ids per label of existing rows that changed (their owned data is replaced).
         bulk: allow bulk loading into empty labels and types.
         progress: show progress bars.
     """
     started = time.perf_counter()
+    buffer = stage.buffer
     nodes: dict[str, int] = {}
     rels: Counter[str] = Counter()
     bulk_loaded: list[str] = []
-    for label, ids in changed.items():
+    for label, ids in stage.removed.items():
+        if label == "Candidate":
+            store.delete_nodes("SensitiveAttributes", ids)
+        store.remove_nodes(label, ids)
+    for label, ids in stage.changed.items():
         for rel_type in OWNED_EDGES[label]:
             store.delete_outgoing(label, rel_type, ids)
         if label == "Candidate":
@@ -79,4 +107,7 @@ def write_buffer(
                 bulk_loaded.append(rel_type)
         else:
             rels[rel_type] += store.upsert_edges(rel_type, src, table)
+    for label, rows in stage.digests.items():
+        if rows:
+            store.commit_row_hashes(label, rows)
     return nodes, dict(rels), bulk_loaded, time.perf_counter() - started

@@ -11,12 +11,13 @@ the same directory twice gives the same graph.
 Example:
     >>> from loaders.stores import open_store                       # doctest: +SKIP
     >>> report = ImportJob(open_store(".talentgraph")).run("data/")  # doctest: +SKIP
-    >>> report.rejected                                             # doctest: +SKIP
+    >>> report.quarantined                                          # doctest: +SKIP
     0
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,11 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph_schema.errors import ConfigError
 from loaders.graph_buffer import GraphBuffer
-from loaders.graph_writer import OWNED_EDGES, write_buffer
+from loaders.graph_writer import OWNED_EDGES, Stage, write_stage
 from loaders.quarantine import Quarantine
 from loaders.readers import table_path
 from loaders.records import REQUIRED_TABLES, TABLES
@@ -57,13 +58,36 @@ class ImportOptions(BaseModel):
     columnar: bool = True  # False validates every row with pydantic one by one (baseline)
 
 
+ROWS_UNACCOUNTED = (
+    "{file}: {rows} rows read but {imported} imported + {merged} merged + "
+    "{quarantined} quarantined = {total}"
+)
+
+
 class TableReport(BaseModel):
+    """What became of the rows of one file: ``rows = imported + merged + quarantined``.
+
+    ``imported``: written (``updated`` of them replaced a stored version); ``merged``: nothing
+    new (unchanged since the last import, or an exact repeat of an earlier row);
+    ``quarantined``: rejected, with the reason in the quarantine file; ``warnings``: rows
+    imported with a change (a skill listed twice, merged).
+    """
+
     model_config = ConfigDict(frozen=True)
     file: str
     rows: int
-    accepted: int
-    unchanged: int
-    rejected: int
+    imported: int
+    updated: int = 0
+    merged: int = 0
+    quarantined: int = 0
+    warnings: int = 0
+
+    @model_validator(mode="after")
+    def _accounted(self) -> TableReport:
+        total = self.imported + self.merged + self.quarantined
+        if total != self.rows:
+            raise ValueError(ROWS_UNACCOUNTED.format(**self.model_dump(), total=total))
+        return self
 
 
 class ImportReport(BaseModel):
@@ -79,9 +103,13 @@ class ImportReport(BaseModel):
     relationships_written: dict[str, int]
     bulk_loaded: list[str]
     created: dict[str, int]
-    rejected: int
+    removed: dict[str, int] = {}
+    quarantined: int
     rejections: list[str]
     quarantine_file: str | None
+    warnings: int = 0
+    warning_messages: list[str] = []
+    warnings_file: str | None = None
     node_counts: dict[str, int]
     relationship_counts: dict[str, int]
     seconds: float
@@ -94,11 +122,22 @@ class ImportReport(BaseModel):
         return sum(t.rows for t in self.tables)
 
 
+def default_quarantine_dir(store: GraphStore) -> Path:
+    """``STORE/quarantine`` for the embedded store; for a server store (Neo4j), a private
+    folder of the user's (``$XDG_STATE_HOME/talentgraph/quarantine``, by default
+    ``~/.local/state/talentgraph/quarantine``), never the working directory."""
+    path = getattr(store, "path", None)
+    if path is not None:
+        return Path(path) / "quarantine"
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "talentgraph" / "quarantine"
+
+
 def quarantine_path(store: GraphStore, options: ImportOptions, source: str) -> Path:
     """Where an import of ``source`` puts rejected rows: ``--quarantine-dir``, else
-    ``STORE/quarantine`` (the working directory for a server store), one file per run."""
+    ``default_quarantine_dir``; one file per run (created 0600, in a 0700 folder)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    base = options.quarantine_dir or getattr(store, "path", Path.cwd()) / "quarantine"
+    base = options.quarantine_dir or default_quarantine_dir(store)
     return Path(base) / f"import-{source}-{stamp}.jsonl"
 
 
@@ -112,6 +151,7 @@ def build_report(
     created: dict[str, int],
     quarantine: Quarantine,
     timing: tuple[float, float, float],
+    removed: dict[str, int] | None = None,
 ) -> ImportReport:
     """The report of an import: ``written`` is (nodes, relationships, bulk-loaded names) and
     ``timing`` is (total seconds, seconds until reading ended, seconds the writer was busy)."""
@@ -127,9 +167,13 @@ def build_report(
         relationships_written=dict(rels),
         bulk_loaded=bulk,
         created=created,
-        rejected=quarantine.count,
+        removed=removed or {},
+        quarantined=quarantine.count,
         rejections=[r.message for r in quarantine.sample[:50]],
         quarantine_file=str(quarantine.path) if quarantine.count else None,
+        warnings=quarantine.warning_count,
+        warning_messages=[w.message for w in quarantine.warnings[:50]],
+        warnings_file=str(quarantine.warnings_path) if quarantine.warning_count else None,
         node_counts=store.node_counts(),
         relationship_counts=store.relationship_counts(),
         seconds=round(seconds, 3),
@@ -141,6 +185,14 @@ def build_report(
         rows_per_second=round(rows / seconds, 1) if seconds else 0.0,
         relationships_per_second=round(sum(rels.values()) / seconds, 1) if seconds else 0.0,
     )
+
+
+def _after(previous: Future[Any] | None, fn: Any, *args: Any) -> Any:
+    """Run ``fn`` once ``previous`` succeeded (a failed stage fails every later one, so
+    nothing is written after a failure)."""
+    if previous is not None:
+        previous.result()
+    return fn(*args)
 
 
 class ImportJob:
@@ -202,6 +254,7 @@ class ImportJob:
         nodes_written: Counter[str] = Counter()
         rels_written: Counter[str] = Counter()
         bulk: list[str] = []
+        removed: Counter[str] = Counter()
         write_busy = 0.0
         # Writes run in one background thread while the next table is read (LadybugDB and
         # the Neo4j driver release the GIL); stages are written in order, nodes before edges.
@@ -211,27 +264,32 @@ class ImportJob:
                 path = paths[table]
                 if path is not None:
                     st = reader.read(table, model, path)
-                    tables.append(
-                        TableReport(
-                            file=path.name,
-                            rows=st.rows,
-                            accepted=st.accepted,
-                            unchanged=st.unchanged,
-                            rejected=st.rejected,
-                        )
-                    )
+                    tables.append(TableReport(file=path.name, **st.__dict__))
                 if table in STAGE_ENDS:
                     mapper.emit_created()
-                    changed = {k: list(v) for k, v in state.changed.items()}
+                    stage = Stage(
+                        mapper.buffer,
+                        changed={k: list(v) for k, v in state.changed.items()},
+                        removed={k: list(v) for k, v in state.removed.items()},
+                        digests={k: list(v) for k, v in state.digests.items()},
+                    )
+                    for label, ids in stage.removed.items():
+                        removed[label] += len(ids)
                     state.changed.clear()
+                    state.removed.clear()
+                    state.digests.clear()
+                    previous = pending[-1] if pending else None
+                    if previous is not None and previous.done() and previous.exception():
+                        break  # a failed stage ends the import; its error is raised below
                     pending.append(
                         writer.submit(
-                            write_buffer,
+                            _after,
+                            previous,
+                            write_stage,
                             self.store,
-                            mapper.buffer,
+                            stage,
                             before,
                             rel_before,
-                            changed,
                             self.options.bulk,
                             False,
                         )
@@ -256,4 +314,5 @@ class ImportJob:
             created={k: v for k, v in created.items() if v},
             quarantine=quarantine,
             timing=(seconds, read_seconds, write_busy),
+            removed=dict(removed),
         )

@@ -52,6 +52,7 @@ from graph_schema.errors import (
     UnknownIdError,
 )
 from graph_schema.relationships import INTERACTION_TYPES
+from loaders.row_mapping import month_index
 from loaders.stores.base import GraphStore
 
 UNKNOWN_ID = "{label} id {value!r} is not in the export ({count} ids)"
@@ -292,23 +293,11 @@ def _with_text(
 
 
 # -- edges -----------------------------------------------------------------------------------
-def _month_index(dates: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Months since year 0 of ``YYYY-MM[...]`` strings; NaN where unparseable or null."""
-    strings = pc.cast(dates, pa.string())
-    ok = pc.fill_null(pc.match_substring_regex(strings, r"^\d{4}-\d{2}"), False)
-    safe = pc.if_else(ok, strings, pa.scalar("0000-00"))
-    year = pc.cast(pc.utf8_slice_codeunits(safe, 0, 4), pa.int64()).to_numpy()
-    month = pc.cast(pc.utf8_slice_codeunits(safe, 5, 7), pa.int64()).to_numpy()
-    months = (year * 12 + month - 1).astype(np.float64)
-    months[~ok.to_numpy(zero_copy_only=False)] = np.nan
-    return months
-
-
 def _worked_at(table: pa.Table) -> tuple[list[np.ndarray], list[str]]:
     if table.num_rows == 0:
         return [np.zeros(0), np.zeros(0)], ["duration_years", "current"]
-    start = _month_index(table["start_date"])
-    end = _month_index(table["end_date"])
+    start = month_index(table["start_date"])
+    end = month_index(table["end_date"])
     duration = (end - start) / 12.0
     duration = np.where(np.isnan(duration) | (duration < 0), 1.0, duration)
     current = pc.is_null(table["end_date"]).to_numpy(zero_copy_only=False).astype(np.float64)

@@ -1,18 +1,31 @@
 """Quarantine: where rejected input rows go, with file, line, field, reason and the raw row.
 
 A bad row never aborts an import and is never dropped silently: it is appended here as one
-JSON line and counted. The quarantine file is meant for a human to fix and re-import.
+JSON line and counted. The quarantine file is meant for a human to fix and re-import, so it
+keeps the raw row, but never a sensitive value in clear:
+
+- the values of sensitive fields (``sensitive.*``: gender, age band, ...) are replaced by
+  ``"[redacted]"`` in the raw row, in a row that is not even valid JSON too, and reasons
+  about them never quote the value;
+- a minor's row keeps file, line, field and reason only;
+- files are created 0600 in a folder made 0700.
+
+Rows imported with a change (a skill listed twice and merged) are *warnings*: counted and
+written beside the quarantine file (``warnings-...jsonl``: file, line, field, message).
 
 Example:
     >>> q = Quarantine(None)
-    >>> q.reject("candidates.jsonl", 3, "id", "field required", '{"name": 1}')
-    >>> q.count, q.by_file()
-    (1, {'candidates.jsonl': 1})
+    >>> q.reject("candidates.jsonl", 3, "id", "field required",
+    ...          '{"name": 1, "sensitive": {"gender": "f"}}')
+    >>> q.count, q.by_file(), q.sample[0].raw
+    (1, {'candidates.jsonl': 1}, '{"name": 1, "sensitive": {"gender": "[redacted]"}}')
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +34,19 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from graph_schema.errors import InputRowError
+from loaders.records import Sensitive
+
+REDACTED = "[redacted]"
+SENSITIVE_FIELDS: frozenset[str] = frozenset({"sensitive", *Sensitive.model_fields})
+_SENSITIVE_VALUE = re.compile(
+    r'("(?:' + "|".join(sorted(SENSITIVE_FIELDS)) + r')"\s*:\s*)'
+    r'("(?:[^"\\]|\\.)*"|\{[^{}]*\}|[^,{}\[\]\s][^,}\]]*)'
+)
 
 
 @dataclass(frozen=True)
 class Rejection:
-    """One rejected row."""
+    """One rejected row (or, for a warning, one merged value; ``raw`` is then empty)."""
 
     file: str
     line: int
@@ -49,12 +70,43 @@ def field_path(loc: tuple[Any, ...]) -> str:
 
 
 def describe(error: dict[str, Any]) -> str:
-    """One pydantic error -> 'must be ...; got VALUE' style text."""
+    """One pydantic error -> 'must be ...; got VALUE' style text (never a sensitive value)."""
     msg = error["msg"].removeprefix("Value error, ")
     if error["type"] in ("missing", "value_error", "json_invalid"):
         return msg
+    if any(str(part) in SENSITIVE_FIELDS for part in error["loc"]):
+        return msg
     value = error.get("input")
     return f"{msg}; got {json.dumps(value, default=str)[:120]}"
+
+
+def redact(raw: str) -> str:
+    """``raw`` (a JSON row, or text that failed to parse) with sensitive values replaced."""
+    try:
+        row = json.loads(raw)
+    except ValueError:
+        row = None
+    if isinstance(row, dict):
+        changed = False
+        for key in list(row):
+            if key in SENSITIVE_FIELDS or key.split(".", 1)[0] in SENSITIVE_FIELDS:
+                value = row[key]
+                row[key] = {k: REDACTED for k in value} if isinstance(value, dict) else REDACTED
+                changed = True
+        return json.dumps(row, ensure_ascii=False) if changed else raw
+    redacted = raw
+    for _ in range(3):  # nested objects: "sensitive": {"gender": ...} needs the inner pass
+        redacted = _SENSITIVE_VALUE.sub(lambda m: m.group(1) + f'"{REDACTED}"', redacted)
+    return redacted
+
+
+def private_file(path: Path) -> IO[str]:
+    """Open ``path`` for appending, created 0600 in a folder made 0700."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.chmod(path, 0o600)
+    return os.fdopen(fd, "a", encoding="utf-8")
 
 
 class Quarantine:
@@ -62,31 +114,55 @@ class Quarantine:
 
     Args:
         path: file to append to; ``None`` keeps rejections in memory only.
-        keep: how many rejections to keep in memory for the report (all are written).
+        keep: how many rejections (and warnings) to keep in memory for the report.
     """
 
     def __init__(self, path: Path | None, keep: int = 1000) -> None:
         self.path = path
         self.keep = keep
         self.count = 0
+        self.warning_count = 0
         self.sample: list[Rejection] = []
+        self.warnings: list[Rejection] = []
         self._per_file: Counter[str] = Counter()
         self._fh: IO[str] | None = None
+        self._warn_fh: IO[str] | None = None
 
-    def reject(self, file: str, line: int, field: str, reason: str, raw: str) -> None:
-        rejection = Rejection(file, line, field, reason, raw)
+    @property
+    def warnings_path(self) -> Path | None:
+        if self.path is None:
+            return None
+        return self.path.with_name("warnings-" + self.path.name.removeprefix("import-"))
+
+    def reject(
+        self, file: str, line: int, field: str, reason: str, raw: str, *, minor: bool = False
+    ) -> None:
+        """Quarantine one row; a ``minor``'s row keeps no raw content at all."""
+        rejection = Rejection(file, line, field, reason, "" if minor else redact(raw))
         self.count += 1
         self._per_file[file] += 1
         if len(self.sample) < self.keep:
             self.sample.append(rejection)
         if self.path is not None:
             if self._fh is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._fh = self.path.open("a", encoding="utf-8")
+                self._fh = private_file(self.path)
             self._fh.write(json.dumps(rejection.__dict__, ensure_ascii=False) + "\n")
 
-    def reject_validation(self, file: str, line: int, error: ValidationError, raw: str) -> None:
-        """Quarantine a row with pydantic's first error (all errors go into the reason)."""
+    def warn(self, file: str, line: int, field: str, message: str) -> None:
+        """Record a row that was imported with a change (e.g. a skill listed twice, merged)."""
+        warning = Rejection(file, line, field, message, "")
+        self.warning_count += 1
+        if len(self.warnings) < self.keep:
+            self.warnings.append(warning)
+        path = self.warnings_path
+        if path is not None:
+            if self._warn_fh is None:
+                self._warn_fh = private_file(path)
+            entry = {k: v for k, v in warning.__dict__.items() if k != "raw"}
+            self._warn_fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def describe(self, error: ValidationError) -> tuple[str, str]:
+        """(field, reason) of a row pydantic rejected: its first error, and up to three more."""
         errors = error.errors(include_url=False)
         first = errors[0]
         reason = describe(first)
@@ -96,12 +172,18 @@ class Quarantine:
                 + "; ".join(f"{field_path(e['loc'])}: {describe(e)}" for e in errors[1:4])
                 + ")"
             )
-        self.reject(file, line, field_path(first["loc"]), reason, raw)
+        return field_path(first["loc"]), reason
+
+    def reject_validation(self, file: str, line: int, error: ValidationError, raw: str) -> None:
+        """Quarantine a row with pydantic's first error (all errors go into the reason)."""
+        field, reason = self.describe(error)
+        self.reject(file, line, field, reason, raw)
 
     def by_file(self) -> dict[str, int]:
         return dict(self._per_file)
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        for fh in (self._fh, self._warn_fh):
+            if fh is not None:
+                fh.close()
+        self._fh = self._warn_fh = None

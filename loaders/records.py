@@ -14,19 +14,69 @@ Example:
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from graph_schema.relationships import InteractionType
+from loaders.vocabulary import ACTOR, FUNNEL_STAGE, LOCATION_KIND
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Id = Annotated[str, Field(min_length=1, max_length=512)]
 Ref = Annotated[str, Field(min_length=1, max_length=512)]
 YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
-MINOR_REASON = "age_band {value!r} describes a minor; profiles of minors are not imported"
-_BAND = re.compile(r"^(\d{1,3})\s*(?:-\s*\d{1,3}|\+)$")
+# Reasons about sensitive fields never quote the value: they end up in quarantine files.
+MINOR_REASON = "age_band describes a minor; profiles of minors are not imported"
+MINOR_ERROR = "minor_profile"  # pydantic error type of MINOR_REASON (the import removes the person)
+BAND_SHAPE = "age_band must look like '25-34' or '65+' with ages up to {oldest}"
+_BAND = re.compile(r"^(\d{1,3})\s*(?:-\s*(\d{1,3})|\+)$")
+OLDEST_AGE = 120
+
+# Plausible dates. Work experience starts no earlier than EARLIEST_MONTH and neither starts
+# nor ends after the month of the import (an ongoing stint has no end); an interaction
+# happens between EARLIEST_INSTANT and a day after the import.
+EARLIEST_MONTH = "1940-01"
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+MONTH_RANGE = "{what} {value} is outside {low}..{high} (the month of this import)"
+INSTANT_RANGE = "must be between {low} and a day after this import ({high}); got {value!r}"
+
+
+def this_month() -> str:
+    """``YYYY-MM`` of now (UTC): the latest month an experience may start or end in."""
+    return datetime.now(UTC).strftime("%Y-%m")
+
+
+def latest_instant() -> datetime:
+    """The latest plausible interaction time: a day after now (clocks and time zones)."""
+    return datetime.now(UTC) + timedelta(days=1)
+
+
+def _plausible_instant(at: datetime) -> datetime:
+    high = latest_instant()
+    try:
+        utc = at.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is past datetime.max in UTC
+        utc = None
+    if utc is None or not EARLIEST_INSTANT <= utc <= high:
+        raise ValueError(
+            INSTANT_RANGE.format(
+                low=EARLIEST_INSTANT.date().isoformat(),
+                high=high.strftime("%Y-%m-%d"),
+                value=at.isoformat(),
+            )
+        )
+    return at
 
 
 class Row(BaseModel):
@@ -60,6 +110,12 @@ class Experience(Row):
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Experience:
+        high = this_month()
+        for what, value in (("start", self.start), ("end", self.end)):
+            if value is not None and not EARLIEST_MONTH <= value <= high:
+                raise ValueError(
+                    MONTH_RANGE.format(what=what, value=value, low=EARLIEST_MONTH, high=high)
+                )
         if self.end is not None and self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
@@ -89,13 +145,15 @@ class Sensitive(Row):
 
     @model_validator(mode="after")
     def _no_minors(self) -> Sensitive:
-        match = _BAND.match(self.age_band or "")
-        if self.age_band and (match is None or int(match.group(1)) < 18):
-            raise ValueError(
-                MINOR_REASON.format(value=self.age_band)
-                if match
-                else f"age_band must look like '25-34' or '65+'; got {self.age_band!r}"
-            )
+        if not self.age_band:
+            return self
+        match = _BAND.match(self.age_band)
+        low = int(match.group(1)) if match else -1
+        high = int(match.group(2)) if match and match.group(2) else low
+        if match is None or not low <= high <= OLDEST_AGE:
+            raise PydanticCustomError("sensitive_value", BAND_SHAPE.format(oldest=OLDEST_AGE))
+        if low < 18:
+            raise PydanticCustomError(MINOR_ERROR, MINOR_REASON)
         return self
 
 
@@ -170,7 +228,10 @@ class LocationRow(Row):
     id: Id
     name: Annotated[str, Field(min_length=1)]
     parent: Ref | None = None
-    kind: Literal["city", "region", "country", "remote"] | None = None
+    kind: (
+        Annotated[Literal["city", "region", "country", "remote"], BeforeValidator(LOCATION_KIND)]
+        | None
+    ) = None
 
 
 class DomainRow(Row):
@@ -181,9 +242,9 @@ class DomainRow(Row):
 class InteractionRow(Row):
     candidate: Ref
     role: Ref
-    type: InteractionType
-    actor: Literal["candidate", "recruiter"]
-    at: AwareDatetime
+    type: Annotated[InteractionType, BeforeValidator(FUNNEL_STAGE)]
+    actor: Annotated[Literal["candidate", "recruiter"], BeforeValidator(ACTOR)]
+    at: Annotated[AwareDatetime, AfterValidator(_plausible_instant)]
 
 
 # File stem -> row model, in the order an import must read them (referenced tables first).

@@ -19,6 +19,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 _NON_WORD = re.compile(r"[^0-9a-z+#]+")
+REJECTED_REF = "{what} {ref!r} was rejected at {where}"
+REMOVED_REF = "{what} {ref!r} was removed by this import ({where})"
 
 
 def normalise(name: str) -> str:
@@ -34,6 +36,10 @@ class Resolver:
         self._ids: dict[str, set[str]] = defaultdict(set)
         self._names: dict[str, dict[str, str]] = defaultdict(dict)
         self.created: dict[str, dict[str, str]] = defaultdict(dict)
+        # id -> where its row was rejected ("candidates.jsonl line 17"), for ids not known
+        # otherwise; and ids this import removes (a profile updated to show a minor).
+        self._rejected: dict[str, dict[str, str]] = defaultdict(dict)
+        self._removed: dict[str, dict[str, str]] = defaultdict(dict)
 
     def add(self, label: str, node_id: str, names: Iterable[str | None] = ()) -> None:
         """Register a node; its names and aliases resolve to it (first registration wins)."""
@@ -45,6 +51,29 @@ class Resolver:
 
     def knows(self, label: str, node_id: str) -> bool:
         return node_id in self._ids[label]
+
+    def reject(self, label: str, node_id: str, where: str) -> None:
+        """Remember that the row of ``node_id`` was rejected at ``where`` (first one wins)."""
+        if node_id not in self._ids[label]:
+            self._rejected[label].setdefault(node_id, where)
+
+    def remove(self, label: str, node_id: str, where: str) -> None:
+        """Forget ``node_id``: this import removes it from the graph."""
+        self._ids[label].discard(node_id)
+        self._removed[label][node_id] = where
+
+    def refusal(self, label: str, ref: str, what: str) -> str | None:
+        """Why ``ref`` must not be linked to (its row was rejected or removed), else None."""
+        if self.find(label, ref) is not None:
+            return None
+        if ref in self._removed[label]:
+            return REMOVED_REF.format(what=what, ref=ref, where=self._removed[label][ref])
+        if ref in self._rejected[label]:
+            return REJECTED_REF.format(what=what, ref=ref, where=self._rejected[label][ref])
+        return None
+
+    def any_refused(self, label: str) -> bool:
+        return bool(self._rejected[label] or self._removed[label])
 
     def find(self, label: str, ref: str) -> str | None:
         """The id ``ref`` names, or None (never creates)."""

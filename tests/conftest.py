@@ -56,6 +56,6 @@ def tiny_store_ro(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugS
     path = tmp_path_factory.mktemp("tiny") / "store"
     with LadybugStore(path) as store:
         report = ImportJob(store, ImportOptions(progress=False, as_of="2025-01")).run(TINY)
-    assert report.rejected == 0, report.rejections
+    assert report.quarantined == 0, report.rejections
     with LadybugStore(path, read_only=True) as store:
         yield store

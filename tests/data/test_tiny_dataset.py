@@ -61,8 +61,8 @@ def imported(
 
 def test_every_row_is_accepted(imported: tuple[ImportReport, LadybugStore]) -> None:
     report, _ = imported
-    assert report.rejected == 0, report.rejections
-    assert {t.file: (t.rows, t.accepted) for t in report.tables} == {
+    assert report.quarantined == 0, report.rejections
+    assert {t.file: (t.rows, t.imported) for t in report.tables} == {
         file: (n, n) for file, n in ROWS.items()
     }
 

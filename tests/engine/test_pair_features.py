@@ -45,7 +45,7 @@ COL = {name: i for i, name in enumerate(FEATURE_NAMES)}
 def _export(data_dir: Path, store_dir: Path) -> ExportedGraph:
     with LadybugStore(store_dir) as store:
         report = ImportJob(store, OPTIONS).run(data_dir)
-        assert report.rejected == 0, report.rejections
+        assert report.quarantined == 0, report.rejections
         return export_graph(store)
 
 

@@ -109,7 +109,7 @@ def test_pipeline_on_generated_dataset(tmp_path: Path) -> None:
     generate(tmp_path / "data", scale=0.01, seed=0, progress=False)
     with LadybugStore(tmp_path / "store") as store:
         report = ImportJob(store, ImportOptions(progress=False)).run(tmp_path / "data")
-        assert report.rejected == 0
+        assert report.quarantined == 0
         exported = export_graph(store)
     ctx = FeatureContext.from_export(exported)
     pairs = interaction_labels(exported, sampled_negatives=1.0, seed=0)

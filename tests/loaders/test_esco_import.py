@@ -25,7 +25,7 @@ def test_official_csv_import_quarantines_bad_rows_and_is_idempotent(
         assert first.node_counts == second.node_counts == {"Skill": 3, "Occupation": 2}
         assert first.relationship_counts == second.relationship_counts
         assert first.relationship_counts["REQUIRES_SKILL"] == 3
-        assert first.rejected == 3 and len(first.rejections) == 3
+        assert first.quarantined == 3 and len(first.rejections) == 3
         rows = store.run_text(
             "MATCH (o:Occupation)-[r:REQUIRES_SKILL]->(s:Skill) "
             "RETURN o.name AS occ, s.name AS skill, r.required AS req"

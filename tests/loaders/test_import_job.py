@@ -27,8 +27,8 @@ def store(tmp_path: Path):
 def test_malformed_rows_are_quarantined_with_reasons(store: LadybugStore, tmp_path: Path) -> None:
     options = OPTIONS.model_copy(update={"quarantine_dir": tmp_path / "q"})
     report = ImportJob(store, options).run(DATA / "malformed")
-    assert report.rejected == 14
-    assert {t.file: (t.rows, t.accepted, t.rejected) for t in report.tables} == {
+    assert report.quarantined == 14
+    assert {t.file: (t.rows, t.imported, t.quarantined) for t in report.tables} == {
         "skills.jsonl": (3, 2, 1),
         "roles.jsonl": (4, 2, 2),
         "candidates.jsonl": (9, 2, 7),
@@ -38,7 +38,7 @@ def test_malformed_rows_are_quarantined_with_reasons(store: LadybugStore, tmp_pa
         "candidates.jsonl line 2: skills[0].level: Input should be less than or equal to 1; got 7"
         in report.rejections
     )
-    assert "candidates.jsonl line 5: id: duplicate id 'c1' (first at line 1)" in report.rejections
+    assert "candidates.jsonl line 5: id: duplicate id 'c1' with other values (first at line 1)" in report.rejections
     assert (
         "interactions.jsonl line 2: role: unknown role 'r9' (not in roles nor in the graph)"
         in report.rejections
@@ -51,7 +51,8 @@ def test_malformed_rows_are_quarantined_with_reasons(store: LadybugStore, tmp_pa
     assert len(lines) == 14
     minor = next(x for x in lines if x["line"] == 6 and x["file"] == "candidates.jsonl")
     assert minor["field"] == "sensitive" and "minor" in minor["reason"]
-    assert json.loads(minor["raw"])["id"] == "c6"
+    assert minor["raw"] == ""  # a minor's row keeps file, line, field and reason only
+    assert "16-17" not in Path(report.quarantine_file).read_text()
     # the good rows are in the graph
     assert store.node_counts()["Candidate"] == 2
     assert store.relationship_counts()["INTERACTED"] == 2
@@ -64,7 +65,7 @@ def test_reimport_is_idempotent(store: LadybugStore) -> None:
     assert second.node_counts == first.node_counts
     assert second.relationship_counts == first.relationship_counts
     assert (
-        sum(t.accepted for t in second.tables if t.file in ("candidates.jsonl", "roles.jsonl")) == 0
+        sum(t.imported for t in second.tables if t.file in ("candidates.jsonl", "roles.jsonl")) == 0
     )
     assert second.relationships_written.get("HAS_SKILL", 0) == 0
 
@@ -84,7 +85,7 @@ def test_changed_rows_update_and_replace_edges(store: LadybugStore, tmp_path: Pa
     (data / "candidates.csv").write_text(text)
     report = ImportJob(store, OPTIONS).run(data)
     candidates = next(t for t in report.tables if t.file == "candidates.csv")
-    assert (candidates.accepted, candidates.unchanged, candidates.rejected) == (1, 1, 1)
+    assert (candidates.imported, candidates.merged, candidates.quarantined) == (1, 1, 1)
     assert store.relationship_counts()["HAS_SKILL"] == 2
     rows = store.run_text(
         "MATCH (c:Candidate {id: 'c2'})-[r:HAS_SKILL]->(s:Skill) RETURN s.name AS s, r.level AS l"
@@ -123,7 +124,7 @@ def test_cli_exits_nonzero_only_when_strict(tmp_path: Path) -> None:
     db = str(tmp_path / "cli-store")
     lenient = runner.invoke(app, ["import", str(DATA / "malformed"), "--db", db, "--json"])
     assert lenient.exit_code == 0, lenient.output
-    assert json.loads(lenient.output)["rejected"] == 14
+    assert json.loads(lenient.output)["quarantined"] == 14
     strict = runner.invoke(
         app, ["import", str(DATA / "malformed"), "--db", db, "--strict", "--json"]
     )
@@ -138,11 +139,11 @@ def test_generated_dataset_imports_cleanly_and_twice_gives_identical_counts(tmp_
     with LadybugStore(tmp_path / "store") as store:
         first = ImportJob(store, OPTIONS).run(tmp_path / "data")
         second = ImportJob(store, OPTIONS).run(tmp_path / "data")
-    assert first.rejected == 0 and first.created == {}
+    assert first.quarantined == 0 and first.created == {}
     assert first.node_counts["Candidate"] == 200 and first.node_counts["Role"] == 30
     assert second.node_counts == first.node_counts
     assert second.relationship_counts == first.relationship_counts
-    assert {t.file: t.unchanged for t in second.tables}["candidates.jsonl"] == 200
+    assert {t.file: t.merged for t in second.tables}["candidates.jsonl"] == 200
     # the ground truth is for evaluation only: never imported
     assert not store_has_ground_truth(first)
 
