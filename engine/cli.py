@@ -146,7 +146,8 @@ def stats(db: DbOption = None) -> None:
 @app.command()
 def cypher(
     query: Annotated[
-        str, typer.Argument(help="A .cypher file, or a catalog name (explore/skill_paths).")
+        str,
+        typer.Argument(help="A .cypher file, a catalog name (explore/skill_paths) or Cypher text."),
     ],
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="name=value (JSON values ok).")
@@ -156,18 +157,25 @@ def cypher(
         bool, typer.Option(help="Allow reading sensitive attributes (audits only).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON.")] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="Let the query write (it runs read-only otherwise).")
+    ] = False,
 ) -> None:
-    """Run a Cypher query file on the store and print the result as a table."""
+    """Run a Cypher query on the store and print the result as a table.
+
+    The query runs in a read-only transaction: the store refuses a write (exit 2) unless
+    --write is given.
+    """
     params = dict(parse_param(p) for p in param or [])
     path = Path(query)
     try:
         with _engine(db) as eng:
             if path.suffix == ".cypher" and path.exists():
-                rows = eng.query(path.read_text(encoding="utf-8"), params, audit=audit)
+                text = path.read_text(encoding="utf-8")
+                rows = eng.query(text, params, audit=audit, write=write)
             else:
-                rows = eng.query(
-                    query.removesuffix(".cypher").removeprefix("cypher/"), params, audit=audit
-                )
+                name_or_text = query.removesuffix(".cypher").removeprefix("cypher/")
+                rows = eng.query(name_or_text, params, audit=audit, write=write)
     except TalentGraphError as e:
         _fail(e)
     if as_json:

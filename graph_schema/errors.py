@@ -49,6 +49,14 @@ class StoreUnavailableError(StoreError):
     """The store cannot be reached (Neo4j down, bad URI, locked database directory)."""
 
 
+class ReadOnlyError(StoreError):
+    """A statement run read-only tried to write; the store itself refused it.
+
+    Exploration (``talentgraph cypher``, ``MatchingEngine.query``) runs in a read-only
+    transaction unless ``--write`` / ``write=True`` is given.
+    """
+
+
 class SensitiveAccessError(TalentGraphError, PermissionError):
     """Something outside the audit path asked for sensitive attributes."""
 

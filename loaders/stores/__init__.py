@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+from graph_schema.errors import ConfigError
 from loaders.stores.base import GraphStore
+
+NEO4J_SCHEMES: tuple[str, ...] = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
+UNSUPPORTED_URI = (
+    "store {value!r} is a URI with scheme {scheme!r}, which no store supports; Neo4j takes "
+    "{schemes} (e.g. neo4j://host:7687), and a directory path (no scheme, not file://) is the "
+    "embedded LadybugDB store"
+)
+_URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def open_store(
@@ -13,19 +23,34 @@ def open_store(
 ) -> GraphStore:
     """Open the store ``target`` names: a ``neo4j://``/``bolt://`` URI, else a directory.
 
+    The scheme is matched case-insensitively (``NEO4J://host`` is ``neo4j://host``). Anything
+    else of the form ``scheme://...`` is refused before anything is created on disk, so that a
+    mistyped URI never becomes a local directory; ``file://`` is refused too (give the path).
+
     Args:
         target: embedded store directory, or a Neo4j URI.
         auth: (user, password) for Neo4j.
         **kwargs: passed to the store (``batch_size``, ``database``, ...).
+
+    Raises:
+        ConfigError: ``target`` is a URI whose scheme is not one of ``NEO4J_SCHEMES``.
     """
     text = str(target)
-    if text.split("://", 1)[0] in ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"):
+    match = _URI.match(text)
+    if match:
+        scheme = match.group(1).lower()
+        if scheme not in NEO4J_SCHEMES:
+            raise ConfigError(
+                UNSUPPORTED_URI.format(
+                    value=text, scheme=match.group(1), schemes=", ".join(NEO4J_SCHEMES)
+                )
+            )
         from loaders.stores.neo4j import Neo4jStore
 
-        return Neo4jStore(text, auth=auth, **kwargs)
+        return Neo4jStore(scheme + text[match.end(1) :], auth=auth, **kwargs)
     from loaders.stores.ladybug import LadybugStore
 
     return LadybugStore(Path(text), **kwargs)
 
 
-__all__ = ["GraphStore", "open_store"]
+__all__ = ["NEO4J_SCHEMES", "GraphStore", "open_store"]

@@ -2,7 +2,11 @@
 
 Concrete stores implement the primitives (``_execute``, ``explain``, ``_bulk_nodes``,
 ``_bulk_edges``); everything else (batched upserts by catalog name, counts, id lookups,
-the guard that keeps sensitive attributes out of the feature path) lives here once.
+the guard that keeps sensitive attributes out of the feature path, read-only execution)
+lives here once. Ad-hoc Cypher (``run_text``, exploration) runs read-only unless
+``write=True``: the store itself refuses a write (a read-only transaction), and the refusal
+is a ``ReadOnlyError``. Catalog queries (``run``) are ours and may write (upserts, deletes)
+unless ``write=False``, which exploration passes for a catalog name a user gives.
 
 Example:
     >>> from loaders.stores import open_store
@@ -43,6 +47,10 @@ SENSITIVE_REFUSED = (
     "only (use GraphStore.read_sensitive(purpose='audit'))"
 )
 MISSING_PARAMETER = "{what} needs parameters it was not given: {detail}"
+WRITE_REFUSED = (
+    "statement `{statement}` tried to write, but queries run read-only: pass --write (CLI) or "
+    "write=True (API) to let it write. {store} refused it: {cause}"
+)
 _AUDIT_LABEL = re.compile(r"\b(" + "|".join(SCHEMA.audit_labels) + r")\b")
 
 
@@ -67,8 +75,15 @@ class GraphStore(ABC):
 
     # -- primitives ---------------------------------------------------------------------
     @abstractmethod
-    def _execute(self, text: str, params: dict[str, Any] | None = None) -> list[Row]:
-        """Run one statement and return its rows as dicts (translate errors to StoreError)."""
+    def _execute(
+        self, text: str, params: dict[str, Any] | None = None, *, read_only: bool = False
+    ) -> list[Row]:
+        """Run one statement and return its rows as dicts (translate errors to StoreError).
+
+        Args:
+            read_only: run it in a read-only transaction, so that the store refuses a write
+                (raise ``ReadOnlyError`` built from ``WRITE_REFUSED``); nothing is changed.
+        """
 
     @abstractmethod
     def explain(self, text: str, params: dict[str, Any] | None = None) -> str:
@@ -112,14 +127,20 @@ class GraphStore(ABC):
         purpose: Purpose = "feature",
         label: str | None = None,
         rel_type: str | None = None,
+        write: bool = True,
     ) -> list[Row]:
         """Run the catalog query ``name`` (a template when ``label``/``rel_type`` are given).
 
+        Args:
+            write: let the query write (catalog upserts and deletes do); ``False`` runs it
+                read-only, enforced by the store (exploration runs a user's choice so).
+
         Raises:
             SensitiveAccessError: the query reads an audit-only label and purpose is not audit.
+            ReadOnlyError: the query tried to write and ``write`` is False.
         """
         text = cypher.render(name, self.dialect, label=label, rel_type=rel_type)
-        return self.run_text(text, params, purpose=purpose, what=f"query {name!r}")
+        return self.run_text(text, params, purpose=purpose, what=f"query {name!r}", write=write)
 
     def run_text(
         self,
@@ -128,9 +149,20 @@ class GraphStore(ABC):
         *,
         purpose: Purpose = "explore",
         what: str = "this query",
+        write: bool = False,
     ) -> list[Row]:
-        """Run ad-hoc Cypher (an exploration file); audit labels only with purpose='audit'."""
-        return self._execute(text, self._checked_params(text, params, purpose, what))
+        """Run ad-hoc Cypher (an exploration file); audit labels only with purpose='audit'.
+
+        Args:
+            write: let the statement write; otherwise it runs in a read-only transaction and
+                the store refuses any write (CREATE, MERGE, SET, DELETE, DDL, COPY, ...).
+
+        Raises:
+            SensitiveAccessError: the text reads an audit-only label and purpose is not audit.
+            ReadOnlyError: the statement tried to write and ``write`` is False.
+        """
+        checked = self._checked_params(text, params, purpose, what)
+        return self._execute(text, checked, read_only=not write)
 
     def run_table(
         self,
@@ -148,8 +180,9 @@ class GraphStore(ABC):
         )
 
     def _execute_table(self, text: str, params: dict[str, Any]) -> pa.Table:
-        """Rows as an Arrow table; stores with a native columnar result override this."""
-        return pa.Table.from_pylist(self._execute(text, params))
+        """Rows of a read-only statement as an Arrow table; stores with a native columnar
+        result override this."""
+        return pa.Table.from_pylist(self._execute(text, params, read_only=True))
 
     def _checked_params(
         self, text: str, params: dict[str, Any] | None, purpose: Purpose, what: str

@@ -5,6 +5,12 @@ artefacts (FAISS index, models, quarantine files) can sit beside it. First impor
 ``COPY`` from Arrow tables (bulk, about ten times faster than MERGE); increments use the
 catalog's ``UNWIND $rows ... MERGE`` queries.
 
+A read-only statement (``run_text`` unless ``write=True``, ``run(..., write=False)``,
+``run_table``) runs as a prepared statement inside ``BEGIN TRANSACTION READ ONLY`` ...
+``ROLLBACK``, so LadybugDB itself refuses a write ("Can not execute a write query inside a read-only
+transaction"). Preparing matters: LadybugDB prepares exactly one statement, so a text like
+``COMMIT; MATCH (c) DETACH DELETE c`` cannot end the read-only transaction and then write.
+
 Example:
     >>> store = LadybugStore("/tmp/tg-doc")                         # doctest: +SKIP
     >>> store.ensure_schema(); store.node_counts()["Candidate"]     # doctest: +SKIP
@@ -13,6 +19,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +29,25 @@ import pyarrow as pa
 
 from graph_schema import SCHEMA
 from graph_schema.ddl import ladybug_add_column, ladybug_ddl
-from graph_schema.errors import StoreError, StoreUnavailableError
+from graph_schema.errors import ReadOnlyError, StoreError, StoreUnavailableError
 from loaders.stores import cypher
-from loaders.stores.base import GraphStore, Row
+from loaders.stores.base import WRITE_REFUSED, GraphStore, Row
 
 DB_FILE = "graph.lbdb"
+QUERY_FAILED = "LadybugDB query failed ({statement}...): {cause}"
+# LadybugDB's refusal of a write inside a read-only transaction, and its answer to a
+# ROLLBACK after a statement (COMMIT, a failed CHECKPOINT) already ended the transaction.
+_WRITE_IN_READ_ONLY = "Can not execute a write query inside a read-only transaction"
+_NO_TRANSACTION = "No active transaction"
+# The Python binding prepares a statement only when it has parameters, and LadybugDB
+# prepares exactly one statement: an (unused) parameter makes a read a single statement.
+_ONE_STATEMENT = {"_tg_read_only": True}
+
+
+def _statement_head(text: str) -> str:
+    """The first line of ``text`` that is not a ``//`` comment, cut to 80 characters."""
+    lines = (line.strip() for line in text.splitlines())
+    return next((line for line in lines if line and not line.startswith("//")), "")[:80]
 
 
 class LadybugStore(GraphStore):
@@ -52,13 +74,19 @@ class LadybugStore(GraphStore):
     def __repr__(self) -> str:
         return f"LadybugStore({str(self.path)!r})"
 
-    def _execute(self, text: str, params: dict[str, Any] | None = None) -> list[Row]:
-        try:
-            result = self._conn.execute(text, params or {})
-        except RuntimeError as e:
-            first = text.strip().splitlines()
-            head = next((line for line in first if not line.startswith("//")), "")
-            raise StoreError(f"LadybugDB query failed ({head[:80]}...): {e}") from e
+    def _execute(
+        self, text: str, params: dict[str, Any] | None = None, *, read_only: bool = False
+    ) -> list[Row]:
+        with self._translated(text, read_only):
+            if read_only:
+                with self._read_only_transaction():
+                    return self._rows(
+                        self._conn.execute(text, {**_ONE_STATEMENT, **(params or {})})
+                    )
+            return self._rows(self._conn.execute(text, params or {}))
+
+    @staticmethod
+    def _rows(result: Any) -> list[Row]:
         results = result if isinstance(result, list) else [result]
         rows: list[Row] = []
         for res in results:
@@ -69,11 +97,38 @@ class LadybugStore(GraphStore):
 
     def _execute_table(self, text: str, params: dict[str, Any]) -> pa.Table:
         """Columns built natively by LadybugDB (``get_as_arrow``), not one dict per row."""
+        with self._translated(text, read_only=True), self._read_only_transaction():
+            result = self._conn.execute(text, {**_ONE_STATEMENT, **params})
+            return result.get_as_arrow(chunk_size=-1)
+
+    @contextmanager
+    def _translated(self, text: str, read_only: bool) -> Iterator[None]:
+        """Re-raise LadybugDB errors as ours (a refused write as ReadOnlyError), with the cause."""
         try:
-            return self._conn.execute(text, params).get_as_arrow(chunk_size=-1)
+            yield
         except RuntimeError as e:
-            head = next((x for x in text.strip().splitlines() if not x.startswith("//")), "")
-            raise StoreError(f"LadybugDB query failed ({head[:80]}...): {e}") from e
+            head = _statement_head(text)
+            if read_only and _WRITE_IN_READ_ONLY in str(e):
+                raise ReadOnlyError(
+                    WRITE_REFUSED.format(statement=head, store="LadybugDB", cause=e)
+                ) from e
+            raise StoreError(QUERY_FAILED.format(statement=head, cause=e)) from e
+
+    @contextmanager
+    def _read_only_transaction(self) -> Iterator[None]:
+        """A read-only transaction around the block, always rolled back (also after an error),
+        so that the connection is left without an open transaction."""
+        self._conn.execute(cypher.query("begin_read_only", self.dialect))
+        try:
+            yield
+        finally:
+            try:
+                self._conn.execute(cypher.query("rollback", self.dialect))
+            except RuntimeError as e:
+                # The statement ended the transaction itself (COMMIT, ROLLBACK, or an error
+                # LadybugDB answers by rolling back): nothing is left open.
+                if _NO_TRANSACTION not in str(e):
+                    raise
 
     def explain(self, text: str, params: dict[str, Any] | None = None) -> str:
         """Plan text; a ``rows`` parameter is bound as the table ``LOAD FROM rows`` scans."""

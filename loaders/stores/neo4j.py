@@ -6,6 +6,11 @@ transactions (``Driver.execute_query``, retried on transient errors); statements
 commit their own batches (``CALL { ... } IN TRANSACTIONS``) need an implicit transaction
 and run through ``Session.run``. Driver errors become ``StoreError`` with the cause kept.
 
+A read-only statement (``run_text`` unless ``write=True``, ``run(..., write=False)``,
+``run_table``) runs in READ access mode (``execute_query(..., routing_=RoutingControl.READ)``,
+or a ``READ_ACCESS`` session for ``IN TRANSACTIONS``), where the server refuses a write
+(``Neo.ClientError.Statement.AccessMode``); that refusal becomes ``ReadOnlyError``.
+
 Example:
     >>> store = Neo4jStore("neo4j://localhost:7687", auth=("neo4j", "secret"))  # doctest: +SKIP
     >>> store.ensure_schema(); store.node_counts()                              # doctest: +SKIP
@@ -20,19 +25,25 @@ from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
-from neo4j import Driver, GraphDatabase
+from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, GraphDatabase, RoutingControl
 from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from graph_schema import SCHEMA
 from graph_schema.ddl import neo4j_ddl
-from graph_schema.errors import StoreError, StoreUnavailableError
+from graph_schema.errors import ReadOnlyError, StoreError, StoreUnavailableError
 from loaders.stores import cypher
-from loaders.stores.base import GraphStore, Row
+from loaders.stores.base import WRITE_REFUSED, GraphStore, Row
 
 UNAVAILABLE = "cannot reach Neo4j at {uri}: {cause}"
 QUERY_FAILED = "Neo4j query failed ({statement}...): {cause}"
 # A statement that commits its own batches cannot run inside a managed transaction.
 _IN_TRANSACTIONS = re.compile(r"\}\s*IN\s+(?:\S+\s+CONCURRENT\s+)?TRANSACTIONS\b", re.IGNORECASE)
+# How Neo4j 5 refuses a write in READ access mode: data writes at the query router
+# (AccessMode); schema commands and write procedures in the kernel (Forbidden, "... overridden
+# by READ").
+_ACCESS_MODE = "Neo.ClientError.Statement.AccessMode"
+_FORBIDDEN = "Neo.ClientError.Security.Forbidden"
+_OVERRIDDEN_BY_READ = "overridden by READ"
 
 
 def _statement_head(text: str) -> str:
@@ -107,21 +118,41 @@ class Neo4jStore(GraphStore):
 
     # -- primitives ---------------------------------------------------------------------
     @contextmanager
-    def _translated(self, text: str) -> Iterator[None]:
-        """Re-raise driver errors as ours, keeping the cause."""
+    def _translated(self, text: str, read_only: bool = False) -> Iterator[None]:
+        """Re-raise driver errors as ours (a refused write as ReadOnlyError), keeping the cause."""
         try:
             yield
         except (ServiceUnavailable, SessionExpired) as e:
             raise StoreUnavailableError(UNAVAILABLE.format(uri=self.uri, cause=e)) from e
-        except (Neo4jError, DriverError) as e:
+        except Neo4jError as e:
+            head = _statement_head(text)
+            if read_only and (
+                e.code == _ACCESS_MODE
+                or (e.code == _FORBIDDEN and _OVERRIDDEN_BY_READ in (e.message or ""))
+            ):
+                raise ReadOnlyError(
+                    WRITE_REFUSED.format(statement=head, store="Neo4j", cause=e)
+                ) from e
+            raise StoreError(QUERY_FAILED.format(statement=head, cause=e)) from e
+        except DriverError as e:
             raise StoreError(QUERY_FAILED.format(statement=_statement_head(text), cause=e)) from e
 
-    def _execute(self, text: str, params: dict[str, Any] | None = None) -> list[Row]:
-        with self._translated(text):
+    def _execute(
+        self, text: str, params: dict[str, Any] | None = None, *, read_only: bool = False
+    ) -> list[Row]:
+        with self._translated(text, read_only):
             if _IN_TRANSACTIONS.search(text):
-                with self.driver.session(database=self.database) as session:
+                mode = READ_ACCESS if read_only else WRITE_ACCESS
+                with self.driver.session(
+                    database=self.database, default_access_mode=mode
+                ) as session:
                     return [record.data() for record in session.run(text, params or {})]
-            records, _, _ = self.driver.execute_query(text, params or {}, database_=self.database)
+            records, _, _ = self.driver.execute_query(
+                text,
+                params or {},
+                database_=self.database,
+                routing_=RoutingControl.READ if read_only else RoutingControl.WRITE,
+            )
             return [record.data() for record in records]
 
     def explain(self, text: str, params: dict[str, Any] | None = None) -> str:

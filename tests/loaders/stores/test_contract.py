@@ -3,12 +3,14 @@
 Each test writes a handful of hand-made rows and asserts exact counts and values, so the
 embedded LadybugDB store and Neo4j are held to the same behaviour: MERGE idempotency, the
 relationship keys (WORKED_AT by start_date, INTERACTED by type), bulk loads, the sensitive
-attribute guard and query plans without cross products.
+attribute guard, read-only exploration (the store itself refuses a write unless
+``write=True``) and query plans without cross products.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -16,13 +18,16 @@ import pytest
 from graph_schema import SCHEMA
 from graph_schema.errors import (
     QueryNotFoundError,
+    ReadOnlyError,
     SchemaError,
     SensitiveAccessError,
+    StoreError,
     StoreUnavailableError,
 )
 from loaders.stores import cypher, open_store
 from loaders.stores.arrow import edge_table
-from loaders.stores.base import GraphStore, edge_query_name
+from loaders.stores.base import WRITE_REFUSED, GraphStore, edge_query_name
+from loaders.stores.ladybug import LadybugStore
 from loaders.stores.neo4j import Neo4jStore, plan_operators
 
 # One sample node per label, with a distinctive value for some properties.
@@ -304,6 +309,179 @@ def test_sensitive_attributes_only_through_the_audit_path(store: GraphStore) -> 
             "nationality": None,
         },
     ]
+
+
+# -- read-only exploration ------------------------------------------------------------------
+# Writes that a read (no write=True) must not get through, however the text is dressed up.
+# ``{csv}`` is a one-line CSV file of candidate ids; None: the dialect has no such statement.
+WRITES: dict[str, dict[str, str | None]] = {
+    "detach-delete": dict.fromkeys(("ladybug", "neo4j"), "MATCH (c:Candidate) DETACH DELETE c"),
+    "delete-one": dict.fromkeys(
+        ("ladybug", "neo4j"), "MATCH (c:Candidate {id: 'candidate-1'}) DELETE c"
+    ),
+    "create": dict.fromkeys(("ladybug", "neo4j"), "CREATE (:Candidate {id: 'intruder'})"),
+    "create-return": dict.fromkeys(
+        ("ladybug", "neo4j"), "CREATE (c:Candidate {id: 'intruder'}) RETURN c.id AS id"
+    ),
+    "merge": dict.fromkeys(("ladybug", "neo4j"), "MERGE (:Candidate {id: 'intruder'})"),
+    "set": dict.fromkeys(("ladybug", "neo4j"), "MATCH (c:Candidate) SET c.headline = 'gone'"),
+    "lowercase": dict.fromkeys(("ladybug", "neo4j"), "match (c:Candidate) detach delete c"),
+    "comments": dict.fromkeys(
+        ("ladybug", "neo4j"),
+        "// just looking\nMATCH (c:Candidate) /* read only? */ DETACH DELETE c",
+    ),
+    "with-create": dict.fromkeys(
+        ("ladybug", "neo4j"), "WITH 1 AS x CREATE (:Candidate {id: 'intruder'})"
+    ),
+    "unwind-create": dict.fromkeys(
+        ("ladybug", "neo4j"), "UNWIND ['a', 'b'] AS id CREATE (:Candidate {id: id})"
+    ),
+    "ddl-create": {
+        "ladybug": "CREATE NODE TABLE Intruder(id STRING, PRIMARY KEY(id))",
+        "neo4j": "CREATE INDEX intruder FOR (n:Candidate) ON (n.headline)",
+    },
+    "ddl-drop": {
+        "ladybug": "DROP TABLE HAS_SKILL",
+        "neo4j": "DROP CONSTRAINT candidate_id_unique",
+    },
+    "ddl-alter": {
+        "ladybug": "ALTER TABLE Candidate ADD intruder INT64",
+        "neo4j": "CREATE CONSTRAINT intruder FOR (n:Candidate) REQUIRE n.headline IS UNIQUE",
+    },
+    "bulk-load": {
+        "ladybug": "COPY Candidate(id) FROM '{csv}'",
+        "neo4j": "LOAD CSV FROM 'file:///candidates.csv' AS row CREATE (:Candidate {id: row[0]})",
+    },
+    "load-then-create": {
+        "ladybug": "LOAD FROM '{csv}' (header=false) CREATE (:Candidate {id: column0})",
+        "neo4j": "LOAD CSV FROM 'file:///candidates.csv' AS row MERGE (:Candidate {id: row[0]})",
+    },
+    "call-subquery": {
+        "ladybug": None,
+        "neo4j": "CALL { MATCH (c:Candidate) DETACH DELETE c }",
+    },
+    "call-in-transactions": {
+        "ladybug": None,
+        "neo4j": "MATCH (c:Candidate) CALL { WITH c DETACH DELETE c } IN TRANSACTIONS",
+    },
+}
+# What a refused DDL statement would have changed: tables and columns, indexes and constraints.
+SCHEMA_LISTINGS = {
+    "ladybug": (
+        "CALL SHOW_TABLES() RETURN name ORDER BY name",
+        "CALL TABLE_INFO('Candidate') RETURN name ORDER BY name",
+    ),
+    "neo4j": (
+        "SHOW INDEXES YIELD name RETURN name ORDER BY name",
+        "SHOW CONSTRAINTS YIELD name RETURN name ORDER BY name",
+    ),
+}
+STORE_NAME = {"ladybug": "LadybugDB", "neo4j": "Neo4j"}
+
+
+def refusal(store: GraphStore, text: str) -> str:
+    """The start of the ReadOnlyError message for ``text`` (the store's own words follow)."""
+    lines = (line.strip() for line in text.splitlines())
+    head = next(line for line in lines if line and not line.startswith("//"))[:80]
+    return WRITE_REFUSED.format(statement=head, store=STORE_NAME[store.dialect], cause="")
+
+
+def snapshot(store: GraphStore) -> tuple:
+    """Everything a refused write could have changed: data, relationships, schema."""
+    return (
+        store.node_counts(),
+        store.relationship_counts(),
+        props_of(store, "Candidate"),
+        [store.run_text(text) for text in SCHEMA_LISTINGS[store.dialect]],
+    )
+
+
+@pytest.mark.parametrize("kind", list(WRITES))
+def test_a_read_that_writes_is_refused_by_the_store(
+    store: GraphStore, kind: str, tmp_path: Path
+) -> None:
+    text = WRITES[kind][store.dialect]
+    if text is None:
+        pytest.skip(f"{store.dialect} has no {kind} statement")
+    csv = tmp_path / "candidates.csv"
+    csv.write_text("intruder\n")
+    text = text.replace("{csv}", csv.as_posix())
+    add_all_nodes(store)
+    store.upsert_edges("HAS_SKILL", "Candidate", [edge_row("HAS_SKILL", "Candidate", "Skill")])
+    before = snapshot(store)
+    with pytest.raises(ReadOnlyError) as info:
+        store.run_text(text)
+    assert str(info.value).startswith(refusal(store, text))
+    assert info.value.__cause__ is not None
+    assert snapshot(store) == before  # nothing changed, and the store still answers
+
+
+def test_write_true_lets_a_statement_write(store: GraphStore) -> None:
+    add_all_nodes(store)
+    with pytest.raises(ReadOnlyError):
+        store.run_text("CREATE (:Candidate {id: 'candidate-3'})")
+    store.run_text("CREATE (:Candidate {id: 'candidate-3'})", write=True)
+    assert store.node_ids("Candidate") == ["candidate-1", "candidate-2", "candidate-3"]
+    store.run_text("MATCH (c:Candidate {id: 'candidate-3'}) DETACH DELETE c", write=True)
+    assert store.node_counts()["Candidate"] == 2
+
+
+def test_catalog_query_run_with_write_false_cannot_write(store: GraphStore) -> None:
+    add_all_nodes(store)
+    ids = {"ids": ["candidate-1"]}
+    with pytest.raises(ReadOnlyError, match=r"^statement `UNWIND \$ids AS id` tried to write"):
+        store.run("delete_nodes_by_id", ids, label="Candidate", write=False)
+    assert store.node_counts()["Candidate"] == 2
+    store.run("delete_nodes_by_id", ids, label="Candidate")  # catalog writes are ours
+    assert store.node_ids("Candidate") == ["candidate-2"]
+    table = store.run_table("node_ids", label="Candidate")
+    assert table.column("id").to_pylist() == ["candidate-2"]
+
+
+def test_the_sensitive_guard_still_comes_first(store: GraphStore) -> None:
+    store.upsert_nodes("SensitiveAttributes", [{"id": "c1", "gender": "female"}])
+    text = "MATCH (s:SensitiveAttributes) DETACH DELETE s"
+    with pytest.raises(SensitiveAccessError, match="reads audit-only label SensitiveAttributes"):
+        store.run_text(text)
+    with pytest.raises(ReadOnlyError):
+        store.run_text(text, purpose="audit")
+    assert store.node_counts() == {"SensitiveAttributes": 1}
+
+
+# LadybugDB runs several ;-separated statements in one call, and a COMMIT among them would
+# end the read-only transaction: reads are prepared, and LadybugDB prepares one statement.
+def test_ladybug_read_cannot_commit_its_way_out(tmp_path: Path) -> None:
+    with LadybugStore(tmp_path / "store") as store:
+        store.ensure_schema()
+        add_all_nodes(store)
+        with pytest.raises(StoreError, match="We do not support prepare multiple statements"):
+            store.run_text("COMMIT; MATCH (c:Candidate) DETACH DELETE c")
+        with pytest.raises(StoreError, match="We do not support prepare multiple statements"):
+            store.run_text("MATCH (c:Candidate) RETURN c.id; CREATE (:Candidate {id: 'x'})")
+        # One transaction-control statement alone ends the read-only transaction and does
+        # nothing else; CHECKPOINT fails inside it. The connection is left without one.
+        assert store.run_text("COMMIT") == []
+        assert store.run_text("ROLLBACK") == []
+        with pytest.raises(StoreError, match="Found active transaction for CHECKPOINT"):
+            store.run_text("CHECKPOINT")
+        with pytest.raises(StoreError, match="already has an active transaction"):
+            store.run_text("BEGIN TRANSACTION")
+        assert store.node_counts()["Candidate"] == 2
+        with pytest.raises(ReadOnlyError):
+            store.run_text("MATCH (c:Candidate) DETACH DELETE c")
+        store.run_text("CREATE (:Candidate {id: 'candidate-3'})", write=True)
+        assert store.node_counts()["Candidate"] == 3
+
+
+def test_ladybug_reads_on_a_read_only_database(tmp_path: Path) -> None:
+    with LadybugStore(tmp_path / "store") as store:
+        store.ensure_schema()
+        add_all_nodes(store)
+    with LadybugStore(tmp_path / "store", read_only=True) as store:
+        assert store.node_ids("Candidate") == ["candidate-1", "candidate-2"]
+        assert store.run_table("node_ids", label="Candidate").num_rows == 2
+        with pytest.raises(StoreError, match="read-only database"):
+            store.run_text("CREATE (:Candidate {id: 'x'})", write=True)
 
 
 # -- query plans ----------------------------------------------------------------------------

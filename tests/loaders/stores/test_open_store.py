@@ -1,0 +1,98 @@
+"""``open_store`` and ``--db``: a mistyped store URI is refused, never created as a folder.
+
+Supported Neo4j schemes match case-insensitively (``NEO4J://`` is ``neo4j://``); any other
+``scheme://`` value, ``file://`` included, raises ConfigError before anything touches the disk.
+Each test runs with ``tmp_path`` as the working directory and checks it stays empty.
+Issue #7, item 14.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from engine.cli import app
+from graph_schema.errors import ConfigError, StoreUnavailableError
+from loaders.stores import NEO4J_SCHEMES, open_store
+from loaders.stores.ladybug import LadybugStore
+
+SCHEMES = "neo4j, neo4j+s, neo4j+ssc, bolt, bolt+s, bolt+ssc"
+
+
+def refused(value: str, scheme: str) -> str:
+    return (
+        f"store {value!r} is a URI with scheme {scheme!r}, which no store supports; Neo4j takes "
+        f"{SCHEMES} (e.g. neo4j://host:7687), and a directory path (no scheme, not file://) is "
+        "the embedded LadybugDB store"
+    )
+
+
+@pytest.fixture
+def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("value", "scheme"),
+    [
+        ("http://x", "http"),
+        ("https://db.example.com:7473/browser", "https"),
+        ("neo4j+x://host:7687", "neo4j+x"),
+        ("NEO4J+X://host:7687", "NEO4J+X"),
+        ("bolt+tls://host", "bolt+tls"),
+        ("file:///tmp/store", "file"),
+        ("file://store", "file"),
+        ("s3://bucket/graph", "s3"),
+        ("neo4j.s://host", "neo4j.s"),
+    ],
+)
+def test_unsupported_uri_is_refused_and_nothing_is_created(
+    cwd: Path, value: str, scheme: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        open_store(value)
+    assert str(info.value) == refused(value, scheme)
+    assert list(cwd.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "value", ["NEO4J://127.0.0.1:1", "Bolt://127.0.0.1:1", "BOLT+S://127.0.0.1:1"]
+)
+def test_supported_schemes_match_in_any_case(cwd: Path, value: str) -> None:
+    # Port 1 on loopback refuses at once: the value reached the Neo4j driver, normalised.
+    scheme, rest = value.split("://", 1)
+    with pytest.raises(StoreUnavailableError) as info:
+        open_store(value)
+    assert str(info.value).startswith(f"cannot reach Neo4j at {scheme.lower()}://{rest}: ")
+    assert list(cwd.iterdir()) == []
+
+
+def test_a_path_without_scheme_is_the_embedded_store(cwd: Path) -> None:
+    for value in ("graph", "nested/graph:v2", str(cwd / "absolute")):
+        with open_store(value) as store:
+            assert isinstance(store, LadybugStore)
+            assert store.path == Path(value)
+    assert sorted(p.name for p in cwd.iterdir()) == ["absolute", "graph", "nested"]
+
+
+def test_the_supported_schemes_are_the_neo4j_drivers() -> None:
+    assert ", ".join(NEO4J_SCHEMES) == SCHEMES
+
+
+@pytest.mark.parametrize(
+    ("args", "value"),
+    [
+        (["stats", "--db", "http://x"], "http://x"),
+        (["stats", "--db", "neo4j+x://host:7687"], "neo4j+x://host:7687"),
+        (["cypher", "MATCH (n) RETURN count(n) AS n", "--db", "file:///tmp/tg"], "file:///tmp/tg"),
+    ],
+)
+def test_cli_exits_non_zero_on_an_unsupported_uri(cwd: Path, args: list[str], value: str) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    scheme = value.split("://", 1)[0]
+    assert refused(value, scheme) in " ".join(result.output.split())
+    assert list(cwd.iterdir()) == []
