@@ -9,12 +9,14 @@ reason that ``pytest -ra`` prints. The Neo4j database is emptied before each tes
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from graph_schema import SCHEMA
 from loaders.import_job import ImportJob, ImportOptions
 from loaders.stores.base import GraphStore
 from loaders.stores.ladybug import LadybugStore
@@ -59,3 +61,22 @@ def tiny_store_ro(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugS
     assert report.quarantined == 0, report.rejections
     with LadybugStore(path, read_only=True) as store:
         yield store
+
+
+def dump_graph(store: GraphStore) -> dict[str, list[str]]:
+    """Every node (all properties) and relationship (endpoints and properties) of the
+    store, sorted: two stores hold the same graph exactly when their dumps are equal."""
+    out: dict[str, list[str]] = {}
+    for spec in SCHEMA.nodes:
+        rows = store.run_text(f"MATCH (n:{spec.label}) RETURN n.*", purpose="audit")
+        out[spec.label] = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+    for rel in SCHEMA.relationships:
+        rows = store.run_text(f"MATCH (a)-[r:{rel.type}]->(b) RETURN a.id, b.id, r.*")
+        out[rel.type] = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+    return out
+
+
+@pytest.fixture(scope="session")
+def graph_dump() -> Callable[[GraphStore], dict[str, list[str]]]:
+    """``dump_graph`` as a fixture (test modules cannot import each other)."""
+    return dump_graph

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from graph_schema import SCHEMA
 from loaders.columnar import canonical_utc, parse_block
 from loaders.import_job import ImportJob, ImportOptions
 from loaders.records import CandidateRow, InteractionRow, RoleRow
@@ -19,25 +18,14 @@ from loaders.stores.ladybug import LadybugStore
 DATA = Path(__file__).parents[1] / "data"
 
 
-def _dump(store: LadybugStore) -> dict[str, list]:
-    out: dict[str, list] = {}
-    for spec in SCHEMA.nodes:
-        rows = store.run_text(f"MATCH (n:{spec.label}) RETURN n.*", purpose="audit")
-        out[spec.label] = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
-    for rel in SCHEMA.relationships:
-        rows = store.run_text(f"MATCH (a)-[r:{rel.type}]->(b) RETURN a.id, b.id, r.*")
-        out[rel.type] = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
-    return out
-
-
 @pytest.mark.parametrize("dataset", ["malformed", "tiny", "csv"])
-def test_columnar_and_per_row_paths_agree(dataset: str, tmp_path: Path) -> None:
+def test_columnar_and_per_row_paths_agree(dataset: str, tmp_path: Path, graph_dump) -> None:
     results = {}
     for columnar in (True, False):
         options = ImportOptions(progress=False, as_of="2025-01", columnar=columnar)
         with LadybugStore(tmp_path / f"store-{columnar}") as store:
             report = ImportJob(store, options).run(DATA / dataset)
-            results[columnar] = (sorted(report.rejections), report.tables, _dump(store))
+            results[columnar] = (sorted(report.rejections), report.tables, graph_dump(store))
     assert results[True][0] == results[False][0]
     assert results[True][1] == results[False][1]
     assert results[True][2] == results[False][2]
