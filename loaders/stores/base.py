@@ -281,3 +281,22 @@ class GraphStore(ABC):
 
     def node_hashes(self, label: str) -> dict[str, str | None]:
         return {r["id"]: r["row_hash"] for r in self.run("node_hashes", label=label)}
+
+    def remove_nodes(self, label: str, ids: Sequence[str]) -> None:
+        """Remove nodes of ``label`` by id with all their relationships (DETACH DELETE)."""
+        for start in range(0, len(ids), self.batch_size):
+            self.run(
+                "remove_nodes_by_id",
+                {"ids": list(ids[start : start + self.batch_size])},
+                label=label,
+            )
+
+    def commit_row_hashes(self, label: str, rows: Sequence[tuple[str, str]]) -> int:
+        """Store the row digests ``rows`` ((id, digest)) of ``label`` nodes already written."""
+        table = pa.table(
+            {
+                "id": pa.array([r[0] for r in rows], pa.string()),
+                "row_hash": pa.array([r[1] for r in rows], pa.string()),
+            }
+        )
+        return self.write_table("set_row_hashes", table, label=label)
