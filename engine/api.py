@@ -6,7 +6,7 @@ allocation and audits build on it in later releases.
 
 Example:
     >>> eng = MatchingEngine.open("/tmp/tg-doc-engine")    # doctest: +SKIP
-    >>> eng.import_dataset("data/demo").rejected            # doctest: +SKIP
+    >>> eng.import_dataset("data/demo").quarantined        # doctest: +SKIP
     0
     >>> eng.train(seed=0).version                           # doctest: +SKIP
     'tg-1f0c...'

@@ -127,7 +127,7 @@ def import_(
         print(report.model_dump_json(indent=2))
     else:
         print_import_report(report)
-    if strict and report.rejected:
+    if strict and report.quarantined:
         raise typer.Exit(1)
 
 
