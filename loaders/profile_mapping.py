@@ -92,7 +92,7 @@ def refused_rows(
         reasons = [resolver.refusal(label, r, what) for r in encoded.dictionary.to_pylist()]
         if not any(reasons):
             continue
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        codes = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
         valid = np.asarray(refs_.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
         for i in np.flatnonzero(valid):
             reason = reasons[codes[i]]

@@ -392,7 +392,8 @@ class TableReader:
         if refused:
             bad = {issue.row for issue in refused}
             keep = [k for k in range(table.num_rows) if k not in bad]
-            table, accepted = table.take(keep), [accepted[k] for k in keep]
+            table = table.take(pa.array(keep, pa.int64()))
+            accepted = [accepted[k] for k in keep]
         (map_candidates if label == "Candidate" else map_roles)(table, mapper)
         hashes = state.hashes[label]
         ids = table.column("id").to_pylist()
