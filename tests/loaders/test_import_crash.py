@@ -90,8 +90,8 @@ def test_a_killed_import_rerun_gives_the_clean_graph(
     _import(dataset, store_dir)
     with LadybugStore(store_dir, read_only=True) as store:
         after = graph_dump(store)
-    for key in clean:
-        assert after[key] == clean[key], f"{key} differs after a kill at +{delay} s and a re-run"
+    for key, expected in clean.items():
+        assert after[key] == expected, f"{key} differs after a kill at +{delay} s and a re-run"
 
 
 def test_kills_land_mid_import_and_twice_in_a_row(
