@@ -1,4 +1,5 @@
 // Upsert (Role)-[:OF_OCCUPATION]->(Occupation) by its endpoints.
+// Returns written: the edges merged (a row whose endpoint is missing writes nothing).
 // $rows: list of maps {src, dst}; src is the Role id, dst the Occupation id.
 // Two MATCH clauses split by WITH, not one comma pattern: each endpoint is one
 // index seek per row, never a cross product of the two lookups.
@@ -7,3 +8,4 @@ MATCH (a:Role {id: row.src})
 WITH row, a
 MATCH (b:Occupation {id: row.dst})
 MERGE (a)-[r:OF_OCCUPATION]->(b)
+RETURN count(*) AS written

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
+from graph_schema.errors import StoreError
 from loaders.graph_buffer import GraphBuffer
 from loaders.stores.base import GraphStore
 
@@ -52,6 +53,19 @@ class Stage:
     changed: dict[str, list[str]] = field(default_factory=dict)
     removed: dict[str, list[str]] = field(default_factory=dict)
     digests: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+SHORT_WRITE = (
+    "the store wrote {written:,} of {expected:,} {what}: an endpoint is missing from the "
+    "graph; nothing after this was written and row digests were not committed, so the next "
+    "import retries"
+)
+
+
+def _check_written(what: str, written: int, expected: int) -> None:
+    """Raise StoreError when the store wrote fewer rows than it was given (never silent)."""
+    if written != expected:
+        raise StoreError(SHORT_WRITE.format(written=written, expected=expected, what=what))
 
 
 def write_stage(
@@ -102,12 +116,14 @@ def write_stage(
     ):
         table = buffer.edge_table((src, rel_type, dst))
         if rel_type in empty_types or (bulk and rel_type in OWNED_EDGES.get(src, ())):
-            rels[rel_type] += store.bulk_edges(rel_type, src, dst, table)
+            written = store.bulk_edges(rel_type, src, dst, table)
             if rel_type not in bulk_loaded:
                 bulk_loaded.append(rel_type)
         else:
-            rels[rel_type] += store.upsert_edges(rel_type, src, table)
+            written = store.upsert_edges(rel_type, src, table)
+        _check_written(f"({src})-[:{rel_type}]->({dst}) relationships", written, table.num_rows)
+        rels[rel_type] += written
     for label, rows in stage.digests.items():
         if rows:
-            store.commit_row_hashes(label, rows)
+            _check_written(f"{label} row digests", store.commit_row_hashes(label, rows), len(rows))
     return nodes, dict(rels), bulk_loaded, time.perf_counter() - started

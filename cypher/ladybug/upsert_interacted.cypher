@@ -1,4 +1,5 @@
 // Upsert (Candidate)-[:INTERACTED]->(Role) (LadybugDB: scans the typed Arrow table bound as
+// Returns written: the edges merged (a row whose endpoint is missing writes nothing).
 // `rows`, columns src, dst, type, actor, at).
 // Two MATCH clauses, not one comma pattern: a comma pattern plans a cross product.
 LOAD FROM rows
@@ -7,3 +8,4 @@ MATCH (b:Role {id: dst})
 MERGE (a)-[r:INTERACTED {type: type}]->(b)
 SET r.actor = actor,
     r.at = at
+RETURN count(*) AS written

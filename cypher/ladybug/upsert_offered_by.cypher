@@ -1,7 +1,9 @@
 // Upsert (Role)-[:OFFERED_BY]->(Organization) (LadybugDB: scans the typed Arrow table bound as
+// Returns written: the edges merged (a row whose endpoint is missing writes nothing).
 // `rows`, columns src, dst).
 // Two MATCH clauses, not one comma pattern: a comma pattern plans a cross product.
 LOAD FROM rows
 MATCH (a:Role {id: src})
 MATCH (b:Organization {id: dst})
 MERGE (a)-[r:OFFERED_BY]->(b)
+RETURN count(*) AS written

@@ -1,4 +1,5 @@
 // Upsert (Role)-[:REQUIRES_SKILL]->(Skill) (LadybugDB: scans the typed Arrow table bound as
+// Returns written: the edges merged (a row whose endpoint is missing writes nothing).
 // `rows`, columns src, dst, importance, required).
 // Two MATCH clauses, not one comma pattern: a comma pattern plans a cross product.
 LOAD FROM rows
@@ -7,3 +8,4 @@ MATCH (b:Skill {id: dst})
 MERGE (a)-[r:REQUIRES_SKILL]->(b)
 SET r.importance = importance,
     r.required = required
+RETURN count(*) AS written

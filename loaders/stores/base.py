@@ -54,6 +54,13 @@ WRITE_REFUSED = (
 _AUDIT_LABEL = re.compile(r"\b(" + "|".join(SCHEMA.audit_labels) + r")\b")
 
 
+def written_count(rows: list[Row], default: int) -> int:
+    """The ``written`` count a write query returned, or ``default`` when it returns none."""
+    if rows and "written" in rows[0]:
+        return int(sum(r["written"] or 0 for r in rows))
+    return default
+
+
 def edge_query_name(rel_type: str, src: str) -> str:
     """Catalog name of the upsert for one (src, REL, dst) edge type."""
     spec = SCHEMA.relationship(rel_type)
@@ -89,17 +96,19 @@ class GraphStore(ABC):
     def explain(self, text: str, params: dict[str, Any] | None = None) -> str:
         """The store's query plan for ``text``, as text (operators by name)."""
 
-    def _write_batch(self, text: str, batch: pa.Table) -> None:
-        """Run one upsert over a typed batch; default: the batch as ``$rows`` dicts."""
-        self._execute(text, {"rows": batch.to_pylist()})
+    def _write_batch(self, text: str, batch: pa.Table) -> int:
+        """Run one upsert over a typed batch (default: the batch as ``$rows`` dicts); returns
+        what the store reports written (a query's ``written`` column), else the batch size."""
+        return written_count(self._execute(text, {"rows": batch.to_pylist()}), batch.num_rows)
 
     @abstractmethod
-    def _bulk_nodes(self, label: str, table: pa.Table) -> None:
-        """Load a table of new nodes (ids absent from the store)."""
+    def _bulk_nodes(self, label: str, table: pa.Table) -> int:
+        """Load a table of new nodes (ids absent from the store); returns nodes written."""
 
     @abstractmethod
-    def _bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table) -> None:
-        """Load a table of new edges (columns src, dst, then properties)."""
+    def _bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table) -> int:
+        """Load a table of new edges (columns src, dst, then properties); returns edges
+        written."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -221,11 +230,16 @@ class GraphStore(ABC):
         return self.write_table(edge_query_name(rel_type, src), edge_table(rel_type, rows))
 
     def write_table(self, name: str, table: pa.Table, *, label: str | None = None) -> int:
-        """Run the write query ``name`` (a template over ``label``) over ``table`` in batches."""
+        """Run the write query ``name`` (a template over ``label``) over ``table`` in batches.
+
+        Returns:
+            The rows the store reports written (an edge whose endpoint is missing is not).
+        """
         text = cypher.render(name, self.dialect, label=label)
+        written = 0
         for start in range(0, table.num_rows, self.batch_size):
-            self._write_batch(text, table.slice(start, self.batch_size))
-        return table.num_rows
+            written += self._write_batch(text, table.slice(start, self.batch_size))
+        return written
 
     def delete_outgoing(self, label: str, rel_type: str, ids: Sequence[str]) -> None:
         """Delete the outgoing ``rel_type`` edges of nodes ``ids`` (before re-adding them)."""
@@ -247,9 +261,7 @@ class GraphStore(ABC):
     def bulk_nodes(self, label: str, table: pa.Table | Sequence[Row]) -> int:
         """Load nodes known to be new (first import); columns as in the schema."""
         table = node_table(label, table)
-        if table.num_rows:
-            self._bulk_nodes(label, table)
-        return table.num_rows
+        return self._bulk_nodes(label, table) if table.num_rows else 0
 
     def bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table | Sequence[Row]) -> int:
         """Load edges known to be new (both endpoints exist; no duplicates in ``table``)."""
@@ -257,9 +269,7 @@ class GraphStore(ABC):
         if (src, dst) not in spec.endpoints:
             raise SchemaError(f"{rel_type} does not link {src} to {dst}; it links {spec.endpoints}")
         table = edge_table(rel_type, table)
-        if table.num_rows:
-            self._bulk_edges(rel_type, src, dst, table)
-        return table.num_rows
+        return self._bulk_edges(rel_type, src, dst, table) if table.num_rows else 0
 
     # -- reads --------------------------------------------------------------------------
     def node_counts(self) -> dict[str, int]:

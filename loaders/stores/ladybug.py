@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,7 +32,7 @@ from graph_schema import SCHEMA
 from graph_schema.ddl import ladybug_add_column, ladybug_ddl
 from graph_schema.errors import ReadOnlyError, StoreError, StoreUnavailableError
 from loaders.stores import cypher
-from loaders.stores.base import WRITE_REFUSED, GraphStore, Row
+from loaders.stores.base import WRITE_REFUSED, GraphStore, Row, written_count
 
 DB_FILE = "graph.lbdb"
 QUERY_FAILED = "LadybugDB query failed ({statement}...): {cause}"
@@ -48,6 +49,19 @@ def _statement_head(text: str) -> str:
     """The first line of ``text`` that is not a ``//`` comment, cut to 80 characters."""
     lines = (line.strip() for line in text.splitlines())
     return next((line for line in lines if line and not line.startswith("//")), "")[:80]
+
+
+_COPIED = re.compile(r"^(\d+) tuples have been copied")
+
+
+def _copied(rows: list[Row], default: int) -> int:
+    """The tuple count LadybugDB's COPY reports ("N tuples have been copied to ...")."""
+    for row in rows:
+        for value in row.values():
+            match = _COPIED.match(str(value))
+            if match:
+                return int(match.group(1))
+    return default
 
 
 class LadybugStore(GraphStore):
@@ -163,20 +177,21 @@ class LadybugStore(GraphStore):
                 if prop.name not in present:
                     self._execute(ladybug_add_column(spec.label, prop))
 
-    def _bulk_nodes(self, label: str, table: pa.Table) -> None:
+    def _bulk_nodes(self, label: str, table: pa.Table) -> int:
         spec = SCHEMA.node(label)
         nodes = table.select([spec.key, *spec.property_names])
         text = cypher.render("bulk_copy_nodes", self.dialect, label=label)
-        self._copy(text, nodes=nodes)
+        return _copied(self._copy(text, nodes=nodes), nodes.num_rows)
 
-    def _bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table) -> None:
+    def _bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table) -> int:
         spec = SCHEMA.relationship(rel_type)
         edges = table.select(["src", "dst", *spec.property_names])
         pair = f" (from='{SCHEMA.node(src).label}', to='{SCHEMA.node(dst).label}')"
         text = cypher.render("bulk_copy_edges", self.dialect, rel_type=rel_type)
-        self._copy(text.replace("{{pair}}", pair if len(spec.endpoints) > 1 else ""), edges=edges)
+        text = text.replace("{{pair}}", pair if len(spec.endpoints) > 1 else "")
+        return _copied(self._copy(text, edges=edges), edges.num_rows)
 
-    def _copy(self, text: str, **tables: pa.Table) -> None:
+    def _copy(self, text: str, **tables: pa.Table) -> list[Row]:
         """Run a statement that scans Arrow tables (``COPY ... FROM nodes``, ``LOAD FROM rows``).
 
         LadybugDB resolves a table named in the query from the caller's local variables, so
@@ -186,13 +201,19 @@ class LadybugStore(GraphStore):
         edges = tables.get("edges")  # noqa: F841 (bound by name for COPY ... FROM edges)
         rows = tables.get("rows")  # noqa: F841 (bound by name for LOAD FROM rows)
         try:
-            self._conn.execute(text)
+            result = self._conn.execute(text)
         except RuntimeError as e:
             statement = next(x for x in text.splitlines() if not x.startswith("//"))
             raise StoreError(f"LadybugDB write failed ({statement}): {e}") from e
+        out: list[Row] = []
+        for res in result if isinstance(result, list) else [result]:
+            columns = res.get_column_names()
+            while res.has_next():
+                out.append(dict(zip(columns, res.get_next(), strict=True)))
+        return out
 
-    def _write_batch(self, text: str, batch: pa.Table) -> None:
-        self._copy(text, rows=batch)
+    def _write_batch(self, text: str, batch: pa.Table) -> int:
+        return written_count(self._copy(text, rows=batch), batch.num_rows)
 
     def drop_all(self) -> None:
         for spec in SCHEMA.relationships:

@@ -177,13 +177,13 @@ class Neo4jStore(GraphStore):
         # Index builds are asynchronous; wait so that the first queries are planned on them.
         self._execute(cypher.query("await_indexes", self.dialect))
 
-    def _bulk_nodes(self, label: str, table: pa.Table) -> None:
+    def _bulk_nodes(self, label: str, table: pa.Table) -> int:
         # No COPY on Neo4j: new nodes go through the same batched MERGE as increments.
-        self.upsert_nodes(label, table)
+        return self.upsert_nodes(label, table)
 
-    def _bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table) -> None:
+    def _bulk_edges(self, rel_type: str, src: str, dst: str, table: pa.Table) -> int:
         # The table's columns (src, dst, then properties) are the upsert's row keys.
-        self.upsert_edges(rel_type, src, table)
+        return self.upsert_edges(rel_type, src, table)
 
     def drop_all(self) -> None:
         """Delete every node and relationship, in batches that commit one by one."""
