@@ -57,6 +57,23 @@ def this_month() -> str:
     return datetime.now(UTC).strftime("%Y-%m")
 
 
+def check_stint(start: str | None, end: str | None) -> None:
+    """The rules of a stint's months (files and ad-hoc profiles alike): each within
+    EARLIEST_MONTH..this month, and the end not before the start.
+
+    Raises:
+        ValueError: naming the month and the rule.
+    """
+    high = this_month()
+    for what, value in (("start", start), ("end", end)):
+        if value is not None and not EARLIEST_MONTH <= value <= high:
+            raise ValueError(
+                MONTH_RANGE.format(what=what, value=value, low=EARLIEST_MONTH, high=high)
+            )
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"end {end} is before start {start}")
+
+
 def latest_instant() -> datetime:
     """The latest plausible interaction time: a day after now (clocks and time zones)."""
     return datetime.now(UTC) + timedelta(days=1)
@@ -110,14 +127,7 @@ class Experience(Row):
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Experience:
-        high = this_month()
-        for what, value in (("start", self.start), ("end", self.end)):
-            if value is not None and not EARLIEST_MONTH <= value <= high:
-                raise ValueError(
-                    MONTH_RANGE.format(what=what, value=value, low=EARLIEST_MONTH, high=high)
-                )
-        if self.end is not None and self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+        check_stint(self.start, self.end)
         return self
 
 

@@ -40,7 +40,7 @@ from pydantic import (
 )
 
 from graph_schema.errors import RequestError
-from loaders.records import Id, Ref, Sensitive, Signals, Unit, YearMonth
+from loaders.records import Id, Ref, Sensitive, Signals, Unit, YearMonth, check_stint
 
 MAX_SKILLS = 500
 """Most skills a profile or a posting may list."""
@@ -110,8 +110,7 @@ class WorkerExperience(Request):
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> WorkerExperience:
-        if self.start is not None and self.end is not None and self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+        check_stint(self.start, self.end)
         return self
 
 
