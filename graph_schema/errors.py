@@ -86,3 +86,9 @@ class RequestError(TalentGraphError, ValueError):
         super().__init__(
             "\n".join(self.MESSAGE.format(field=f, reason=r) for f, r in self.problems)
         )
+
+
+class ModelFileError(TalentGraphError):
+    """A saved model file that cannot be trusted or read: a format that could run code
+    (pickle), a file that is missing, truncated or malformed. The message names the file and
+    the reason, and asks for a retrain."""

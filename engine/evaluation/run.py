@@ -140,7 +140,7 @@ def run_evaluation(
                     seed=seed,
                     model_dir=scratch / name.replace(" ", "-"),
                     write_back=False,
-                    cache_dir=model.directory,
+                    cache_dir=model.cache_dir or model.directory,
                 )
                 probes[name] = (ablation.report.get("nexus") or {}).get("probe")
                 return RuntimeScorer(rt)

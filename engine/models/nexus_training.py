@@ -53,6 +53,7 @@ import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from engine.models.model_files import bad_file, read_weights
 from engine.models.nexus_gnn import Adversary, LinkScorer, NexusGNN, with_reverse_edges
 from graph_schema import EdgeType, NodeLabel
 from graph_schema.errors import ConfigError, NotTrainedError
@@ -581,8 +582,20 @@ class NexusTrainer:
 
     @classmethod
     def load(cls, path: str | Path) -> NexusTrainer:
-        """A trainer whose ``model_`` and ``scorer_`` are read from a file written by ``save``."""
-        saved = torch.load(Path(path), weights_only=True)
+        """A trainer whose ``model_`` and ``scorer_`` are read from a file written by ``save``
+        (tensors and plain values only: no code runs).
+
+        Raises:
+            ModelFileError: the file is missing, not a tensor file, or not a NexusTrainer's.
+        """
+        saved = read_weights(Path(path))
+        try:
+            return cls._from_saved(saved)
+        except (KeyError, AttributeError, IndexError, TypeError, ValueError, RuntimeError) as e:
+            raise bad_file(Path(path), f"does not hold a NexusTrainer ({e})") from e
+
+    @classmethod
+    def _from_saved(cls, saved: dict[str, Any]) -> NexusTrainer:
         trainer = cls(**saved["params"])
         trainer.in_dims_ = dict(saved["in_dims"])
         trainer.edge_types_ = [tuple(et) for et in saved["edge_types"]]

@@ -12,10 +12,13 @@ Example:
     >>> scorer.predict(X[:3])                                 # doctest: +SKIP
     array([0.91, 0.12, 0.55])
     >>> shap_values = scorer.explainer().shap_values(X[:3])   # doctest: +SKIP
+    >>> scorer.save(Path("models/scorer"))  # scorer.json + scorer.npz   # doctest: +SKIP
+    >>> MeritScorer.load(Path("models/scorer")).predict(X[:3])          # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -189,3 +192,26 @@ class MeritScorer:
         if not hasattr(self, "explainer_"):
             self.explainer_ = shap.TreeExplainer(self.model_)
         return self.explainer_
+
+    def save(self, stem: Path) -> tuple[Path, Path]:
+        """Write ``<stem>.json`` and ``<stem>.npz``: plain arrays and JSON, no pickle
+        (``engine.models.scorer_files``). Returns both paths.
+
+        Raises:
+            NotTrainedError: ``fit`` has not been called.
+        """
+        from engine.models.scorer_files import save_scorer
+
+        self._check("save")
+        return save_scorer(self, Path(stem))
+
+    @classmethod
+    def load(cls, stem: Path) -> MeritScorer:
+        """A scorer read from the files :meth:`save` wrote; scores equal the saved one's.
+
+        Raises:
+            ModelFileError: a file is missing, malformed or of another format.
+        """
+        from engine.models.scorer_files import load_scorer
+
+        return load_scorer(Path(stem))

@@ -31,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.models.model_files import bad_file, read_weights
 from graph_schema.errors import ConfigError, NotTrainedError
 
 SIDES = ("Candidate", "Role")
@@ -224,10 +225,17 @@ class TextAdapter:
 
     @classmethod
     def load(cls, path: Path) -> TextAdapter:
-        """An adapter with the towers read from ``path``."""
-        state = torch.load(path, weights_only=True)
-        dim = state["Candidate.linear.weight"].shape[0]
-        adapter = cls()
-        adapter.towers_ = nn.ModuleDict({side: _Tower(dim) for side in SIDES})
-        adapter.towers_.load_state_dict(state)
+        """An adapter with the towers read from ``path`` (tensors only: no code runs).
+
+        Raises:
+            ModelFileError: the file is missing, not a tensor file, or not these towers.
+        """
+        state = read_weights(Path(path))
+        try:
+            dim = state["Candidate.linear.weight"].shape[0]
+            adapter = cls()
+            adapter.towers_ = nn.ModuleDict({side: _Tower(dim) for side in SIDES})
+            adapter.towers_.load_state_dict(state)
+        except (KeyError, AttributeError, IndexError, TypeError, RuntimeError) as e:
+            raise bad_file(Path(path), f"does not hold the adapter's towers ({e})") from e
         return adapter

@@ -1,9 +1,20 @@
 """``MatchModel``: what ``train`` saves, and the in-memory state that scores pairs.
 
-On disk (``model_dir``): ``manifest.json`` (version, options, seed, feature names, the
-training report), ``scorer.pkl`` and ``scorer_cold.pkl`` (the calibrated merit scorers),
-``nexus.pt`` (NexusGNN, when trained), ``adapter.pt`` (the text adapter, when fine-tuned),
-``embeddings.sqlite`` (text embeddings by text hash) and ``index/`` (the FAISS mirror).
+On disk, ``model_dir`` holds versions (``engine.training.model_versions``): ``CURRENT``
+links to the served one under ``versions/``, ``index`` links to its FAISS mirror, and
+``embeddings.sqlite`` (text embeddings by text hash) is shared by every version. One version
+folder holds, in formats that cannot run code when read:
+
+- ``manifest.json``: version, options, seed, feature names, the training report;
+- ``scorer.json`` + ``scorer.npz`` and ``scorer_cold.json`` + ``scorer_cold.npz``: the
+  calibrated merit scorers as JSON and plain arrays (``engine.models.scorer_files``);
+- ``nexus.pt`` (NexusGNN, when trained) and ``adapter.pt`` (the text adapter, when
+  fine-tuned): tensors read with ``torch.load(..., weights_only=True)``;
+- ``index/<Label>/``: the FAISS mirror in FAISS's own format, ids and manifest as JSON.
+
+Anything else is refused with ``ModelFileError`` naming the file: in particular the
+``scorer.pkl`` pickles of older versions (a pickle runs code when read), which ask for a
+retrain instead of being loaded.
 
 In memory, :class:`MatchRuntime` holds the graph context the features are computed from. It is
 built from the *current* graph (``MatchModel.runtime(store)``): texts are encoded through the
@@ -12,7 +23,7 @@ nodes included) and CF is refitted on the current interactions, so a profile imp
 training is scored from its text and skills (cold start).
 
 Example:
-    >>> model = MatchModel.load(Path(".talentgraph/models"))   # doctest: +SKIP
+    >>> model = MatchModel.load(Path(".talentgraph/models"))   # follows CURRENT  # doctest: +SKIP
     >>> runtime = model.runtime(store)                          # doctest: +SKIP
     >>> runtime.score_pairs(np.array([0]), np.array([3]))[0]    # doctest: +SKIP
 """
@@ -20,7 +31,6 @@ Example:
 from __future__ import annotations
 
 import json
-import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,19 +46,22 @@ from engine.features.preferences import read_preferred_locations
 from engine.models.cf import CollaborativeFilter, interaction_matrix
 from engine.models.corpus import graph_texts
 from engine.models.embedding_cache import EmbeddingCache
+from engine.models.model_files import bad_file
 from engine.models.nexus_training import NexusTrainer
 from engine.models.scorer import MeritScorer
 from engine.models.text_adapter import TextAdapter
 from engine.models.text_encoder import TextEncoder
 from engine.results import Match
+from engine.training.model_versions import CURRENT, VERSIONS, current
 from engine.training.options import TrainOptions
-from graph_schema.errors import NotTrainedError
+from graph_schema.errors import ModelFileError, NotTrainedError
 from loaders.pyg_export import ExportedGraph, export_graph, with_text_features
 from loaders.stores.base import GraphStore
 
 MANIFEST = "manifest.json"
-SCORER = "scorer.pkl"
-COLD_SCORER = "scorer_cold.pkl"
+SCORER = "scorer"  # scorer.json + scorer.npz
+COLD_SCORER = "scorer_cold"
+PICKLES = ("scorer.pkl", "scorer_cold.pkl")
 ADAPTER = "adapter.pt"
 NEXUS = "nexus.pt"
 CACHE = "embeddings.sqlite"
@@ -57,6 +70,10 @@ NOT_TRAINED = "no trained model in {path}; run `talentgraph train` (or eng.train
 INCOMPATIBLE = (
     "the model in {path} was saved by another version of talentgraph ({reason}); "
     "run `talentgraph train` again"
+)
+PICKLED = (
+    "the model in {path} has {name}, a pickle written by an older talentgraph; a pickle can "
+    "run code when it is read, so it is not loaded. Run `talentgraph train` again"
 )
 LABELS = ("Candidate", "Role")
 
@@ -173,11 +190,13 @@ class MatchModel:
         )
 
     def save(self) -> None:
-        """Write the manifest, the scorer and NexusGNN into ``directory``."""
+        """Write the manifest, the scorers, NexusGNN and the adapter into ``directory``
+        (a version folder in the making: ``engine.training.model_versions.publish`` serves
+        it)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         for name, scorer in ((SCORER, self.scorer), (COLD_SCORER, self.cold_scorer)):
-            with (self.directory / name).open("wb") as handle:
-                pickle.dump(scorer, handle)
+            if scorer is not None:
+                scorer.save(self.directory / name)
         if self.nexus is not None:
             self.nexus.save(self.directory / NEXUS)
         if self.adapter is not None:
@@ -191,31 +210,54 @@ class MatchModel:
         }
         (self.directory / MANIFEST).write_text(json.dumps(manifest, indent=2, default=float))
 
+    @staticmethod
+    def resolve(directory: Path) -> tuple[Path, Path]:
+        """(the version folder to read, the folder of the shared cache) for ``directory``:
+        a model directory (follows ``CURRENT``), a version folder, or an old single-folder
+        model directory."""
+        directory = Path(directory)
+        served = current(directory)
+        if served is not None:
+            return served, directory
+        if directory.parent.name == VERSIONS:
+            return directory, directory.parent.parent
+        return directory, directory
+
     @classmethod
     def exists(cls, directory: Path) -> bool:
-        return (Path(directory) / MANIFEST).is_file()
+        """Whether ``directory`` holds a model (possibly one :meth:`load` refuses)."""
+        folder, _ = cls.resolve(directory)
+        return (folder / MANIFEST).is_file()
 
     @classmethod
     def load(cls, directory: Path) -> MatchModel:
-        """Read a model saved by :meth:`save`.
+        """Read the served model of a model directory (or one version folder).
 
         Raises:
-            NotTrainedError: no model in ``directory``.
+            NotTrainedError: no model in ``directory``, or one whose options this version
+                does not accept.
+            ModelFileError: a model file is a pickle (an older version's ``scorer.pkl``),
+                missing, or malformed; the message names it.
         """
         directory = Path(directory)
-        if not cls.exists(directory):
+        folder, cache_root = cls.resolve(directory)
+        if not (folder / MANIFEST).is_file():
+            if (directory / CURRENT).is_symlink():
+                raise bad_file(folder / MANIFEST, "is missing (CURRENT points to its folder)")
             raise NotTrainedError(NOT_TRAINED.format(path=directory))
-        manifest = json.loads((directory / MANIFEST).read_text())
+        for name in PICKLES:
+            if (folder / name).exists():
+                raise ModelFileError(PICKLED.format(path=folder, name=name))
+        manifest = _read_manifest(folder / MANIFEST)
         try:
             options = TrainOptions(**manifest["options"])
         except ValidationError as e:
             reason = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
-            raise NotTrainedError(INCOMPATIBLE.format(path=directory, reason=reason)) from e
-        # The scorer file is written by this process's own `save`, in the model directory.
-        scorer, cold = (pickle.loads((directory / n).read_bytes()) for n in (SCORER, COLD_SCORER))
-        nexus = NexusTrainer.load(directory / NEXUS) if (directory / NEXUS).exists() else None
+            raise NotTrainedError(INCOMPATIBLE.format(path=folder, reason=reason)) from e
+        scorer, cold = (MeritScorer.load(folder / n) for n in (SCORER, COLD_SCORER))
+        nexus = NexusTrainer.load(folder / NEXUS) if (folder / NEXUS).exists() else None
         return cls(
-            directory=directory,
+            directory=folder,
             version=manifest["version"],
             options=options,
             seed=manifest["seed"],
@@ -223,10 +265,25 @@ class MatchModel:
             nexus=nexus,
             report=manifest["report"],
             cold_scorer=cold,
-            adapter=TextAdapter.load(directory / ADAPTER)
-            if (directory / ADAPTER).exists()
-            else None,
+            cache_dir=cache_root,
+            adapter=TextAdapter.load(folder / ADAPTER) if (folder / ADAPTER).exists() else None,
         )
+
+
+MANIFEST_KEYS = {"version": str, "seed": int, "options": dict, "report": dict}
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    """The manifest as JSON, with the keys :meth:`MatchModel.load` needs and their types."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise bad_file(path, f"is not readable JSON ({e})") from e
+    for key, kind in MANIFEST_KEYS.items():
+        if not isinstance(manifest, dict) or not isinstance(manifest.get(key), kind):
+            found = manifest.get(key) if isinstance(manifest, dict) else manifest
+            raise bad_file(path, f"has {key}={found!r}; expected {kind.__name__}")
+    return manifest
 
 
 def as_cold(X: np.ndarray) -> np.ndarray:

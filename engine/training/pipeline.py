@@ -12,8 +12,14 @@ Stages (each timed in the report):
    only ever used as the adversary's target), and compute the pair features of fold k from
    these models, which never saw those pairs; CF scores are out of fold too;
 4. fit the merit scorer (and the cold-start scorer) on every labelled pair;
-5. serve with the first fold's adapter and NexusGNN: embed the whole graph, write the
-   embeddings back as node properties, mirror them into FAISS; save the model.
+5. serve with the first fold's adapter and NexusGNN: embed the whole graph, index the
+   embeddings in FAISS, write them back as node properties, save the model;
+6. publish: everything above was written into a fresh work folder; it becomes a new version
+   and ``CURRENT`` switches to it in one atomic rename (``engine.training.model_versions``).
+   A train killed before that leaves the previous version serving, with its own FAISS index
+   (the mirror is pinned to its model version, so the embeddings a killed train may have
+   written back into the graph never reach its retrieval); the next train removes the
+   leftover work folder.
 
 Cross-fitting is why the scorer can learn from the whole history without trusting features
 that saw the very pair they describe (stacking without leakage).
@@ -46,7 +52,6 @@ from engine.models.scorer import MeritScorer
 from engine.models.text_adapter import TextAdapter
 from engine.retrieval.mirror import IndexMirror
 from engine.training.match_model import (
-    CACHE,
     INDEX,
     LABELS,
     MatchModel,
@@ -54,6 +59,7 @@ from engine.training.match_model import (
     as_cold,
     build_runtime,
 )
+from engine.training.model_versions import begin, publish
 from engine.training.options import TrainOptions
 from engine.training.split import cross_fit_folds, without_pairs
 from graph_schema.errors import ConfigError
@@ -99,24 +105,56 @@ def train_model(
     write_back: bool = True,
     cache_dir: Path | None = None,
 ) -> tuple[MatchModel, MatchRuntime]:
-    """Train every part, save the model in ``model_dir``, write embeddings back.
+    """Train every part, write embeddings back, publish the model as a new version.
 
     Args:
         store: the graph.
         options: what to train and the budgets.
         seed: the one seed (numpy, torch, FAISS).
-        model_dir: where the model goes (replaced).
+        model_dir: the model directory: the model becomes a new version there and
+            ``CURRENT`` switches to it only once every file is written (the previous
+            version is kept).
         say: progress messages (one line per stage).
         write_back: write embeddings to the graph and build the FAISS mirror (ablations in
             ``evaluate`` train in a scratch directory without touching the graph).
         cache_dir: where the text-embedding cache lives (default ``model_dir``).
 
     Returns:
-        The saved model and its runtime over the training graph.
+        The saved model (``directory``: its version folder) and its runtime over the
+        training graph.
 
     Raises:
         ConfigError: the store has no usable interaction history.
     """
+    work = begin(model_dir)
+    try:
+        model, runtime = _train_in(
+            work,
+            store,
+            options,
+            seed=seed,
+            say=say,
+            write_back=write_back,
+            cache_dir=Path(cache_dir or model_dir),
+        )
+        model.directory = publish(model_dir, work, model.version)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)  # a killed process leaves it to the next train
+        raise
+    return model, runtime
+
+
+def _train_in(
+    work: Path,
+    store: GraphStore,
+    options: TrainOptions,
+    *,
+    seed: int,
+    say: Say,
+    write_back: bool,
+    cache_dir: Path,
+) -> tuple[MatchModel, MatchRuntime]:
+    """The whole run of :func:`train_model`, every file written into ``work``."""
     report: dict[str, Any] = {"seconds": {}}
     clock = time.perf_counter()
 
@@ -147,8 +185,7 @@ def train_model(
     )
     lap("export")
 
-    _clear(model_dir)
-    model = MatchModel(model_dir, version, options, seed, MeritScorer(), None, report)
+    model = MatchModel(work, version, options, seed, MeritScorer(), None, report)
     model.cache_dir = cache_dir
     say(f"encoding {sum(len(texts[label]) for label in LABELS):,} texts")
     encoder = model.encoder()
@@ -220,11 +257,13 @@ def train_model(
     model.scorer = scorer
     if write_back:
         say("writing embeddings back and indexing them")
-        mirror = IndexMirror(model_dir / INDEX, exact_threshold=options.exact_threshold, seed=seed)
+        mirror = IndexMirror(work / INDEX, exact_threshold=options.exact_threshold, seed=seed)
         for label in LABELS:
             ids = exported.ids[label].ids
+            # the index is built from the model's own vectors (pinned to its version): it
+            # stays this model's even if the graph later holds another train's embeddings
+            index = mirror.build(label, ids, runtime.graph_vectors[label], version)
             write_embeddings(store, label, ids, runtime.graph_vectors[label], version)
-            index = mirror.sync(store, label)
             report.setdefault("index", {})[label] = {
                 "kind": index.kind_,
                 "count": index.count_,
@@ -234,18 +273,6 @@ def train_model(
     report["total_seconds"] = round(sum(report["seconds"].values()), 2)
     model.save()
     return model, runtime
-
-
-def _clear(model_dir: Path) -> None:
-    """Remove a previous model from ``model_dir``, keeping the text-embedding cache."""
-    model_dir.mkdir(parents=True, exist_ok=True)
-    for path in model_dir.iterdir():
-        if path.name == CACHE:
-            continue
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
 
 
 def _adapt(

@@ -1,0 +1,72 @@
+"""Files under a store are private and durable: mode 0600 files, 0700 folders, fsync.
+
+Trained models describe people (embeddings of candidates, the scorer's view of them), so
+what ``train`` writes is readable by its owner only. The modes are set after writing
+(``chmod``) instead of through the umask, so they hold whatever the process umask is.
+
+Example:
+    >>> make_private(Path(".talentgraph/models"))   # doctest: +SKIP
+    >>> sync_tree(Path(".talentgraph/models/.tmp-1"))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) and set it to 0700; returns it."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, DIR_MODE)
+    return path
+
+
+def make_private(root: Path) -> None:
+    """Set ``root`` and everything under it to 0700 (folders) and 0600 (files).
+
+    Symbolic links are left alone (their mode means nothing on Linux) and not followed.
+    """
+    if root.is_symlink() or not root.exists():
+        return
+    if root.is_file():
+        os.chmod(root, FILE_MODE)
+        return
+    os.chmod(root, DIR_MODE)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            if not os.path.islink(os.path.join(folder, name)):
+                os.chmod(os.path.join(folder, name), DIR_MODE)
+        for name in files:
+            if not os.path.islink(os.path.join(folder, name)):
+                os.chmod(os.path.join(folder, name), FILE_MODE)
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (a rename or a new file in it) to disk."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_tree(root: Path) -> None:
+    """fsync every file under ``root``, then every folder (deepest first), then ``root``."""
+    folders = []
+    for folder, _, files in os.walk(root):
+        folders.append(folder)
+        for name in files:
+            file = os.path.join(folder, name)
+            if os.path.islink(file):
+                continue
+            fd = os.open(file, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    for folder in reversed(folders):
+        fsync_dir(Path(folder))
