@@ -98,9 +98,14 @@ def _or(a: np.ndarray, b: Any) -> np.ndarray:
     return a | np.asarray(pc.fill_null(b, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+# What Python's str.strip() removes (str.isspace): ASCII white space, the separators \p{Z}
+# (no-break space, ideographic space, ...), U+001C..U+001F and U+0085.
+_SPACE = r"[\s\p{Z}\x{1c}-\x{1f}\x{85}]"
+
+
 def _strings_suspect(values: pa.Array) -> pa.Array:
     # pydantic strips surrounding white space (str_strip_whitespace): leave those rows to it.
-    return pc.match_substring_regex(values, r"^\s|\s$")
+    return pc.match_substring_regex(values, f"^{_SPACE}|{_SPACE}$")
 
 
 def _check(
@@ -157,6 +162,9 @@ def _check(
             in_range = pc.and_(pc.greater_equal(utc, low), pc.less_equal(utc, high))
             good = pc.and_(pc.and_(ok, pc.fill_null(same, False)), pc.fill_null(in_range, False))
             bad = _or(bad, pc.and_(pc.is_valid(values), pc.invert(good)))
+    if base is float:  # Arrow reads NaN and Infinity; the row models refuse them
+        finite = pc.is_finite(values)
+        bad |= ~np.asarray(pc.fill_null(finite, True).to_numpy(zero_copy_only=False), dtype=bool)
     for c in constraints:
         test = None
         if isinstance(c, Ge):
@@ -234,6 +242,7 @@ _NOT_NULL = sorted(
         if not f.is_required() and not _unwrap(f.annotation)[2]
     }
 )
+_ESCAPED_KEY = r'\\u[0-9a-fA-F]{4}[^"]*"\s*:'
 _EXPLICIT_NULL = re.compile(rb'"(' + "|".join(_NOT_NULL).encode() + rb')"\s*:\s*null')
 
 
@@ -298,4 +307,6 @@ def parse_block(
         suspect = _or(suspect, rule(struct))
     raw = pa.array(lines, type=pa.binary())
     suspect = _or(suspect, pc.match_substring_regex(raw, _EXPLICIT_NULL.pattern.decode()))
+    # A key written with escapes ("sk\u0069lls") hides from the explicit-null check.
+    suspect = _or(suspect, pc.match_substring_regex(raw, _ESCAPED_KEY))
     return table, suspect

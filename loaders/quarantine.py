@@ -37,11 +37,42 @@ from graph_schema.errors import InputRowError
 from loaders.records import Sensitive
 
 REDACTED = "[redacted]"
+WITHHELD = ""  # raw text that cannot be parsed and may hold a sensitive value is not kept
 SENSITIVE_FIELDS: frozenset[str] = frozenset({"sensitive", *Sensitive.model_fields})
+_NAMES = "|".join(sorted(SENSITIVE_FIELDS))
 _SENSITIVE_VALUE = re.compile(
-    r'("(?:' + "|".join(sorted(SENSITIVE_FIELDS)) + r')"\s*:\s*)'
-    r'("(?:[^"\\]|\\.)*"|\{[^{}]*\}|[^,{}\[\]\s][^,}\]]*)'
+    r'("\s*(?:sensitive\.)?(?:' + _NAMES + r')\s*"\s*:\s*)'
+    r'("(?:[^"\\]|\\.)*"|\{[^{}]*\}|\[[^\[\]]*\]|[^,{}\[\]\s][^,}\]]*)',
+    re.IGNORECASE,
 )
+_LOOSE = re.compile(r"[^a-z_]")
+
+
+def is_sensitive_key(key: object) -> bool:
+    """``gender``, ``Gender ``, ``sensitive.age_band``, ``sensitive``: any case or padding."""
+    if not isinstance(key, str):
+        return False
+    name = key.strip().casefold()
+    return name in SENSITIVE_FIELDS or name.split(".", 1)[0] in SENSITIVE_FIELDS
+
+
+def _redact_value(value: Any) -> Any:
+    """Every value under a sensitive key, at any depth, replaced by REDACTED."""
+    if isinstance(value, dict):
+        return {
+            k: _redact_all(v) if is_sensitive_key(k) else _redact_value(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact_value(v) for v in value]
+    return value
+
+
+def _redact_all(value: Any) -> Any:
+    """Inside a sensitive object: every leaf redacted, keys kept."""
+    if isinstance(value, dict):
+        return {k: _redact_all(v) for k, v in value.items()}
+    return REDACTED
 
 
 @dataclass(frozen=True)
@@ -70,33 +101,43 @@ def field_path(loc: tuple[Any, ...]) -> str:
 
 
 def describe(error: dict[str, Any]) -> str:
-    """One pydantic error -> 'must be ...; got VALUE' style text (never a sensitive value)."""
+    """One pydantic error -> 'must be ...; got VALUE' style text. Never a sensitive value,
+    never a whole object or list (a row wrapped in a list would be quoted whole)."""
     msg = error["msg"].removeprefix("Value error, ")
     if error["type"] in ("missing", "value_error", "json_invalid"):
         return msg
-    if any(str(part) in SENSITIVE_FIELDS for part in error["loc"]):
+    if any(is_sensitive_key(part) for part in error["loc"]):
         return msg
     value = error.get("input")
+    if isinstance(value, dict):
+        return f"{msg}; got an object"
+    if isinstance(value, list | tuple):
+        return f"{msg}; got a list of {len(value)} items"
     return f"{msg}; got {json.dumps(value, default=str)[:120]}"
 
 
 def redact(raw: str) -> str:
-    """``raw`` (a JSON row, or text that failed to parse) with sensitive values replaced."""
+    """``raw`` (a JSON row, or text that failed to parse) with sensitive values replaced.
+
+    A row that parses is redacted field by field, at any depth. Text that does not parse
+    is redacted by pattern; if a sensitive field name still shows in it (odd spacing,
+    NULs of a UTF-16 file, ...), the raw text is withheld altogether.
+    """
     try:
         row = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         row = None
-    if isinstance(row, dict):
-        changed = False
-        for key in list(row):
-            if key in SENSITIVE_FIELDS or key.split(".", 1)[0] in SENSITIVE_FIELDS:
-                value = row[key]
-                row[key] = {k: REDACTED for k in value} if isinstance(value, dict) else REDACTED
-                changed = True
-        return json.dumps(row, ensure_ascii=False) if changed else raw
+    if isinstance(row, dict | list):
+        redacted_row = _redact_value(row)
+        return raw if redacted_row == row else json.dumps(redacted_row, ensure_ascii=False)
     redacted = raw
     for _ in range(3):  # nested objects: "sensitive": {"gender": ...} needs the inner pass
         redacted = _SENSITIVE_VALUE.sub(lambda m: m.group(1) + f'"{REDACTED}"', redacted)
+    loose = _LOOSE.sub("", redacted.casefold().replace(REDACTED, ""))
+    if any(name in loose for name in SENSITIVE_FIELDS):
+        rest = _SENSITIVE_VALUE.sub("", redacted)
+        if any(name in _LOOSE.sub("", rest.casefold()) for name in SENSITIVE_FIELDS):
+            return WITHHELD
     return redacted
 
 

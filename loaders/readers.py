@@ -30,7 +30,14 @@ from typing import Any
 from graph_schema.errors import ConfigError
 
 STRING_LISTS: frozenset[str] = frozenset({"aliases", "locations", "domains"})
-CSV_FIELD_LIMIT = 10_000_000
+MAX_ROW_BYTES = 16 * 1024 * 1024  # one row of one table; a larger one is quarantined
+TOO_LARGE = "the row is {size:,} bytes; a row may be at most {limit:,} bytes"
+COLUMN_CLASH = "column {column!r} and a column {child!r} inside it are both given"
+EXTRA_CELLS = "the row has {count} more cells than the header has columns"
+UNTERMINATED = (
+    "a quoted cell opened on this line is never closed: lines {first}..{last} (the rest of "
+    "the file) were read as one record"
+)
 BOM = b"\xef\xbb\xbf"
 NOT_UTF8 = "not valid UTF-8 ({detail}); the file must be UTF-8"
 _ESCAPED = re.compile("[\udc80-\udcff]")  # undecodable bytes under errors="surrogateescape"
@@ -81,6 +88,11 @@ def table_path(directory: Path, table: str) -> Path | None:
 
 
 def shape_csv_row(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV record (header -> cell) as the nested dict a JSONL row would be.
+
+    Raises:
+        ValueError: a column and a dotted column inside it (``sensitive``, ``sensitive.gender``).
+    """
     out: dict[str, Any] = {}
     for column, cell in row.items():
         if column is None or cell is None or cell == "":
@@ -91,7 +103,7 @@ def shape_csv_row(row: dict[str, str]) -> dict[str, Any]:
         if stripped[:1] in "[{":
             try:
                 value = json.loads(stripped)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 value = cell  # left as text: validation names the field and the value
         elif key in STRING_LISTS:
             value = [part.strip() for part in cell.split(";") if part.strip()]
@@ -99,6 +111,10 @@ def shape_csv_row(row: dict[str, str]) -> dict[str, Any]:
         *parents, leaf = column.split(".")
         for parent in parents:
             target = target.setdefault(parent, {})
+            if not isinstance(target, dict):  # a bad row, not a bad argument
+                raise ValueError(COLUMN_CLASH.format(column=parent, child=column))  # noqa: TRY004
+        if leaf in target and isinstance(target[leaf], dict):
+            raise ValueError(COLUMN_CLASH.format(column=column, child=f"{column}.*"))
         target[leaf] = value
     return out
 
@@ -108,23 +124,51 @@ def iter_records(path: Path) -> Iterator[RawRecord]:
     if path.suffix == ".jsonl":
         for number, line in jsonl_lines(path):
             text, error = decode_line(line)
-            yield RawRecord(number, text, "" if error else text, error)
+            if error is None and len(line) > MAX_ROW_BYTES:
+                error = TOO_LARGE.format(size=len(line), limit=MAX_ROW_BYTES)
+            payload = line.decode("utf-8", errors="replace") if error else text
+            yield RawRecord(number, text, payload, error)
         return
-    csv.field_size_limit(CSV_FIELD_LIMIT)
+    csv.field_size_limit(2**31 - 1)  # sizes are checked per row below, as for JSONL
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        reader = csv.DictReader(fh)
+        reader = csv.DictReader(fh, strict=True)
         _ = reader.fieldnames  # reads the header, so line_num counts it
         start = reader.line_num + 1
-        for row in reader:
-            extra = row.pop(None, None)  # type: ignore[call-overload]
-            raw = json.dumps(row, ensure_ascii=False)
-            if _ESCAPED.search(raw):
-                data = raw.encode("utf-8", errors="surrogateescape")
-                text, error = decode_line(data)
-                yield RawRecord(start, text, {}, error)
-            else:
-                shaped = shape_csv_row(row)
-                if extra:
-                    shaped["__extra_cells__"] = extra  # rejected by extra="forbid"
-                yield RawRecord(start, raw, shaped)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                last = reader.line_num
+                error = UNTERMINATED.format(first=start, last=last)
+                yield RawRecord(start, "", {}, error)
+                return
+            yield _csv_record(start, row)
             start = reader.line_num + 1
+
+
+def _csv_record(line: int, row: dict[str | None, Any]) -> RawRecord:
+    """One CSV record as a RawRecord; ``error`` set for bad bytes, extra cells, clashes."""
+    extra = row.pop(None, None)
+    raw = json.dumps({**row, **({"": extra} if extra else {})}, ensure_ascii=False)
+    error = None
+    if _ESCAPED.search(raw):
+        data = raw.encode("utf-8", errors="surrogateescape")
+        raw, error = decode_line(data)
+        row = {  # bad bytes replaced: enough to read the id (and an age band) of the row
+            k: v.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            if isinstance(v, str)
+            else v
+            for k, v in row.items()
+            if isinstance(k, str)
+        }
+    elif len(raw) > MAX_ROW_BYTES:
+        error = TOO_LARGE.format(size=len(raw), limit=MAX_ROW_BYTES)
+    elif extra:
+        error = EXTRA_CELLS.format(count=len(extra))
+    try:
+        shaped = shape_csv_row(row)  # type: ignore[arg-type]
+    except ValueError as e:
+        return RawRecord(line, raw, {}, error or str(e))
+    return RawRecord(line, raw, shaped, error)

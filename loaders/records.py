@@ -264,9 +264,11 @@ TABLES: dict[str, type[Row]] = {
     "organizations": OrganizationRow,
     "skills": SkillRow,
     "occupations": OccupationRow,
-    "similarities": SimilarityRow,
     "roles": RoleRow,
     "candidates": CandidateRow,
+    # After candidates and roles: a similarity may name a skill they created by reference,
+    # so that a first import and a re-import accept the same similarities.
+    "similarities": SimilarityRow,
     "interactions": InteractionRow,
 }
 REQUIRED_TABLES: tuple[str, ...] = ("candidates", "roles")

@@ -39,6 +39,7 @@ class Resolver:
         # id -> where its row was rejected ("candidates.jsonl line 17"), for ids not known
         # otherwise; and ids this import removes (a profile updated to show a minor).
         self._rejected: dict[str, dict[str, str]] = defaultdict(dict)
+        self._rejected_names: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
         self._removed: dict[str, dict[str, str]] = defaultdict(dict)
 
     def add(self, label: str, node_id: str, names: Iterable[str | None] = ()) -> None:
@@ -52,10 +53,19 @@ class Resolver:
     def knows(self, label: str, node_id: str) -> bool:
         return node_id in self._ids[label]
 
-    def reject(self, label: str, node_id: str, where: str) -> None:
-        """Remember that the row of ``node_id`` was rejected at ``where`` (first one wins)."""
+    def reject(
+        self, label: str, node_id: str, where: str, names: Iterable[str | None] = ()
+    ) -> None:
+        """Remember that the row of ``node_id`` (with ``names``) was rejected at ``where``
+        (first one wins), so that references to it, by id or by name, are refused."""
         if node_id not in self._ids[label]:
             self._rejected[label].setdefault(node_id, where)
+            for name in names:
+                if isinstance(name, str) and name.strip():
+                    self._rejected_names[label].setdefault(normalise(name), (node_id, where))
+
+    def is_removed(self, label: str, node_id: str) -> bool:
+        return node_id in self._removed[label]
 
     def remove(self, label: str, node_id: str, where: str) -> None:
         """Forget ``node_id``: this import removes it from the graph."""
@@ -70,6 +80,9 @@ class Resolver:
             return REMOVED_REF.format(what=what, ref=ref, where=self._removed[label][ref])
         if ref in self._rejected[label]:
             return REJECTED_REF.format(what=what, ref=ref, where=self._rejected[label][ref])
+        named = self._rejected_names[label].get(normalise(ref))
+        if named is not None:
+            return REJECTED_REF.format(what=what, ref=ref, where=named[1])
         return None
 
     def any_refused(self, label: str) -> bool:

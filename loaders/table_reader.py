@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ValidationError
 from tqdm import tqdm
 
@@ -45,8 +47,15 @@ from loaders.profile_mapping import (
     rows_with_repeats,
 )
 from loaders.quarantine import Quarantine
-from loaders.readers import RawRecord, decode_line, iter_records, jsonl_lines
-from loaders.records import MINOR_ERROR, CandidateRow, InteractionRow, Row
+from loaders.readers import (
+    MAX_ROW_BYTES,
+    TOO_LARGE,
+    RawRecord,
+    decode_line,
+    iter_records,
+    jsonl_lines,
+)
+from loaders.records import MINOR_ERROR, CandidateRow, InteractionRow, Row, Sensitive
 from loaders.row_mapping import (
     UNKNOWN_REF,
     RowMapper,
@@ -97,45 +106,101 @@ class TableStats:
     warnings: int = 0
 
 
-@dataclass(frozen=True)
-class _Item:
-    """One non-blank record: its bytes (for the digest and Arrow) and its decoded record."""
+class _Block:
+    """Consecutive records of one file: line numbers and bytes; the decoded ``RawRecord``
+    of a row is built only when the per-row path or the quarantine needs it."""
 
-    data: bytes
-    record: RawRecord
+    def __init__(
+        self, lines: list[int], datas: list[bytes], records: list[RawRecord] | None = None
+    ) -> None:
+        self.lines, self.datas = lines, datas
+        self._records: list[RawRecord | None] = list(records) if records else [None] * len(lines)
+        if records is None:  # JSONL: one decode of the whole block, per line only on failure
+            try:
+                b"\n".join(datas).decode("utf-8")
+            except UnicodeDecodeError:
+                for i, data in enumerate(datas):
+                    text, error = decode_line(data)
+                    if error:
+                        payload = data.decode("utf-8", errors="replace")
+                        self._records[i] = RawRecord(lines[i], text, payload, error)
+            for i, data in enumerate(datas):
+                if len(data) > MAX_ROW_BYTES and self._records[i] is None:
+                    error = TOO_LARGE.format(size=len(data), limit=MAX_ROW_BYTES)
+                    text = data[:200].decode("utf-8", errors="replace")
+                    self._records[i] = RawRecord(lines[i], text, "", error)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def record(self, i: int) -> RawRecord:
+        record = self._records[i]
+        if record is None:
+            text = self.datas[i].decode("utf-8")
+            record = self._records[i] = RawRecord(self.lines[i], text, text)
+        return record
+
+    def broken(self, i: int) -> bool:
+        """True when record ``i`` is known to be undecodable (or otherwise unreadable)."""
+        record = self._records[i]
+        return record is not None and record.error is not None
 
 
-def _items(path: Path) -> Iterator[_Item]:
+def _blocks(path: Path, size: int) -> Iterator[_Block]:
+    lines: list[int] = []
+    datas: list[bytes] = []
+    records: list[RawRecord] = []
     if path.suffix == ".jsonl":
-        for number, line in jsonl_lines(path):
-            text, error = decode_line(line)
-            yield _Item(line, RawRecord(number, text, "" if error else text, error))
-    else:
-        for record in iter_records(path):
-            yield _Item(record.raw.encode("utf-8", errors="backslashreplace"), record)
+        for number, data in jsonl_lines(path):
+            lines.append(number)
+            datas.append(data)
+            if len(lines) == size:
+                yield _Block(lines, datas)
+                lines, datas = [], []
+        if lines:
+            yield _Block(lines, datas)
+        return
+    for record in iter_records(path):
+        lines.append(record.line)
+        datas.append(record.raw.encode("utf-8", errors="backslashreplace"))
+        records.append(record)
+        if len(lines) == size:
+            yield _Block(lines, datas, records)
+            lines, datas, records = [], [], []
+    if lines:
+        yield _Block(lines, datas, records)
 
 
-def _blocks(path: Path, size: int) -> Iterator[list[_Item]]:
-    block: list[_Item] = []
-    for item in _items(path):
-        block.append(item)
-        if len(block) == size:
-            yield block
-            block = []
-    if block:
-        yield block
-
-
-def payload_id(record: RawRecord) -> str | None:
-    """The ``id`` a rejected record carries, if it can be read (to name it in references)."""
+def payload_dict(record: RawRecord) -> dict[str, Any] | None:
+    """The fields a rejected record carries, if they can be read (to name it in references
+    and to spot a minor); an undecodable record is read with its bad bytes replaced."""
     payload: Any = record.payload
     if isinstance(payload, str):
         try:
             payload = json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
-    node_id = payload.get("id") if isinstance(payload, dict) else None
-    return node_id.strip() if isinstance(node_id, str) and node_id.strip() else None
+    return payload if isinstance(payload, dict) else None
+
+
+def _describes_minor(payload: dict[str, Any] | None) -> bool:
+    """Does an unreadable candidate row still say it is a minor's (its age band)?"""
+    sensitive = payload.get("sensitive") if payload else None
+    if not isinstance(sensitive, dict):
+        return False
+    try:
+        Sensitive.model_validate({"age_band": sensitive.get("age_band")})
+    except ValidationError as e:
+        return any(x["type"] == MINOR_ERROR for x in e.errors())
+    return False
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _texts(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 class TableReader:
@@ -154,7 +219,7 @@ class TableReader:
             if table in PROFILE_TABLES:
                 self._block(path.name, table, model, block, stats, seen)
             else:
-                self._row(path.name, table, model, block[0], stats, seen)
+                self._row(path.name, table, model, block, stats, seen)
             bar.update(len(block))
         bar.close()
         return stats
@@ -174,9 +239,12 @@ class TableReader:
         self.state.quarantine.reject(file, record.line, field_, reason, record.raw, minor=minor)
         stats.quarantined += 1
         label = LABEL_OF.get(table)
-        node_id = payload_id(record) if label else None
+        payload = payload_dict(record) if label else None
+        node_id = _text(payload.get("id")) if payload else None
         if label and node_id:
-            self.state.mapper.resolver.reject(label, node_id, f"{file} line {record.line}")
+            names = [payload.get("name"), *_texts(payload.get("aliases"))] if payload else []
+            where = f"{file} line {record.line}"
+            self.state.mapper.resolver.reject(label, node_id, where, names)
 
     def _validate(
         self, file: str, table: str, model: type[Row], record: RawRecord, stats: TableStats
@@ -184,7 +252,10 @@ class TableReader:
         """The validated row, or None after quarantining it (a minor's stored profile is
         marked for removal)."""
         if record.error is not None:
-            self._reject(file, table, record, stats, "-", record.error)
+            minor = table == "candidates" and _describes_minor(payload_dict(record))
+            self._reject(file, table, record, stats, "-", record.error, minor=minor)
+            if minor:
+                self._remove_minor(file, record)
             return None
         try:
             if isinstance(record.payload, dict):
@@ -194,14 +265,27 @@ class TableReader:
             field_, reason = self.state.quarantine.describe(e)
             minor = any(x["type"] == MINOR_ERROR for x in e.errors())
             self._reject(file, table, record, stats, field_, reason, minor=minor)
-            node_id = payload_id(record)
-            if minor and node_id and node_id in self.state.hashes.get("Candidate", {}):
-                del self.state.hashes["Candidate"][node_id]
-                self.state.removed["Candidate"].append(node_id)
-                self.state.mapper.resolver.remove(
-                    "Candidate", node_id, f"{file} line {record.line}"
-                )
+            if minor:
+                self._remove_minor(file, record)
             return None
+
+    def _remove_minor(self, file: str, record: RawRecord) -> None:
+        """A row describing a minor removes the person: the stored profile, and a row of
+        this import with the same id (written, then removed at the end of the stage)."""
+        state = self.state
+        payload = payload_dict(record)
+        node_id = _text(payload.get("id")) if payload else None
+        if not node_id:
+            return
+        stored = node_id in state.hashes.get("Candidate", {})
+        written = any(i == node_id for i, _ in state.digests["Candidate"])
+        if not (stored or written):
+            return
+        state.hashes.get("Candidate", {}).pop(node_id, None)
+        state.digests["Candidate"] = [d for d in state.digests["Candidate"] if d[0] != node_id]
+        state.changed["Candidate"] = [i for i in state.changed["Candidate"] if i != node_id]
+        state.removed["Candidate"].append(node_id)
+        state.mapper.resolver.remove("Candidate", node_id, f"{file} line {record.line}")
 
     def _first(
         self, seen: dict[str, tuple[int, str]], node_id: str, line: int, digest: str
@@ -222,18 +306,18 @@ class TableReader:
         file: str,
         table: str,
         model: type[Row],
-        item: _Item,
+        block: _Block,
         stats: TableStats,
         seen: dict[str, tuple[int, str]],
     ) -> None:
         stats.rows += 1
-        record = item.record
+        record = block.record(0)
         row = self._validate(file, table, model, record, stats)
         if row is None:
             return
         row_id = getattr(row, "id", None)
         if row_id is not None:
-            verdict = self._first(seen, row_id, record.line, row_hash(item.data))
+            verdict = self._first(seen, row_id, record.line, row_hash(block.datas[0]))
             if verdict == "merged":
                 stats.merged += 1
                 return
@@ -247,16 +331,16 @@ class TableReader:
 
     # -- candidates, roles, interactions: blocks ----------------------------------------
     def _fast_rows(
-        self, file: str, model: type[Row], items: list[_Item]
+        self, file: str, model: type[Row], block: _Block
     ) -> tuple[pa.Table | None, dict[int, int]]:
-        """(Arrow table, {position in items: row in table}) of rows the columnar check
+        """(Arrow table, {position in block: row in table}) of rows the columnar check
         vouches for; the other rows go through pydantic."""
         if not self.columnar or not file.endswith(".jsonl"):
             return None, {}
-        good = [i for i, it in enumerate(items) if it.record.error is None]
+        good = [i for i in range(len(block)) if not block.broken(i)]
         if not good:
             return None, {}
-        table, suspect = parse_block(model, [items[i].data for i in good])
+        table, suspect = parse_block(model, [block.datas[i] for i in good])
         if table is None:
             return None, {}
         fast = {pos: j for j, pos in enumerate(good) if not suspect[j]}
@@ -268,61 +352,91 @@ class TableReader:
             fast = {pos: j for pos, j in fast.items() if j not in again}
         return table, fast
 
+    def _known(self, arrow: pa.Table, column: str, label: str) -> list[bool]:
+        """Per row of ``arrow``: does ``column`` name a known ``label`` node (vectorised)."""
+        encoded = arrow.column(column).combine_chunks().dictionary_encode()
+        resolver = self.state.mapper.resolver
+        known = np.array([resolver.knows(label, r) for r in encoded.dictionary.to_pylist()])
+        return known[pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)].tolist()
+
     def _block(
         self,
         file: str,
         table_name: str,
         model: type[Row],
-        items: list[_Item],
+        block: _Block,
         stats: TableStats,
         seen: dict[str, tuple[int, str]],
     ) -> None:
-        stats.rows += len(items)
-        arrow, fast = self._fast_rows(file, model, items)
+        stats.rows += len(block)
+        arrow, fast = self._fast_rows(file, model, block)
         interactions = model is InteractionRow
+        at: list[str] = []
         if interactions and arrow is not None:
             at = canonical_utc(arrow.column("at").combine_chunks()).to_pylist()
             keys = list(zip(*(arrow.column(c).to_pylist() for c in ("candidate", "role", "type"))))
+            known = [
+                a and b
+                for a, b in zip(
+                    self._known(arrow, "candidate", "Candidate"),
+                    self._known(arrow, "role", "Role"),
+                    strict=True,
+                )
+            ]
         elif arrow is not None:
             ids = arrow.column("id").to_pylist()
-        # Accepted rows in file order: (item, Arrow row index or dumped dict, extra).
-        accepted: list[tuple[_Item, int | dict[str, Any], Any]] = []
-        for pos, item in enumerate(items):
-            record = item.record
+        # Accepted rows in file order: (position, Arrow row index or dumped dict, warnings,
+        # digest).
+        accepted: list[tuple[int, int | dict[str, Any], list[tuple[str, str]], str]] = []
+        for pos in range(len(block)):
             warnings: list[tuple[str, str]] = []
+            line = block.lines[pos]
             if pos in fast:
                 value: int | dict[str, Any] = fast[pos]
-                row_key = (keys[value], at[value]) if interactions else ids[value]
+                if interactions:
+                    row_key: Any = (keys[value], at[value])
+                    if known[value]:  # the common case, without a call per row
+                        verdict = self._repeat_or_stored(line, *row_key)
+                    else:
+                        verdict = self._check_interaction(line, *row_key)
+                else:
+                    row_key = ids[value]
             else:
-                row = self._validate(file, table_name, model, record, stats)
+                row = self._validate(file, table_name, model, block.record(pos), stats)
                 if row is None:
                     continue
                 if isinstance(row, InteractionRow):
                     at_text = canonical_time(row.at)
                     value = {**row.model_dump(mode="json"), "at": at_text}
-                    row_key = ((row.candidate, row.role, row.type), at_text)
+                    verdict = self._check_interaction(
+                        line, (row.candidate, row.role, row.type), at_text
+                    )
                 else:
                     row, warnings = self.state.mapper.merge_repeats(row)  # type: ignore[arg-type]
                     value = row.model_dump(mode="json")
                     row_key = row.id
-            if interactions:
-                verdict = self._check_interaction(record.line, *row_key)
-            else:
-                verdict = self._check_profile(table_name, seen, row_key, item)
+            digest = ""
+            if not interactions:
+                digest = row_hash(block.datas[pos])
+                verdict = self._check_profile(table_name, seen, row_key, line, digest)
             if verdict == "merged":
                 stats.merged += 1
             elif verdict is not None:
-                self._reject(file, table_name, record, stats, *verdict)
+                self._reject(file, table_name, block.record(pos), stats, *verdict)
             else:
-                accepted.append((item, value, warnings))
+                accepted.append((pos, value, warnings, digest))
         if accepted:
-            self._map_block(file, table_name, model, arrow, accepted, stats)
+            self._map_block(file, table_name, model, block, arrow, accepted, stats)
 
     def _check_profile(
-        self, table: str, seen: dict[str, tuple[int, str]], node_id: str, item: _Item
+        self, table: str, seen: dict[str, tuple[int, str]], node_id: str, line: int, digest: str
     ) -> tuple[str, str] | str | None:
-        digest = row_hash(item.data)
-        verdict = self._first(seen, node_id, item.record.line, digest)
+        """(field, reason) to reject the row, "merged" if it adds nothing, else None."""
+        label = LABEL_OF[table]
+        refusal = self.state.mapper.resolver.refusal(label, node_id, label.lower())
+        if refusal is not None and self.state.mapper.resolver.is_removed(label, node_id):
+            return ("id", refusal)
+        verdict = self._first(seen, node_id, line, digest)
         if verdict == "merged":
             return verdict
         if verdict is not None:
@@ -344,6 +458,12 @@ class TableReader:
             if not resolver.knows(label, ref):
                 reason = resolver.refusal(label, ref, field_)
                 return field_, reason or UNKNOWN_REF.format(what=field_, ref=ref, table=table)
+        return self._repeat_or_stored(line, key, at)
+
+    def _repeat_or_stored(
+        self, line: int, key: tuple[str, str, str], at: str
+    ) -> tuple[str, str] | str | None:
+        """The interaction rules past its references: a repeat or already stored."""
         first = self.state.interaction_first.get(key)
         if first is not None:
             if first[1] == at:
@@ -359,18 +479,19 @@ class TableReader:
         file: str,
         table_name: str,
         model: type[Row],
+        block: _Block,
         arrow: pa.Table | None,
-        accepted: list[tuple[_Item, int | dict[str, Any], Any]],
+        accepted: list[tuple[int, int | dict[str, Any], list[tuple[str, str]], str]],
         stats: TableStats,
     ) -> None:
         """Assemble the accepted rows into one table (file order) and map it."""
         state, mapper = self.state, self.state.mapper
-        fast = [(k, v) for k, (_, v, _) in enumerate(accepted) if isinstance(v, int)]
-        slow = [(k, v) for k, (_, v, _) in enumerate(accepted) if isinstance(v, dict)]
+        fast = [(k, v) for k, (_, v, _, _) in enumerate(accepted) if isinstance(v, int)]
+        slow = [(k, v) for k, (_, v, _, _) in enumerate(accepted) if isinstance(v, dict)]
         parts: list[pa.Table] = []
         if fast:
             assert arrow is not None
-            part = arrow.take([v for _, v in fast])
+            part = arrow.take(pa.array([v for _, v in fast], pa.int64()))
             if model is InteractionRow:
                 at = canonical_utc(part.column("at").combine_chunks())
                 part = part.set_column(part.schema.get_field_index("at"), "at", at)
@@ -378,8 +499,10 @@ class TableReader:
         if slow:
             parts.append(records_table(model, [v for _, v in slow]))
         order = [k for k, _ in fast] + [k for k, _ in slow]
-        inverse = sorted(range(len(order)), key=order.__getitem__)
-        table = pa.concat_tables(parts).take(inverse) if len(parts) > 1 else parts[0]
+        table = parts[0]
+        if len(parts) > 1:
+            inverse = sorted(range(len(order)), key=order.__getitem__)
+            table = pa.concat_tables(parts).take(pa.array(inverse, pa.int64()))
         if model is InteractionRow:
             map_interactions(table, mapper)
             stats.imported += table.num_rows
@@ -387,7 +510,7 @@ class TableReader:
         label = LABEL_OF[table_name]
         refused = refused_rows(table, mapper, CANDIDATE_REFS if label == "Candidate" else ROLE_REFS)
         for issue in refused:
-            record = accepted[issue.row][0].record
+            record = block.record(accepted[issue.row][0])
             self._reject(file, table_name, record, stats, issue.field, issue.reason)
         if refused:
             bad = {issue.row for issue in refused}
@@ -397,13 +520,13 @@ class TableReader:
         (map_candidates if label == "Candidate" else map_roles)(table, mapper)
         hashes = state.hashes[label]
         ids = table.column("id").to_pylist()
-        for node_id, (item, _, warnings) in zip(ids, accepted, strict=True):
+        for node_id, (pos, _, warnings, digest) in zip(ids, accepted, strict=True):
             mapper.resolver.add(label, node_id)
             if node_id in hashes:
                 state.changed[label].append(node_id)
                 stats.updated += 1
-            state.digests[label].append((node_id, row_hash(item.data)))
+            state.digests[label].append((node_id, digest))
             for field_, message in warnings:
-                state.quarantine.warn(file, item.record.line, field_, message)
+                state.quarantine.warn(file, block.lines[pos], field_, message)
                 stats.warnings += 1
         stats.imported += len(accepted)
