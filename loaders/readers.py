@@ -66,8 +66,23 @@ def decode_line(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-8", errors="backslashreplace"), NOT_UTF8.format(detail=detail)
 
 
+def utf16(path: Path) -> str | None:
+    """``"utf-16"`` when the file starts with a UTF-16 byte-order mark (Excel's "Unicode
+    text"), else None: such a file is read as UTF-16, not as bytes that are not UTF-8."""
+    with path.open("rb") as fh:
+        head = fh.read(2)
+    return "utf-16" if head in (b"\xff\xfe", b"\xfe\xff") else None
+
+
 def jsonl_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes) of the non-blank lines of a JSONL file, without a leading BOM."""
+    """(line number, UTF-8 bytes) of the non-blank lines of a JSONL file, without a BOM."""
+    if utf16(path):
+        text = path.read_text(encoding="utf-16", errors="surrogatepass")
+        for number, line in enumerate(text.split("\n"), start=1):
+            data = line.rstrip("\r").encode("utf-8", errors="surrogatepass")
+            if data.strip():
+                yield number, data
+        return
     with path.open("rb") as fh:
         for number, line in enumerate(fh, start=1):
             if number == 1 and line.startswith(BOM):
@@ -130,7 +145,8 @@ def iter_records(path: Path) -> Iterator[RawRecord]:
             yield RawRecord(number, text, payload, error)
         return
     csv.field_size_limit(2**31 - 1)  # sizes are checked per row below, as for JSONL
-    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+    encoding = utf16(path) or "utf-8-sig"
+    with path.open("r", encoding=encoding, errors="surrogateescape", newline="") as fh:
         reader = csv.DictReader(fh, strict=True)
         _ = reader.fieldnames  # reads the header, so line_num counts it
         start = reader.line_num + 1
@@ -140,7 +156,8 @@ def iter_records(path: Path) -> Iterator[RawRecord]:
             except StopIteration:
                 return
             except csv.Error:
-                last = reader.line_num
+                with path.open("rb") as raw:
+                    last = sum(1 for _ in raw)
                 error = UNTERMINATED.format(first=start, last=last)
                 yield RawRecord(start, "", {}, error)
                 return

@@ -23,7 +23,7 @@ row describes a minor is removed (``ReadState.removed``).
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +93,7 @@ class ReadState:
     changed: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     digests: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     removed: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    removed_count: Counter[str] = field(default_factory=Counter)  # of those, ids that existed
     interaction_first: dict[tuple[str, str, str], tuple[int, str]] = field(default_factory=dict)
 
 
@@ -270,21 +271,22 @@ class TableReader:
             return None
 
     def _remove_minor(self, file: str, record: RawRecord) -> None:
-        """A row describing a minor removes the person: the stored profile, and a row of
-        this import with the same id (written, then removed at the end of the stage)."""
+        """A row describing a minor removes the person, whatever else the import says: the
+        stored profile, a row of this import with the same id (written, then removed at the
+        end of the stage), and any later row with that id (refused)."""
         state = self.state
         payload = payload_dict(record)
         node_id = _text(payload.get("id")) if payload else None
-        if not node_id:
+        if not node_id or state.mapper.resolver.is_removed("Candidate", node_id):
             return
-        stored = node_id in state.hashes.get("Candidate", {})
-        written = any(i == node_id for i, _ in state.digests["Candidate"])
-        if not (stored or written):
-            return
-        state.hashes.get("Candidate", {}).pop(node_id, None)
+        hashes = state.hashes.get("Candidate", {})
+        written = node_id in hashes or state.mapper.resolver.knows("Candidate", node_id)
+        hashes.pop(node_id, None)
         state.digests["Candidate"] = [d for d in state.digests["Candidate"] if d[0] != node_id]
         state.changed["Candidate"] = [i for i in state.changed["Candidate"] if i != node_id]
         state.removed["Candidate"].append(node_id)
+        if written:
+            state.removed_count["Candidate"] += 1
         state.mapper.resolver.remove("Candidate", node_id, f"{file} line {record.line}")
 
     def _first(
@@ -521,6 +523,8 @@ class TableReader:
         hashes = state.hashes[label]
         ids = table.column("id").to_pylist()
         for node_id, (pos, _, warnings, digest) in zip(ids, accepted, strict=True):
+            if mapper.resolver.is_removed(label, node_id):
+                continue  # a later row of this block describes a minor: removed at stage end
             mapper.resolver.add(label, node_id)
             if node_id in hashes:
                 state.changed[label].append(node_id)
