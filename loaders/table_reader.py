@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,8 +116,8 @@ class _Block:
     ) -> None:
         self.lines, self.datas = lines, datas
         self._records: list[RawRecord | None] = list(records) if records else [None] * len(lines)
-        if records is None:  # JSONL: one decode of the whole block, per line only on failure
-            try:
+        if records is None and len(datas) > 1:  # JSONL: one decode of the block, per line
+            try:  # only on failure (a one-row block is decoded by record())
                 b"\n".join(datas).decode("utf-8")
             except UnicodeDecodeError:
                 for i, data in enumerate(datas):
@@ -125,6 +125,7 @@ class _Block:
                     if error:
                         payload = data.decode("utf-8", errors="replace")
                         self._records[i] = RawRecord(lines[i], text, payload, error)
+        if records is None:
             for i, data in enumerate(datas):
                 if len(data) > MAX_ROW_BYTES and self._records[i] is None:
                     error = TOO_LARGE.format(size=len(data), limit=MAX_ROW_BYTES)
@@ -137,8 +138,10 @@ class _Block:
     def record(self, i: int) -> RawRecord:
         record = self._records[i]
         if record is None:
-            text = self.datas[i].decode("utf-8")
-            record = self._records[i] = RawRecord(self.lines[i], text, text)
+            data = self.datas[i]
+            text, error = decode_line(data)
+            payload = data.decode("utf-8", errors="replace") if error else text
+            record = self._records[i] = RawRecord(self.lines[i], text, payload, error)
         return record
 
     def broken(self, i: int) -> bool:
@@ -389,10 +392,11 @@ class TableReader:
             ids = arrow.column("id").to_pylist()
         # Accepted rows in file order: (position, Arrow row index or dumped dict, warnings,
         # digest).
-        accepted: list[tuple[int, int | dict[str, Any], list[tuple[str, str]], str]] = []
+        accepted: list[tuple[int, int | dict[str, Any], Sequence[tuple[str, str]], str]] = []
+        lines = block.lines
         for pos in range(len(block)):
-            warnings: list[tuple[str, str]] = []
-            line = block.lines[pos]
+            warnings: Sequence[tuple[str, str]] = ()
+            line = lines[pos]
             if pos in fast:
                 value: int | dict[str, Any] = fast[pos]
                 if interactions:
@@ -435,9 +439,9 @@ class TableReader:
     ) -> tuple[str, str] | str | None:
         """(field, reason) to reject the row, "merged" if it adds nothing, else None."""
         label = LABEL_OF[table]
-        refusal = self.state.mapper.resolver.refusal(label, node_id, label.lower())
-        if refusal is not None and self.state.mapper.resolver.is_removed(label, node_id):
-            return ("id", refusal)
+        resolver = self.state.mapper.resolver
+        if resolver.is_removed(label, node_id):
+            return ("id", resolver.refusal(label, node_id, label.lower()) or "")
         verdict = self._first(seen, node_id, line, digest)
         if verdict == "merged":
             return verdict
@@ -466,13 +470,13 @@ class TableReader:
         self, line: int, key: tuple[str, str, str], at: str
     ) -> tuple[str, str] | str | None:
         """The interaction rules past its references: a repeat or already stored."""
-        first = self.state.interaction_first.get(key)
-        if first is not None:
+        first = self.state.interaction_first.setdefault(key, (line, at))
+        if first[0] != line:
             if first[1] == at:
                 return "merged"
             return "type", DUPLICATE_INTERACTION.format(key=list(key), first=first[0])
-        self.state.interaction_first[key] = (line, at)
-        if (*key, at) in self.state.stored_interactions:
+        stored = self.state.stored_interactions
+        if stored and (*key, at) in stored:
             return "merged"
         return None
 
@@ -483,13 +487,16 @@ class TableReader:
         model: type[Row],
         block: _Block,
         arrow: pa.Table | None,
-        accepted: list[tuple[int, int | dict[str, Any], list[tuple[str, str]], str]],
+        accepted: list[tuple[int, int | dict[str, Any], Sequence[tuple[str, str]], str]],
         stats: TableStats,
     ) -> None:
         """Assemble the accepted rows into one table (file order) and map it."""
         state, mapper = self.state, self.state.mapper
-        fast = [(k, v) for k, (_, v, _, _) in enumerate(accepted) if isinstance(v, int)]
-        slow = [(k, v) for k, (_, v, _, _) in enumerate(accepted) if isinstance(v, dict)]
+        fast: list[tuple[int, int]] = []
+        slow: list[tuple[int, dict[str, Any]]] = []
+        for k, entry in enumerate(accepted):
+            value = entry[1]
+            (slow if type(value) is dict else fast).append((k, value))  # type: ignore[arg-type]
         parts: list[pa.Table] = []
         if fast:
             assert arrow is not None
