@@ -1,6 +1,6 @@
-// Template over {{label}}: delete the nodes with the given ids (nodes without relationships:
-// the audit-only attributes of a changed candidate are replaced, not merged into).
-// $ids: list of node ids. Returns nothing.
+// Template over {{label}}: delete the nodes with the given ids (nodes without relationships
+// only; DETACH DELETE is remove_nodes_by_id). Returns nothing.
+// $ids: list of node ids.
 UNWIND $ids AS id
 MATCH (n:{{label}} {id: id})
 DELETE n

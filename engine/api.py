@@ -55,6 +55,7 @@ class MatchingEngine:
         store = open_store(
             target,
             auth=auth or settings.neo4j_auth(),
+            sensitive_dir=settings.sensitive_dir,
             batch_size=settings.import_options.batch_size,
         )
         store.ensure_schema()
@@ -193,24 +194,21 @@ class MatchingEngine:
         self,
         name_or_text: str,
         params: dict[str, Any] | None = None,
-        audit: bool = False,
         write: bool = False,
     ) -> list[dict[str, Any]]:
-        """Run a catalog query by name (``explore/skill_paths``) or Cypher text.
+        """Run a catalog query by name (``explore/skill_paths``) or Cypher text on the graph
+        (which holds no sensitive attribute: they are in the audit-only sensitive store).
 
         Args:
-            audit: allow reading sensitive attributes (fairness audits only).
             write: let the query write; otherwise it runs in a read-only transaction and the
                 store refuses any write.
 
         Raises:
             ReadOnlyError: the query tried to write and ``write`` is False; nothing changed.
-            SensitiveAccessError: it reads sensitive attributes and ``audit`` is False.
         """
-        purpose = "audit" if audit else "explore"
         if name_or_text.strip().count("\n") == 0 and " " not in name_or_text.strip():
-            return self.store.run(name_or_text, params, purpose=purpose, write=write)
-        return self.store.run_text(name_or_text, params, purpose=purpose, write=write)
+            return self.store.run(name_or_text, params, write=write)
+        return self.store.run_text(name_or_text, params, write=write)
 
     def close(self) -> None:
         self.store.close()

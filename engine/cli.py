@@ -153,9 +153,6 @@ def cypher(
         list[str] | None, typer.Option("--param", "-p", help="name=value (JSON values ok).")
     ] = None,
     db: DbOption = None,
-    audit: Annotated[
-        bool, typer.Option(help="Allow reading sensitive attributes (audits only).")
-    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON.")] = False,
     write: Annotated[
         bool, typer.Option("--write", help="Let the query write (it runs read-only otherwise).")
@@ -172,10 +169,10 @@ def cypher(
         with _engine(db) as eng:
             if path.suffix == ".cypher" and path.exists():
                 text = path.read_text(encoding="utf-8")
-                rows = eng.query(text, params, audit=audit, write=write)
+                rows = eng.query(text, params, write=write)
             else:
                 name_or_text = query.removesuffix(".cypher").removeprefix("cypher/")
-                rows = eng.query(name_or_text, params, audit=audit, write=write)
+                rows = eng.query(name_or_text, params, write=write)
     except TalentGraphError as e:
         _fail(e)
     if as_json:

@@ -23,7 +23,10 @@ class Settings(BaseSettings):
     """Everything configurable, with ``TALENTGRAPH_`` environment overrides.
 
     ``TALENTGRAPH_DB`` (path or ``neo4j://`` URI), ``TALENTGRAPH_NEO4J_USER``,
-    ``TALENTGRAPH_NEO4J_PASSWORD``, ``TALENTGRAPH_SEED``, ``TALENTGRAPH_MODEL_DIR``; nested
+    ``TALENTGRAPH_NEO4J_PASSWORD``, ``TALENTGRAPH_SEED``, ``TALENTGRAPH_MODEL_DIR``,
+    ``TALENTGRAPH_SENSITIVE_DIR`` (Neo4j stores: the folder of the local sensitive store;
+    default ``$XDG_STATE_HOME/talentgraph/sensitive``, the embedded store keeps it in its
+    own directory); nested
     sections use ``__`` (``TALENTGRAPH_IMPORT_OPTIONS__BATCH_SIZE=5000``,
     ``TALENTGRAPH_TRAIN__GNN_SECONDS=60``).
     """
@@ -37,6 +40,7 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr | None = None
     seed: int = 0
     model_dir: str | None = None
+    sensitive_dir: str | None = None
     import_options: ImportOptions = Field(default_factory=ImportOptions)
     train: TrainOptions = Field(default_factory=TrainOptions)
 

@@ -23,7 +23,6 @@ class Node(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     label: ClassVar[str] = ""
-    audit_only: ClassVar[bool] = False
     # Properties the engine computes and writes back (embeddings); imports never set them.
     derived: ClassVar[tuple[str, ...]] = ()
 
@@ -56,7 +55,7 @@ class Occupation(Node):
 
 
 class Candidate(Node):
-    """A worker. Sensitive attributes are not here: see ``sensitive.py``."""
+    """A worker. Sensitive attributes are not in the graph: see ``sensitive.py``."""
 
     label: ClassVar[str] = "Candidate"
     derived: ClassVar[tuple[str, ...]] = ("embedding", "embedding_version")

@@ -2,7 +2,8 @@
 
 The schema is a value (like PyG's ``HeteroData.metadata()``): DDL generation, the import
 job, the PyG export and NexusGNN all read it. Property types come from the pydantic models
-in ``nodes.py``, ``relationships.py`` and ``sensitive.py``.
+in ``nodes.py`` and ``relationships.py``. Sensitive attributes are not in it: they live in
+their own store (``sensitive.py``), so every label of the graph is a feature label.
 
 Example:
     >>> from graph_schema import SCHEMA
@@ -22,7 +23,6 @@ from typing import Any, Union, get_args, get_origin
 from graph_schema.errors import SchemaError
 from graph_schema.nodes import NODE_MODELS, Node
 from graph_schema.relationships import RELATIONSHIP_MODELS, Relationship
-from graph_schema.sensitive import SensitiveAttributes
 
 NodeLabel = str
 RelType = str
@@ -68,7 +68,6 @@ class NodeSpec:
     model: type[Node]
     properties: tuple[PropertySpec, ...]
     key: str = "id"
-    audit_only: bool = False
     derived: tuple[str, ...] = ()
 
     @property
@@ -113,9 +112,7 @@ class GraphSchema:
         rel_models: tuple[type[Relationship], ...],
     ) -> None:
         self._nodes = {
-            m.label: NodeSpec(
-                m.label, m, _props(m, skip=("id",)), audit_only=m.audit_only, derived=m.derived
-            )
+            m.label: NodeSpec(m.label, m, _props(m, skip=("id",)), derived=m.derived)
             for m in node_models
         }
         self._rels = {
@@ -133,15 +130,6 @@ class GraphSchema:
     @property
     def relationships(self) -> tuple[RelSpec, ...]:
         return tuple(self._rels.values())
-
-    @property
-    def feature_labels(self) -> tuple[NodeLabel, ...]:
-        """Labels the feature path (export, models) may read: every non-audit label."""
-        return tuple(s.label for s in self.nodes if not s.audit_only)
-
-    @property
-    def audit_labels(self) -> tuple[NodeLabel, ...]:
-        return tuple(s.label for s in self.nodes if s.audit_only)
 
     def node(self, label: NodeLabel) -> NodeSpec:
         try:
@@ -163,8 +151,8 @@ class GraphSchema:
         return [(src, r.type, dst) for r in self.relationships for src, dst in r.endpoints]
 
     def metadata(self) -> Metadata:
-        """(node types, edge types) of the feature graph, as PyG expects; no audit labels."""
-        return list(self.feature_labels), self.edge_types()
+        """(node types, edge types) of the graph, as PyG expects."""
+        return [s.label for s in self.nodes], self.edge_types()
 
 
-SCHEMA = GraphSchema(NODE_MODELS + (SensitiveAttributes,), RELATIONSHIP_MODELS)
+SCHEMA = GraphSchema(NODE_MODELS, RELATIONSHIP_MODELS)

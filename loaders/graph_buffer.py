@@ -4,6 +4,9 @@ The import job appends validated values here; the writer turns each buffer into 
 table (bulk COPY) or row batches (UNWIND ... MERGE). Columns, not dicts: a scale-5 import
 holds over a million HAS_SKILL edges and dict-per-row would double its memory.
 
+Sensitive attributes are not graph nodes: they wait apart, in ``sensitive``, for the
+sensitive store (``loaders.sensitive_store``).
+
 Example:
     >>> buf = GraphBuffer()
     >>> buf.node("Domain", {"id": "health", "name": "Healthcare"})
@@ -65,6 +68,7 @@ class GraphBuffer:
     def __init__(self) -> None:
         self.nodes: dict[str, ColumnBuffer] = {}
         self.edges: dict[tuple[str, str, str], ColumnBuffer] = {}
+        self.sensitive: list[pa.Table] = []  # rows of the sensitive store, not of the graph
 
     def node(self, label: str, row: dict[str, Any]) -> bool:
         buf = self.nodes.get(label)
@@ -95,6 +99,15 @@ class GraphBuffer:
 
     def extend_edges(self, src: str, rel_type: str, dst: str, table: pa.Table) -> None:
         self._edge_buffer(src, rel_type, dst).extend(table)
+
+    def extend_sensitive(self, table: pa.Table) -> None:
+        """Add sensitive-attribute rows (``id`` and the attributes) for the sensitive store."""
+        self.sensitive.append(table)
+
+    def sensitive_table(self) -> pa.Table | None:
+        """Every sensitive-attribute row of this buffer, or ``None`` when there is none."""
+        parts = [t for t in self.sensitive if t.num_rows]
+        return pa.concat_tables(parts, promote_options="permissive") if parts else None
 
     def node_table(self, label: str) -> pa.Table:
         return self.nodes[label].table(lambda part: node_table(label, part))

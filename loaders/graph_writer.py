@@ -1,18 +1,25 @@
 """Writing a GraphBuffer to a store: bulk where the store is empty, MERGE elsewhere.
 
 A label or relationship type with no rows in the store yet is bulk-loaded (COPY on
-LadybugDB); anything else goes through the catalog's batched upserts. The edges and
-sensitive attributes of changed candidates and roles are deleted first, so a changed row
-replaces what it owned instead of accumulating; and since every candidate or role row that
-reaches the writer is new or changed (unchanged rows are skipped upstream), what such rows
-own is new too, and is bulk-loaded even into a non-empty store.
+LadybugDB); anything else goes through the catalog's batched upserts. The edges of changed
+candidates and roles are deleted first, so a changed row replaces what it owned instead of
+accumulating; and since every candidate or role row that reaches the writer is new or
+changed (unchanged rows are skipped upstream), what such rows own is new too, and is
+bulk-loaded even into a non-empty store.
+
+Sensitive attributes go to the sensitive store, not the graph (``loaders.sensitive_store``),
+first in the stage: in one transaction there, the rows of removed and changed candidates
+are deleted and the stage's rows written (a changed row replaces its attributes: one it
+leaves out is gone). Removed candidates lose their attributes before their nodes.
 
 Crash safety: candidate and role nodes are written with an empty ``row_hash``; a row's
-digest is committed only after every node and edge of its stage is stored
-(``Stage.digests``, last). Each statement is atomic in both stores, so whenever a process
-dies, a row whose digest is stored has everything it owns, and a row without one is seen
-as changed by the next import, which deletes what it owned and writes it again: a re-run
-after a crash at any moment gives the graph a clean run gives.
+digest is committed only after everything of its stage is stored, sensitive attributes
+included (``Stage.digests``, last). Each statement and each sensitive-store transaction is
+atomic, so whenever a process dies, a row whose digest is stored has everything it owns,
+and a row without one is seen as changed by the next import, which deletes what it owned
+and writes it again; attributes written for a candidate whose node never was are deleted
+by the next import (``ImportJob`` keeps only the graph's candidates there). A re-run after
+a crash at any moment gives the graph and the sensitive store a clean run gives.
 """
 
 from __future__ import annotations
@@ -32,10 +39,6 @@ OWNED_EDGES: dict[str, tuple[str, ...]] = {
     "Candidate": ("HAS_SKILL", "WORKED_AT", "LOCATED_IN"),
     "Role": ("REQUIRES_SKILL", "LOCATED_IN", "OFFERED_BY", "IN_DOMAIN", "OF_OCCUPATION"),
 }
-
-
-# Nodes only ever written with their owner's row (and deleted with it when it changes).
-OWNED_NODES: frozenset[str] = frozenset({"SensitiveAttributes"})
 
 
 @dataclass
@@ -76,7 +79,8 @@ def write_stage(
     bulk: bool = True,
     progress: bool = False,
 ) -> tuple[dict[str, int], dict[str, int], list[str], float]:
-    """Write one stage: removals, replaced edges, nodes, edges, then the row digests.
+    """Write one stage: sensitive attributes, replaced edges, nodes, edges, removals (with
+    their attributes, again), then the row digests.
 
     Returns:
         (nodes written per label, edges per type, bulk-loaded names, seconds spent writing).
@@ -94,17 +98,15 @@ def write_stage(
     nodes: dict[str, int] = {}
     rels: Counter[str] = Counter()
     bulk_loaded: list[str] = []
-    for label, ids in stage.removed.items():
-        if label == "Candidate":
-            store.delete_nodes("SensitiveAttributes", ids)
-        store.remove_nodes(label, ids)
+    replaced = [*stage.removed.get("Candidate", ()), *stage.changed.get("Candidate", ())]
+    sensitive = buffer.sensitive_table()
+    if replaced or sensitive is not None:
+        store.sensitive_store.replace(replaced, sensitive)
     for label, ids in stage.changed.items():
         for rel_type in OWNED_EDGES[label]:
             store.delete_outgoing(label, rel_type, ids)
-        if label == "Candidate":
-            store.delete_nodes("SensitiveAttributes", ids)
     for label in tqdm(list(buffer.nodes), desc="write nodes", disable=not progress, leave=False):
-        if bulk and (not before.get(label) or label in OWNED_NODES):
+        if bulk and not before.get(label):
             nodes[label] = store.bulk_nodes(label, buffer.node_table(label))
             bulk_loaded.append(label)
         else:
@@ -123,6 +125,12 @@ def write_stage(
             written = store.upsert_edges(rel_type, src, table)
         _check_written(f"({src})-[:{rel_type}]->({dst}) relationships", written, table.num_rows)
         rels[rel_type] += written
+    # Removals come after the writes: a person whose earlier row of this same import was
+    # written, and whose later row describes a minor, is removed with everything written.
+    for label, ids in stage.removed.items():
+        store.remove_nodes(label, ids)
+        if label == "Candidate" and ids:
+            store.sensitive_store.replace(ids, None)
     for label, rows in stage.digests.items():
         if rows:
             _check_written(f"{label} row digests", store.commit_row_hashes(label, rows), len(rows))

@@ -6,7 +6,8 @@ id, else by normalised name or alias, else create a node. Writes are batched: a 
 relationship type that is still empty in the store is bulk-loaded (COPY on LadybugDB), the
 rest goes through ``UNWIND $rows ... MERGE``. Candidates and roles carry a digest of their
 row, so a re-import skips unchanged rows and replaces the edges of changed ones: importing
-the same directory twice gives the same graph.
+the same directory twice gives the same graph. Sensitive attributes are written to the
+store's sensitive store, never to the graph (``loaders.sensitive_store``).
 
 Example:
     >>> from loaders.stores import open_store                       # doctest: +SKIP
@@ -238,6 +239,9 @@ class ImportJob:
         for label, known in hashes.items():
             for node_id in known:
                 resolver.add(label, node_id)
+        # attributes of candidates the graph does not hold (a killed import wrote them, and
+        # never the node): kept nowhere
+        self.store.sensitive_store.keep_only(set(hashes["Candidate"]))
         stored_interactions: set[tuple[Any, ...]] = set()
         if rel_before.get("INTERACTED"):
             stored_interactions = {

@@ -232,11 +232,10 @@ def map_candidates(t: pa.Table, mapper: RowMapper) -> None:
     any_set = np.zeros(n, dtype=bool)
     for values in fields.values():
         any_set |= np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    if any_set.any():
+    if any_set.any():  # for the sensitive store: never a node of the graph
         mask = pa.array(any_set)
-        mapper.buffer.extend_nodes(
-            "SensitiveAttributes",
-            pa.table({"id": ids.filter(mask), **{k: v.filter(mask) for k, v in fields.items()}}),
+        mapper.buffer.extend_sensitive(
+            pa.table({"id": ids.filter(mask), **{k: v.filter(mask) for k, v in fields.items()}})
         )
     _skill_edges(
         mapper,

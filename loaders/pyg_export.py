@@ -1,10 +1,10 @@
 """Export the feature graph of a store to PyTorch Geometric: ``HeteroData`` plus id maps.
 
-Node and edge types come from ``SCHEMA.metadata()`` (audit-only labels such as
-``SensitiveAttributes`` are not in it and are never queried); a type is exported when it has
-at least one node or edge. Every read is a catalog query under ``cypher/export/``. Rows are
-fetched in bulk: on LadybugDB as one Arrow table per query, elsewhere through
-``GraphStore.run``. Node order is the sorted id order, and edges are sorted by
+Node and edge types come from ``SCHEMA.metadata()``; a type is exported when it has at
+least one node or edge. Sensitive attributes are not in the graph (they live in the
+audit-only sensitive store), so the export cannot hold them. Every read is a catalog query
+under ``cypher/export/``. Rows are fetched in bulk: on LadybugDB as one Arrow table per
+query, elsewhere through ``GraphStore.run``. Node order is the sorted id order, and edges are sorted by
 (source index, target index, attributes), so the export is the same whatever order the store
 returns rows in.
 
@@ -223,8 +223,8 @@ def _fetch(
 ) -> pa.Table:
     """Run export query ``name`` and return its rows as one Arrow table.
 
-    ``GraphStore.run_table`` applies the store's guard (no audit-only label) and, on
-    LadybugDB, builds the columns natively, which is what makes a 2M-edge export take seconds.
+    ``GraphStore.run_table`` checks the parameters and, on LadybugDB, builds the columns
+    natively, which is what makes a 2M-edge export take seconds.
     """
     return store.run_table(name, label=label, rel_type=rel)
 

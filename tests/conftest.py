@@ -4,7 +4,8 @@
 ``ladybug`` is a fresh embedded database in ``tmp_path``. ``neo4j`` needs a running server
 named by ``TALENTGRAPH_NEO4J_URI`` (user and password from ``TALENTGRAPH_NEO4J_USER`` and
 ``TALENTGRAPH_NEO4J_PASSWORD``; see docs/neo4j.md); without it the case is skipped with a
-reason that ``pytest -ra`` prints. The Neo4j database is emptied before each test.
+reason that ``pytest -ra`` prints. The Neo4j database is emptied before each test, and its
+sensitive store is a file in ``tmp_path`` (never the user's state folder).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def _open(backend: str, tmp_path: Path) -> GraphStore:
 
     password = os.environ.get("TALENTGRAPH_NEO4J_PASSWORD")
     user = os.environ.get("TALENTGRAPH_NEO4J_USER", "neo4j")
-    store = Neo4jStore(uri, auth=(user, password) if password else None)
+    auth = (user, password) if password else None
+    store = Neo4jStore(uri, auth=auth, sensitive_dir=tmp_path / "sensitive")
     store.drop_all()
     return store
 
@@ -65,14 +67,17 @@ def tiny_store_ro(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugS
 
 def dump_graph(store: GraphStore) -> dict[str, list[str]]:
     """Every node (all properties) and relationship (endpoints and properties) of the
-    store, sorted: two stores hold the same graph exactly when their dumps are equal."""
+    store, and every row of its sensitive store, sorted: two stores hold the same data
+    exactly when their dumps are equal."""
     out: dict[str, list[str]] = {}
     for spec in SCHEMA.nodes:
-        rows = store.run_text(f"MATCH (n:{spec.label}) RETURN n.*", purpose="audit")
+        rows = store.run_text(f"MATCH (n:{spec.label}) RETURN n.*")
         out[spec.label] = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
     for rel in SCHEMA.relationships:
         rows = store.run_text(f"MATCH (a)-[r:{rel.type}]->(b) RETURN a.id, b.id, r.*")
         out[rel.type] = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+    rows = store.read_sensitive(purpose="audit")
+    out["sensitive store"] = [json.dumps(r, sort_keys=True) for r in rows]
     return out
 
 

@@ -510,7 +510,9 @@ class NexusTrainer:
         counts = np.bincount(codes[test], minlength=len(names))
         report: dict[str, Any] = {
             "attribute": self.sensitive_attribute,
-            "groups": names,
+            # how many groups, never their names: the report is saved with the model, and
+            # no file under a store but the sensitive store holds a sensitive value
+            "n_groups": len(names),
             "n_train": int(train.size),
             "n_test": int(test.size),
             "probe_accuracy": float((probe.predict(z[test]) == codes[test]).mean()),

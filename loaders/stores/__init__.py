@@ -19,7 +19,10 @@ _URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def open_store(
-    target: str | Path, auth: tuple[str, str] | None = None, **kwargs: Any
+    target: str | Path,
+    auth: tuple[str, str] | None = None,
+    sensitive_dir: str | Path | None = None,
+    **kwargs: Any,
 ) -> GraphStore:
     """Open the store ``target`` names: a ``neo4j://``/``bolt://`` URI, else a directory.
 
@@ -30,6 +33,9 @@ def open_store(
     Args:
         target: embedded store directory, or a Neo4j URI.
         auth: (user, password) for Neo4j.
+        sensitive_dir: Neo4j only: the folder of the local sensitive store (default
+            ``$XDG_STATE_HOME/talentgraph/sensitive``); the embedded store always keeps it
+            in its directory (``<target>/sensitive.sqlite``).
         **kwargs: passed to the store (``batch_size``, ``database``, ...).
 
     Raises:
@@ -47,7 +53,8 @@ def open_store(
             )
         from loaders.stores.neo4j import Neo4jStore
 
-        return Neo4jStore(scheme + text[match.end(1) :], auth=auth, **kwargs)
+        uri = scheme + text[match.end(1) :]
+        return Neo4jStore(uri, auth=auth, sensitive_dir=sensitive_dir, **kwargs)
     from loaders.stores.ladybug import LadybugStore
 
     return LadybugStore(Path(text), **kwargs)

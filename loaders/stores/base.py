@@ -2,11 +2,16 @@
 
 Concrete stores implement the primitives (``_execute``, ``explain``, ``_bulk_nodes``,
 ``_bulk_edges``); everything else (batched upserts by catalog name, counts, id lookups,
-the guard that keeps sensitive attributes out of the feature path, read-only execution)
-lives here once. Ad-hoc Cypher (``run_text``, exploration) runs read-only unless
-``write=True``: the store itself refuses a write (a read-only transaction), and the refusal
-is a ``ReadOnlyError``. Catalog queries (``run``) are ours and may write (upserts, deletes)
-unless ``write=False``, which exploration passes for a catalog name a user gives.
+the parameter check every read passes, read-only execution) lives here once. Ad-hoc Cypher
+(``run_text``, exploration) runs read-only unless ``write=True``: the store itself refuses a
+write (a read-only transaction), and the refusal is a ``ReadOnlyError``. Catalog queries
+(``run``) are ours and may write (upserts, deletes) unless ``write=False``, which
+exploration passes for a catalog name a user gives.
+
+Sensitive attributes are not in the graph, so no Cypher reaches them: each store has its
+``SensitiveStore`` (``loaders.sensitive_store``), written by the import, and
+``read_sensitive(purpose="audit")`` is the one way to read it. Removing candidates removes
+their attributes first.
 
 Example:
     >>> from loaders.stores import open_store
@@ -17,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, Literal, Self
@@ -25,7 +29,8 @@ from typing import Any, Literal, Self
 import pyarrow as pa
 
 from graph_schema import SCHEMA
-from graph_schema.errors import ConfigError, SchemaError, SensitiveAccessError
+from graph_schema.errors import ConfigError, SchemaError
+from loaders.sensitive_store import SensitiveStore
 from loaders.stores import cypher
 from loaders.stores.arrow import edge_table, node_table
 
@@ -40,18 +45,12 @@ NODE_QUERY: dict[str, str] = {
     "Organization": "upsert_organizations",
     "Location": "upsert_locations",
     "Domain": "upsert_domains",
-    "SensitiveAttributes": "upsert_sensitive_attributes",
 }
-SENSITIVE_REFUSED = (
-    "{what} reads audit-only label {label}; sensitive attributes are for fairness audits "
-    "only (use GraphStore.read_sensitive(purpose='audit'))"
-)
 MISSING_PARAMETER = "{what} needs parameters it was not given: {detail}"
 WRITE_REFUSED = (
     "statement `{statement}` tried to write, but queries run read-only: pass --write (CLI) or "
     "write=True (API) to let it write. {store} refused it: {cause}"
 )
-_AUDIT_LABEL = re.compile(r"\b(" + "|".join(SCHEMA.audit_labels) + r")\b")
 
 
 def written_count(rows: list[Row], default: int) -> int:
@@ -72,12 +71,14 @@ class GraphStore(ABC):
     """A Cypher graph store holding the talentgraph schema.
 
     Args:
+        sensitive_store: the store of the candidates' sensitive attributes (outside the graph).
         batch_size: rows per ``UNWIND $rows`` write.
     """
 
     dialect: str = ""
 
-    def __init__(self, batch_size: int = 10_000) -> None:
+    def __init__(self, sensitive_store: SensitiveStore, batch_size: int = 10_000) -> None:
+        self.sensitive_store = sensitive_store
         self.batch_size = batch_size
 
     # -- primitives ---------------------------------------------------------------------
@@ -133,7 +134,6 @@ class GraphStore(ABC):
         name: str,
         params: dict[str, Any] | None = None,
         *,
-        purpose: Purpose = "feature",
         label: str | None = None,
         rel_type: str | None = None,
         write: bool = True,
@@ -145,32 +145,30 @@ class GraphStore(ABC):
                 read-only, enforced by the store (exploration runs a user's choice so).
 
         Raises:
-            SensitiveAccessError: the query reads an audit-only label and purpose is not audit.
             ReadOnlyError: the query tried to write and ``write`` is False.
         """
         text = cypher.render(name, self.dialect, label=label, rel_type=rel_type)
-        return self.run_text(text, params, purpose=purpose, what=f"query {name!r}", write=write)
+        return self.run_text(text, params, what=f"query {name!r}", write=write)
 
     def run_text(
         self,
         text: str,
         params: dict[str, Any] | None = None,
         *,
-        purpose: Purpose = "explore",
         what: str = "this query",
         write: bool = False,
     ) -> list[Row]:
-        """Run ad-hoc Cypher (an exploration file); audit labels only with purpose='audit'.
+        """Run ad-hoc Cypher (an exploration file). It sees the graph only: sensitive
+        attributes are not in it.
 
         Args:
             write: let the statement write; otherwise it runs in a read-only transaction and
                 the store refuses any write (CREATE, MERGE, SET, DELETE, DDL, COPY, ...).
 
         Raises:
-            SensitiveAccessError: the text reads an audit-only label and purpose is not audit.
             ReadOnlyError: the statement tried to write and ``write`` is False.
         """
-        checked = self._checked_params(text, params, purpose, what)
+        checked = self._checked_params(text, params, what)
         return self._execute(text, checked, read_only=not write)
 
     def run_table(
@@ -178,15 +176,12 @@ class GraphStore(ABC):
         name: str,
         params: dict[str, Any] | None = None,
         *,
-        purpose: Purpose = "feature",
         label: str | None = None,
         rel_type: str | None = None,
     ) -> pa.Table:
         """``run``, with the rows as one Arrow table (bulk reads: exports, features)."""
         text = cypher.render(name, self.dialect, label=label, rel_type=rel_type)
-        return self._execute_table(
-            text, self._checked_params(text, params, purpose, f"query {name!r}")
-        )
+        return self._execute_table(text, self._checked_params(text, params, f"query {name!r}"))
 
     def _execute_table(self, text: str, params: dict[str, Any]) -> pa.Table:
         """Rows of a read-only statement as an Arrow table; stores with a native columnar
@@ -194,16 +189,13 @@ class GraphStore(ABC):
         return pa.Table.from_pylist(self._execute(text, params, read_only=True))
 
     def _checked_params(
-        self, text: str, params: dict[str, Any] | None, purpose: Purpose, what: str
+        self, text: str, params: dict[str, Any] | None, what: str
     ) -> dict[str, Any]:
-        """The guard every read passes: no audit label outside audits, no missing parameter.
+        """The check every read passes: no missing parameter.
 
         Returns:
             ``params`` completed with the defaults the query file's header declares.
         """
-        match = _AUDIT_LABEL.search(text)
-        if match and purpose != "audit":
-            raise SensitiveAccessError(SENSITIVE_REFUSED.format(what=what, label=match.group(1)))
         params = {**cypher.parameter_defaults(text), **(params or {})}
         missing = sorted(cypher.used_parameters(text) - set(params))
         if missing:
@@ -213,12 +205,14 @@ class GraphStore(ABC):
         return params
 
     def read_sensitive(self, purpose: Purpose) -> list[Row]:
-        """Sensitive attributes of all candidates; only for ``purpose='audit'``."""
-        if purpose != "audit":
-            raise SensitiveAccessError(
-                SENSITIVE_REFUSED.format(what=f"a {purpose} read", label="SensitiveAttributes")
-            )
-        return self.run("audit_sensitive_attributes", purpose="audit")
+        """Sensitive attributes of all candidates, from the sensitive store (not the graph),
+        sorted by id: ``{"id", "gender", "age_band", "ethnicity", "disability",
+        "nationality"}``; only for ``purpose='audit'``.
+
+        Raises:
+            SensitiveAccessError: ``purpose`` is not ``"audit"``.
+        """
+        return self.sensitive_store.read(purpose)
 
     # -- writes -------------------------------------------------------------------------
     def upsert_nodes(self, label: str, rows: pa.Table | Sequence[Row]) -> int:
@@ -249,13 +243,11 @@ class GraphStore(ABC):
 
     def delete_nodes(self, label: str, ids: Sequence[str]) -> None:
         """Delete nodes of ``label`` by id (nodes without relationships only)."""
-        purpose: Purpose = "audit" if SCHEMA.node(label).audit_only else "feature"
         for start in range(0, len(ids), self.batch_size):
             self.run(
                 "delete_nodes_by_id",
                 {"ids": list(ids[start : start + self.batch_size])},
                 label=label,
-                purpose=purpose,
             )
 
     def bulk_nodes(self, label: str, table: pa.Table | Sequence[Row]) -> int:
@@ -280,20 +272,20 @@ class GraphStore(ABC):
         return {r["type"]: int(r["count"]) for r in self.run("relationship_counts")}
 
     def node_ids(self, label: str) -> list[str]:
-        return [
-            r["id"]
-            for r in self.run(
-                "node_ids",
-                label=label,
-                purpose="audit" if SCHEMA.node(label).audit_only else "feature",
-            )
-        ]
+        return [r["id"] for r in self.run("node_ids", label=label)]
 
     def node_hashes(self, label: str) -> dict[str, str | None]:
         return {r["id"]: r["row_hash"] for r in self.run("node_hashes", label=label)}
 
     def remove_nodes(self, label: str, ids: Sequence[str]) -> None:
-        """Remove nodes of ``label`` by id with all their relationships (DETACH DELETE)."""
+        """Remove nodes of ``label`` by id with all their relationships (DETACH DELETE).
+
+        A candidate's sensitive attributes are deleted first: a process killed in between
+        leaves a stored candidate, which the next import removes again, never attributes
+        of a candidate no longer in the graph.
+        """
+        if label == "Candidate":
+            self.sensitive_store.delete(ids)
         for start in range(0, len(ids), self.batch_size):
             self.run(
                 "remove_nodes_by_id",

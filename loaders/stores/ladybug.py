@@ -1,7 +1,9 @@
 """The embedded store: LadybugDB, an on-disk Cypher graph database (no server).
 
 The store is a directory; the database lives in ``graph.lbdb`` inside it, so that later
-artefacts (FAISS index, models, quarantine files) can sit beside it. First imports use
+artefacts (FAISS index, models, quarantine files) can sit beside it, and so does the
+sensitive store, ``sensitive.sqlite`` (``loaders.sensitive_store``): sensitive attributes
+are not in the graph. First imports use
 ``COPY`` from Arrow tables (bulk, about ten times faster than MERGE); increments use the
 catalog's ``UNWIND $rows ... MERGE`` queries.
 
@@ -11,6 +13,12 @@ A read-only statement (``run_text`` unless ``write=True``, ``run(..., write=Fals
 transaction"). Preparing matters: LadybugDB prepares exactly one statement, so a text like
 ``COMMIT; MATCH (c) DETACH DELETE c`` cannot end the read-only transaction and then write.
 
+Migration from stores that kept sensitive attributes in the graph (an audit-only table
+``SensitiveAttributes``): ``ensure_schema`` moves its rows into the sensitive store, drops
+the table and rewrites the database into a fresh file (LadybugDB leaves a dropped table's
+bytes in free pages; the copy holds only live data). A marker file makes the rewrite
+survive a kill: it is redone until it completes.
+
 Example:
     >>> store = LadybugStore("/tmp/tg-doc")                         # doctest: +SKIP
     >>> store.ensure_schema(); store.node_counts()["Candidate"]     # doctest: +SKIP
@@ -19,7 +27,9 @@ Example:
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,10 +41,24 @@ import pyarrow as pa
 from graph_schema import SCHEMA
 from graph_schema.ddl import ladybug_add_column, ladybug_ddl
 from graph_schema.errors import ReadOnlyError, StoreError, StoreUnavailableError
+from loaders.sensitive_store import SENSITIVE_FILE, SensitiveStore
 from loaders.stores import cypher
 from loaders.stores.base import WRITE_REFUSED, GraphStore, Row, written_count
 
 DB_FILE = "graph.lbdb"
+# The audit-only table of stores before the sensitive store (moved out by ensure_schema).
+LEGACY_SENSITIVE = "SensitiveAttributes"
+# The database is being rewritten into REBUILD_DIR while REBUILD_PENDING exists.
+REBUILD_DIR = ".rebuild"
+REBUILD_PENDING = ".rebuild-pending"
+REBUILD_LOST = (
+    "rewriting the LadybugDB store at {path} copied {copied} but the store holds {held}; "
+    "the store was left as it was (the rewrite is retried on the next open)"
+)
+REBUILD_WAL = (
+    "cannot rewrite the LadybugDB store at {path}: {wal} is left after closing it; open and "
+    "close the store once with this talentgraph to replay it, then retry"
+)
 QUERY_FAILED = "LadybugDB query failed ({statement}...): {cause}"
 # LadybugDB's refusal of a write inside a read-only transaction, and its answer to a
 # ROLLBACK after a statement (COMMIT, a failed CHECKPOINT) already ended the transaction.
@@ -52,6 +76,19 @@ def _statement_head(text: str) -> str:
 
 
 _COPIED = re.compile(r"^(\d+) tuples have been copied")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _unprefixed(table: pa.Table, prefix: str) -> pa.Table:
+    """``n.id`` -> ``id``: the column names of a ``RETURN n.*``."""
+    return table.rename_columns([c.removeprefix(prefix) for c in table.column_names])
 
 
 def _copied(rows: list[Row], default: int) -> int:
@@ -76,11 +113,17 @@ class LadybugStore(GraphStore):
     dialect = "ladybug"
 
     def __init__(self, path: str | Path, batch_size: int = 10_000, read_only: bool = False) -> None:
-        super().__init__(batch_size)
         self.path = Path(path)
+        self.read_only = read_only
+        super().__init__(
+            SensitiveStore(self.path / SENSITIVE_FILE, read_only=read_only), batch_size
+        )
+        self._open()
+
+    def _open(self) -> None:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
-            self._db = ladybug.Database(str(self.path / DB_FILE), read_only=read_only)
+            self._db = ladybug.Database(str(self.path / DB_FILE), read_only=self.read_only)
             self._conn = ladybug.Connection(self._db)
         except (RuntimeError, OSError) as e:
             raise StoreUnavailableError(f"cannot open LadybugDB store at {self.path}: {e}") from e
@@ -167,15 +210,63 @@ class LadybugStore(GraphStore):
         return "\n".join(out)
 
     def ensure_schema(self) -> None:
-        """Create missing tables, then add properties a newer schema defines (migration)."""
+        """Create missing tables, add properties a newer schema defines, and move sensitive
+        attributes an older store kept in the graph into the sensitive store (migrations)."""
         for statement in ladybug_ddl(SCHEMA):
             self._execute(statement)
         for spec in SCHEMA.nodes:
-            rows = self.run("table_columns", label=spec.label, purpose="audit")
-            present = {r["name"] for r in rows}
+            present = {r["name"] for r in self.run("table_columns", label=spec.label)}
             for prop in spec.properties:
                 if prop.name not in present:
                     self._execute(ladybug_add_column(spec.label, prop))
+        self._move_legacy_sensitive()
+
+    def _move_legacy_sensitive(self) -> None:
+        """Copy the old ``SensitiveAttributes`` table into the sensitive store (committed),
+        drop it, then rewrite the database so that no page keeps its bytes.
+
+        Each step survives a kill: the copy is an upsert (done again while the table
+        exists), the marker is written before the drop and removed after the rewrite.
+        """
+        pending = self.path / REBUILD_PENDING
+        if LEGACY_SENSITIVE in {r["name"] for r in self.run("table_names")}:
+            rows = self.run_table("migrate/legacy_sensitive_rows")
+            self.sensitive_store.upsert(_unprefixed(rows, "n."))
+            with pending.open("w") as fh:
+                fh.flush()
+                os.fsync(fh.fileno())
+            _fsync_dir(self.path)
+            self.run("migrate/drop_legacy_sensitive")
+        if pending.exists():
+            self._rebuild()
+            pending.unlink()
+            _fsync_dir(self.path)
+
+    def _rebuild(self) -> None:
+        """Copy every node and relationship into a fresh database file and put it in place
+        of the old one (atomic rename), checking first that every count matches."""
+        work = self.path / REBUILD_DIR
+        shutil.rmtree(work, ignore_errors=True)
+        with LadybugStore(work, batch_size=self.batch_size) as fresh:
+            fresh.ensure_schema()
+            for spec in SCHEMA.nodes:
+                table = self.run_table("migrate/all_nodes", label=spec.label)
+                fresh.bulk_nodes(spec.label, _unprefixed(table, "n."))
+            for src, rel, dst in SCHEMA.edge_types():
+                table = self.run_table("migrate/all_edges", label=src, rel_type=rel)
+                fresh.bulk_edges(rel, src, dst, _unprefixed(table, "r."))
+            copied = (fresh.node_counts(), fresh.relationship_counts())
+        held = (self.node_counts(), self.relationship_counts())
+        if copied != held:
+            raise StoreError(REBUILD_LOST.format(path=self.path, copied=copied, held=held))
+        self.close()
+        wal = self.path / f"{DB_FILE}.wal"
+        if wal.exists():
+            raise StoreError(REBUILD_WAL.format(path=self.path, wal=wal))
+        os.replace(work / DB_FILE, self.path / DB_FILE)
+        _fsync_dir(self.path)
+        shutil.rmtree(work)
+        self._open()
 
     def _bulk_nodes(self, label: str, table: pa.Table) -> int:
         spec = SCHEMA.node(label)
@@ -216,10 +307,11 @@ class LadybugStore(GraphStore):
         return written_count(self._copy(text, rows=batch), batch.num_rows)
 
     def drop_all(self) -> None:
+        self.sensitive_store.clear()
         for spec in SCHEMA.relationships:
-            self.run("delete_all_relationships", rel_type=spec.type, purpose="audit")
+            self.run("delete_all_relationships", rel_type=spec.type)
         for node in SCHEMA.nodes:
-            self.run("delete_all_nodes", label=node.label, purpose="audit")
+            self.run("delete_all_nodes", label=node.label)
 
     def close(self) -> None:
         conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)

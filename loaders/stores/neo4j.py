@@ -11,6 +11,15 @@ A read-only statement (``run_text`` unless ``write=True``, ``run(..., write=Fals
 or a ``READ_ACCESS`` session for ``IN TRANSACTIONS``), where the server refuses a write
 (``Neo.ClientError.Statement.AccessMode``); that refusal becomes ``ReadOnlyError``.
 
+Sensitive attributes are not in the graph: they live in a local SQLite file on the machine
+that runs talentgraph (``sensitive_dir``, by default ``$XDG_STATE_HOME/talentgraph/
+sensitive/<host>-<port>-<database>.sqlite``; ``loaders.sensitive_store``). ``ensure_schema``
+moves the nodes an older talentgraph kept under the label ``SensitiveAttributes`` into it,
+batch by batch (each batch committed there before its nodes are deleted), then drops the
+label's constraint. Neo4j keeps deleted records' bytes in its store and transaction log
+files until they are reused or rotated; ``neo4j-admin database copy`` writes a compacted
+copy without them (docs/neo4j.md).
+
 Example:
     >>> store = Neo4jStore("neo4j://localhost:7687", auth=("neo4j", "secret"))  # doctest: +SKIP
     >>> store.ensure_schema(); store.node_counts()                              # doctest: +SKIP
@@ -22,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -31,6 +41,7 @@ from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, Sessio
 from graph_schema import SCHEMA
 from graph_schema.ddl import neo4j_ddl
 from graph_schema.errors import ReadOnlyError, StoreError, StoreUnavailableError
+from loaders.sensitive_store import COLUMNS, SensitiveStore, server_sensitive_path
 from loaders.stores import cypher
 from loaders.stores.base import WRITE_REFUSED, GraphStore, Row
 
@@ -81,6 +92,8 @@ class Neo4jStore(GraphStore):
         auth: (user, password); ``None`` connects without authentication.
         database: the database name; ``None`` is the server's default database.
         batch_size: rows per ``UNWIND $rows`` write.
+        sensitive_dir: the folder of the sensitive store (a local file per server and
+            database); ``None``: ``$XDG_STATE_HOME/talentgraph/sensitive``.
 
     Raises:
         StoreUnavailableError: the server cannot be reached, refuses the credentials, or the
@@ -95,8 +108,10 @@ class Neo4jStore(GraphStore):
         auth: tuple[str, str] | None = None,
         database: str | None = None,
         batch_size: int = 10_000,
+        sensitive_dir: str | Path | None = None,
     ) -> None:
-        super().__init__(batch_size)
+        path = server_sensitive_path(uri, database, sensitive_dir)
+        super().__init__(SensitiveStore(path), batch_size)
         self.uri = uri
         self.database = database
         self._driver: Driver | None = None
@@ -176,6 +191,18 @@ class Neo4jStore(GraphStore):
             self._execute(statement)
         # Index builds are asynchronous; wait so that the first queries are planned on them.
         self._execute(cypher.query("await_indexes", self.dialect))
+        self._move_legacy_sensitive()
+
+    def _move_legacy_sensitive(self) -> None:
+        """Move ``SensitiveAttributes`` nodes of an older store into the sensitive store, one
+        batch at a time: a batch is committed there before its nodes are deleted, so a kill
+        at any point loses nothing (the next open moves what is left)."""
+        if self.run("migrate/legacy_sensitive_present")[0]["n"]:
+            batch = {"limit": self.batch_size}
+            while rows := [r["row"] for r in self.run("migrate/legacy_sensitive_rows", batch)]:
+                self.sensitive_store.upsert([{k: r.get(k) for k in COLUMNS} for r in rows])
+                self.run("migrate/remove_legacy_sensitive", {"ids": [r["id"] for r in rows]})
+        self.run("migrate/drop_legacy_sensitive")
 
     def _bulk_nodes(self, label: str, table: pa.Table) -> int:
         # No COPY on Neo4j: new nodes go through the same batched MERGE as increments.
@@ -186,8 +213,10 @@ class Neo4jStore(GraphStore):
         return self.upsert_edges(rel_type, src, table)
 
     def drop_all(self) -> None:
-        """Delete every node and relationship, in batches that commit one by one."""
-        self.run("delete_everything", purpose="audit")
+        """Delete every node and relationship, in batches that commit one by one, and every
+        row of the sensitive store."""
+        self.sensitive_store.clear()
+        self.run("delete_everything")
 
     def close(self) -> None:
         driver, self._driver = self._driver, None

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from graph_schema import SCHEMA
+from graph_schema.sensitive import SENSITIVE_FIELDS
 from loaders.stores import cypher
 from loaders.stores.ladybug import LadybugStore
 
@@ -234,9 +234,10 @@ def test_explore_file_header_documents_its_parameters(path: str, text: str) -> N
 
 
 @pytest.mark.parametrize(("path", "text"), explore_files())
-def test_explore_files_never_touch_audit_labels(path: str, text: str) -> None:
-    for label in SCHEMA.audit_labels:
-        assert label not in text, f"{path} names audit-only label {label}"
+def test_explore_files_never_name_sensitive_attributes(path: str, text: str) -> None:
+    # they are not in the graph (see tests/graph_schema/test_schema.py); nor in any file here
+    for name in ("SensitiveAttributes", *SENSITIVE_FIELDS):
+        assert name not in text, f"{path} names {name}"
 
 
 def test_dialect_versions_take_the_same_parameters() -> None:

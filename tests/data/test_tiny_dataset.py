@@ -35,7 +35,6 @@ NODES = {
     "Organization": 4,
     "Location": 8,
     "Domain": 3,
-    "SensitiveAttributes": 10,
 }
 RELATIONSHIPS = {
     "HAS_SKILL": 33,  # 3+4+3+4+4+3+4+2+3+3 skills of c1..c10

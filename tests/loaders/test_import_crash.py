@@ -3,8 +3,9 @@
 An import runs in a subprocess and is killed with SIGKILL at many points after its store
 appears (taxonomy, roles, candidates, interactions, digest commits); the same import is then
 run again to completion. The store must then hold exactly what a clean import of the same
-directory holds: every node with every property (row digests included) and every
-relationship with its properties.
+directory holds: every node with every property (row digests included), every
+relationship with its properties, and every row of the sensitive store (no attribute lost,
+none left over for a candidate the graph does not hold).
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def clean(
     clean_seconds = time.monotonic() - started
     assert clean_seconds > 0.5, "the dataset is too small to kill an import mid-way"
     with LadybugStore(store_dir, read_only=True) as store:
-        return graph_dump(store)
+        dump = graph_dump(store)
+    assert len(dump["sensitive store"]) == len(dump["Candidate"]) > 0
+    return dump
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.15, 0.3, 0.5, 0.8, 1.1, 1.5, 2.0, 2.6, 3.5])

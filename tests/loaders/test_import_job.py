@@ -38,7 +38,10 @@ def test_malformed_rows_are_quarantined_with_reasons(store: LadybugStore, tmp_pa
         "candidates.jsonl line 2: skills[0].level: Input should be less than or equal to 1; got 7"
         in report.rejections
     )
-    assert "candidates.jsonl line 5: id: duplicate id 'c1' with other values (first at line 1)" in report.rejections
+    assert (
+        "candidates.jsonl line 5: id: duplicate id 'c1' with other values (first at line 1)"
+        in report.rejections
+    )
     assert (
         "interactions.jsonl line 2: role: unknown role 'r9' (not in roles nor in the graph)"
         in report.rejections

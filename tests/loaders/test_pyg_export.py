@@ -22,7 +22,7 @@ import pytest
 import torch
 
 from graph_schema import SCHEMA
-from graph_schema.errors import ConfigError, SensitiveAccessError, UnknownIdError
+from graph_schema.errors import ConfigError, SchemaError, UnknownIdError
 from graph_schema.sensitive import SENSITIVE_FIELDS
 from loaders import pyg_export
 from loaders.import_job import ImportJob, ImportOptions
@@ -328,26 +328,23 @@ def export_query_texts() -> dict[str, str]:
 def test_no_export_query_names_sensitive_attributes() -> None:
     texts = export_query_texts()
     assert len(texts) >= 9
-    forbidden = re.compile(r"\b(" + "|".join((*SCHEMA.audit_labels, *SENSITIVE_FIELDS)) + r")\b")
+    forbidden = re.compile(r"\b(" + "|".join(("SensitiveAttributes", *SENSITIVE_FIELDS)) + r")\b")
     assert {name: forbidden.findall(text) for name, text in texts.items()} == {
         name: [] for name in texts
     }
 
 
-def test_the_columnar_read_path_refuses_audit_labels(tiny_store_ro: LadybugStore) -> None:
-    """Arrow reads pass the same store guard as row reads."""
-    with pytest.raises(
-        SensitiveAccessError,
-        match=re.escape(
-            "query 'export/node_ids' reads audit-only label SensitiveAttributes; sensitive "
-            "attributes are for fairness audits only (use GraphStore.read_sensitive(purpose='audit'))"
-        ),
-    ):
+def test_the_columnar_read_path_cannot_name_the_old_sensitive_label(
+    tiny_store_ro: LadybugStore,
+) -> None:
+    """Arrow reads take labels from the GraphSchema only, and it has no sensitive label."""
+    with pytest.raises(SchemaError, match="^unknown node label 'SensitiveAttributes'"):
         pyg_export._fetch(tiny_store_ro, "export/node_ids", label="SensitiveAttributes")
 
 
 def test_export_holds_no_sensitive_data(exported: ExportedGraph) -> None:
     data = exported.data
+    assert set(data.node_types) <= set(SCHEMA.metadata()[0])
     assert "SensitiveAttributes" not in data.node_types
     assert "SensitiveAttributes" not in exported.ids
     assert not any("SensitiveAttributes" in edge_type for edge_type in data.edge_types)

@@ -48,7 +48,5 @@ def test_ensure_schema_adds_properties_to_an_older_store(tmp_path: Path) -> None
     db.close()
     with LadybugStore(path) as store:
         store.ensure_schema()
-        columns = {
-            r["name"] for r in store.run("table_columns", label="Candidate", purpose="audit")
-        }
+        columns = {r["name"] for r in store.run("table_columns", label="Candidate")}
     assert columns == {"id", *SCHEMA.node("Candidate").property_names}

@@ -3,12 +3,14 @@
 Each test writes a handful of hand-made rows and asserts exact counts and values, so the
 embedded LadybugDB store and Neo4j are held to the same behaviour: MERGE idempotency, the
 relationship keys (WORKED_AT by start_date, INTERACTED by type), bulk loads, the sensitive
-attribute guard, read-only exploration (the store itself refuses a write unless
-``write=True``) and query plans without cross products.
+store beside the graph (no Cypher reaches it; the audit read is the one way in; the old
+in-graph label is migrated out), read-only exploration (the store itself refuses a write
+unless ``write=True``) and query plans without cross products.
 """
 
 from __future__ import annotations
 
+import stat
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from graph_schema.errors import (
     StoreError,
     StoreUnavailableError,
 )
+from graph_schema.sensitive import SENSITIVE_FIELDS
+from loaders.sensitive_store import SENSITIVE_FILE, SENSITIVE_REFUSED
 from loaders.stores import cypher, open_store
 from loaders.stores.arrow import edge_table
 from loaders.stores.base import WRITE_REFUSED, GraphStore, edge_query_name
@@ -45,7 +49,6 @@ NODE_ROWS: dict[str, dict[str, object]] = {
     "Organization": {"name": "Charite"},
     "Location": {"name": "Berlin", "kind": "city"},
     "Domain": {"name": "Healthcare"},
-    "SensitiveAttributes": {"gender": "female", "age_band": "25-34"},
 }
 # One sample property set per relationship type.
 EDGE_PROPS: dict[str, dict[str, object]] = {
@@ -85,8 +88,7 @@ def props_of(store: GraphStore, label: str) -> list[dict[str, object]]:
     """Every node of ``label`` with all its schema properties, by id."""
     spec = SCHEMA.node(label)
     columns = ", ".join(f"n.{p} AS {p}" for p in ("id", *spec.property_names))
-    purpose = "audit" if spec.audit_only else "explore"
-    return store.run_text(f"MATCH (n:{label}) RETURN {columns} ORDER BY id", purpose=purpose)
+    return store.run_text(f"MATCH (n:{label}) RETURN {columns} ORDER BY id")
 
 
 def edges_of(store: GraphStore, src: str, rel: str, dst: str, *props: str) -> list[dict]:
@@ -140,9 +142,7 @@ def test_node_upsert_is_idempotent_and_updates_in_place(store: GraphStore) -> No
 
 def test_node_ids_and_hashes(store: GraphStore) -> None:
     store.upsert_nodes("Candidate", [{"id": "c2"}, {"id": "c1", "row_hash": "abc"}])
-    store.upsert_nodes("SensitiveAttributes", [{"id": "c1", "gender": "male"}])
     assert sorted(store.node_ids("Candidate")) == ["c1", "c2"]
-    assert store.node_ids("SensitiveAttributes") == ["c1"]
     assert store.node_ids("Role") == []
     assert store.node_hashes("Candidate") == {"c1": "abc", "c2": None}
 
@@ -292,23 +292,151 @@ def test_bulk_edges_rejects_a_pair_the_type_does_not_link(store: GraphStore) -> 
         store.bulk_edges("HAS_SKILL", "Role", "Skill", pa.table({"src": ["r"], "dst": ["s"]}))
 
 
-# -- sensitive attributes -------------------------------------------------------------------
-def test_sensitive_attributes_only_through_the_audit_path(store: GraphStore) -> None:
-    store.upsert_nodes("SensitiveAttributes", [{"id": "c1", "gender": "female"}])
-    with pytest.raises(SensitiveAccessError, match="reads audit-only label SensitiveAttributes"):
-        store.run_text("MATCH (s:SensitiveAttributes) RETURN s.gender AS g")
-    with pytest.raises(SensitiveAccessError, match="a feature read reads audit-only label"):
-        store.read_sensitive("feature")
-    assert store.read_sensitive("audit") == [
-        {
-            "id": "c1",
-            "gender": "female",
-            "age_band": None,
-            "ethnicity": None,
-            "disability": None,
-            "nationality": None,
-        },
-    ]
+# -- sensitive attributes: their own store, out of the graph's reach --------------------------
+# Distinctive values: a dump of the graph that holds none of them holds no sensitive value.
+PRIVATE = {
+    "c1": {"gender": "Zebrafemme", "age_band": "25-34", "nationality": "Wombatian"},
+    "c2": {"ethnicity": "Quokkan", "disability": "Numbatic"},
+}
+# The query that walked around the old text guard, and everything in the graph, per dialect.
+WALKAROUND = {
+    "ladybug": 'MATCH (n) WHERE label(n) = "Sensitive" + "Attributes" RETURN n',
+    "neo4j": 'MATCH (n) WHERE "Sensitive" + "Attributes" IN labels(n) RETURN n',
+}
+EVERYTHING = ("MATCH (n) RETURN n", "MATCH (n) RETURN n.*", "MATCH ()-[r]->() RETURN r")
+
+
+def rows_of(sensitive: dict[str, dict[str, str]]) -> list[dict[str, str | None]]:
+    """What the audit read returns for ``sensitive``: every attribute, by id."""
+    return [{"id": i, **dict.fromkeys(SENSITIVE_FIELDS), **v} for i, v in sorted(sensitive.items())]
+
+
+def add_private_candidates(store: GraphStore) -> None:
+    store.upsert_nodes("Candidate", [{"id": i, "headline": "Nurse"} for i in PRIVATE])
+    store.sensitive_store.upsert([{"id": i, **v} for i, v in PRIVATE.items()])
+
+
+def test_sensitive_attributes_only_through_the_audit_read(store: GraphStore) -> None:
+    add_private_candidates(store)
+    assert store.read_sensitive("audit") == rows_of(PRIVATE)
+    for purpose in ("feature", "explore"):
+        with pytest.raises(SensitiveAccessError) as info:
+            store.read_sensitive(purpose)
+        assert str(info.value) == SENSITIVE_REFUSED.format(purpose=purpose)
+
+
+def test_the_graph_holds_no_sensitive_data(store: GraphStore) -> None:
+    """The query that walked around the old guard, and every node and relationship of the
+    graph, return no sensitive value: there is none in the graph to return."""
+    add_private_candidates(store)
+    add_all_nodes(store)
+    for src, rel, dst in SCHEMA.edge_types():
+        store.upsert_edges(rel, src, [edge_row(rel, src, dst)])
+    assert store.run_text(WALKAROUND[store.dialect]) == []
+    seen = repr([store.run_text(text) for text in EVERYTHING])
+    assert "candidate-1" in seen and "c1" in seen  # the dump does see the graph
+    values = [v for attrs in PRIVATE.values() for v in attrs.values()]
+    assert [v for v in values if v in seen] == []
+    assert set(store.node_counts()) == {n.label for n in SCHEMA.nodes}
+    assert store.read_sensitive("audit") == rows_of(PRIVATE)  # still there, apart
+
+
+def test_cypher_that_writes_cannot_reach_the_sensitive_store(store: GraphStore) -> None:
+    add_private_candidates(store)
+    store.run_text("MATCH (n) DETACH DELETE n", write=True)
+    assert store.node_counts() == {}
+    assert store.read_sensitive("audit") == rows_of(PRIVATE)
+
+
+def test_sensitive_rows_replace_delete_and_follow_removed_candidates(store: GraphStore) -> None:
+    add_private_candidates(store)
+    sensitive = store.sensitive_store
+    # a changed candidate's row replaces its attributes: one it leaves out is gone
+    assert sensitive.replace(["c1"], [{"id": "c1", "gender": "female"}]) == 1
+    assert store.read_sensitive("audit") == rows_of({**PRIVATE, "c1": {"gender": "female"}})
+    assert sensitive.upsert([{"id": "c3", "age_band": "65+"}]) == 1
+    assert sensitive.ids() == ["c1", "c2", "c3"]
+    assert sensitive.keep_only({"c1", "c2"}) == 1  # c3 is no candidate of the graph
+    store.remove_nodes("Candidate", ["c1"])
+    assert store.node_ids("Candidate") == ["c2"]
+    assert store.read_sensitive("audit") == rows_of({"c2": PRIVATE["c2"]})
+    assert sensitive.delete(["c2", "nobody"]) == 1
+    assert store.read_sensitive("audit") == []
+
+
+def test_sensitive_rows_are_checked(store: GraphStore) -> None:
+    with pytest.raises(SchemaError, match=r"^sensitive rows: unknown column\(s\) \['religion'\]"):
+        store.sensitive_store.upsert([{"id": "c1", "religion": "x"}])
+    with pytest.raises(SchemaError) as info:
+        store.sensitive_store.upsert([{"id": "c1", "gender": 12345}])
+    assert "12345" not in str(info.value)  # a sensitive value is never quoted
+    with pytest.raises(SchemaError, match="every row needs a non-empty id"):
+        store.sensitive_store.upsert([{"gender": "female"}])
+    assert store.read_sensitive("audit") == []
+
+
+def test_the_sensitive_store_is_a_private_file_outside_the_graph(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    add_private_candidates(store)
+    path = store.sensitive_store.path
+    if store.dialect == "ladybug":
+        assert path == tmp_path / "store" / SENSITIVE_FILE
+    else:  # the conftest's sensitive_dir; one file per server and database
+        assert path.parent == tmp_path / "sensitive"
+        assert path.name.endswith("-default.sqlite") and path.name.count("-") >= 2
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_drop_all_empties_the_sensitive_store(store: GraphStore) -> None:
+    add_private_candidates(store)
+    store.drop_all()
+    assert store.read_sensitive("audit") == []
+
+
+# What an older talentgraph wrote: the attributes as nodes of an audit-only label.
+LEGACY = {
+    "ladybug": (
+        "CREATE NODE TABLE SensitiveAttributes(`id` STRING PRIMARY KEY, `gender` STRING, "
+        "`age_band` STRING, `ethnicity` STRING, `disability` STRING, `nationality` STRING)"
+    ),
+    "neo4j": (
+        "CREATE CONSTRAINT sensitiveattributes_id_unique IF NOT EXISTS "
+        "FOR (n:SensitiveAttributes) REQUIRE n.id IS UNIQUE"
+    ),
+}
+LEGACY_ROWS = (
+    "UNWIND $rows AS row CREATE (:SensitiveAttributes {id: row.id, gender: row.gender, "
+    "age_band: row.age_band, ethnicity: row.ethnicity, disability: row.disability, "
+    "nationality: row.nationality})"
+)
+LEGACY_LISTING = {
+    "ladybug": "CALL SHOW_TABLES() RETURN name",
+    "neo4j": "SHOW CONSTRAINTS YIELD name RETURN name",
+}
+
+
+def test_ensure_schema_moves_the_old_label_into_the_sensitive_store(store: GraphStore) -> None:
+    """A store of an older talentgraph: its SensitiveAttributes nodes move to the sensitive
+    store, and the label (LadybugDB: the table; Neo4j: the nodes and their constraint) is
+    gone, so that no Cypher reaches them; a second ensure_schema changes nothing."""
+    add_private_candidates(store)
+    store.sensitive_store.delete(list(PRIVATE))
+    store.run_text(LEGACY[store.dialect], write=True)
+    store.run_text(LEGACY_ROWS, {"rows": rows_of(PRIVATE)}, write=True)
+    assert len(store.run_text(WALKAROUND[store.dialect])) == 2  # the walk-around worked
+    store.batch_size = 1  # Neo4j moves batch by batch
+    store.ensure_schema()
+    assert store.read_sensitive("audit") == rows_of(PRIVATE)
+    assert store.run_text(WALKAROUND[store.dialect]) == []
+    listing = repr(store.run_text(LEGACY_LISTING[store.dialect]))
+    assert "SensitiveAttributes" not in listing and "sensitiveattributes" not in listing
+    seen = repr([store.run_text(text) for text in EVERYTHING])
+    assert not [v for attrs in PRIVATE.values() for v in attrs.values() if v in seen]
+    assert store.node_ids("Candidate") == ["c1", "c2"]
+    store.ensure_schema()
+    assert store.read_sensitive("audit") == rows_of(PRIVATE)
 
 
 # -- read-only exploration ------------------------------------------------------------------
@@ -436,16 +564,6 @@ def test_catalog_query_run_with_write_false_cannot_write(store: GraphStore) -> N
     assert store.node_ids("Candidate") == ["candidate-2"]
     table = store.run_table("node_ids", label="Candidate")
     assert table.column("id").to_pylist() == ["candidate-2"]
-
-
-def test_the_sensitive_guard_still_comes_first(store: GraphStore) -> None:
-    store.upsert_nodes("SensitiveAttributes", [{"id": "c1", "gender": "female"}])
-    text = "MATCH (s:SensitiveAttributes) DETACH DELETE s"
-    with pytest.raises(SensitiveAccessError, match="reads audit-only label SensitiveAttributes"):
-        store.run_text(text)
-    with pytest.raises(ReadOnlyError):
-        store.run_text(text, purpose="audit")
-    assert store.node_counts() == {"SensitiveAttributes": 1}
 
 
 # LadybugDB runs several ;-separated statements in one call, and a COMMIT among them would

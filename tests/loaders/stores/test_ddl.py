@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from graph_schema import SCHEMA
 from graph_schema.ddl import ladybug_ddl, neo4j_ddl
+from graph_schema.sensitive import SENSITIVE_FIELDS
 from loaders.stores.base import GraphStore
 
 
 def test_ladybug_ddl_exact_statements() -> None:
     ddl = ladybug_ddl(SCHEMA)
-    assert len(ddl) == len(SCHEMA.nodes) + len(SCHEMA.relationships) == 18
+    assert len(ddl) == len(SCHEMA.nodes) + len(SCHEMA.relationships) == 17
     assert (
         "CREATE NODE TABLE IF NOT EXISTS Location(`id` STRING PRIMARY KEY, `name` STRING, "
         "`kind` STRING)" in ddl
@@ -24,14 +25,17 @@ def test_ladybug_ddl_exact_statements() -> None:
     )
     # node tables first: a relationship table can only name existing node tables
     kinds = [s.split()[1] for s in ddl]
-    assert kinds == ["NODE"] * 8 + ["REL"] * 10
+    assert kinds == ["NODE"] * 7 + ["REL"] * 10
 
 
-def test_ladybug_ddl_types_lists_and_keeps_sensitive_attributes_unlinked() -> None:
+def test_ladybug_ddl_types_lists_and_creates_nothing_sensitive() -> None:
     ddl = ladybug_ddl(SCHEMA)
     candidate = next(s for s in ddl if " Candidate(" in s)
     assert "`preferred_locations` STRING[]" in candidate and "`remote_ok` BOOLEAN" in candidate
-    assert not any("SensitiveAttributes" in s for s in ddl if s.startswith("CREATE REL"))
+    # sensitive attributes live in the sensitive store: no table, no column for them
+    for ddl_text in (ladybug_ddl(SCHEMA), neo4j_ddl(SCHEMA)):
+        assert not [s for s in ddl_text if "Sensitive" in s]
+        assert not [s for s in ddl_text for f in SENSITIVE_FIELDS if f"`{f}`" in s or f".{f}" in s]
 
 
 def test_neo4j_ddl_exact_statements() -> None:
@@ -47,7 +51,6 @@ def test_neo4j_ddl_exact_statements() -> None:
                 "Organization",
                 "Location",
                 "Domain",
-                "SensitiveAttributes",
             )
         ),
         "CREATE INDEX skill_name IF NOT EXISTS FOR (n:Skill) ON (n.name)",
