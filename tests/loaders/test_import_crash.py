@@ -26,14 +26,8 @@ from loaders.synthetic.generate import generate
 pytestmark = pytest.mark.slow
 
 AS_OF = "2025-01"
-RUNNER = """
-import sys
-from loaders.import_job import ImportJob, ImportOptions
-from loaders.stores.ladybug import LadybugStore
-with LadybugStore(sys.argv[2]) as store:
-    ImportJob(store, ImportOptions(progress=False, as_of="{as_of}")).run(sys.argv[1])
-print("done")
-"""
+# `talentgraph import` itself is killed: the command a user runs (it starts in under a second).
+COMMAND = [sys.executable, "-m", "engine.cli", "import"]
 
 
 def _import(data: Path, store_dir: Path) -> None:
@@ -46,9 +40,10 @@ def _killed_import(data: Path, store_dir: Path, delay: float) -> bool:
     """Start an import, SIGKILL it ``delay`` s after its database file appears; True if it
     was still running when killed."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", RUNNER.format(as_of=AS_OF), str(data), str(store_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        [*COMMAND, str(data), "--db", str(store_dir), "--json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TALENTGRAPH_IMPORT_OPTIONS__AS_OF": AS_OF},
     )
     deadline = time.monotonic() + 120
     while not (store_dir / DB_FILE).exists() and proc.poll() is None:
