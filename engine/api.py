@@ -133,7 +133,7 @@ class MatchingEngine:
             model = self.model()
             runtime = model.runtime(self.store)
             mirror = IndexMirror(
-                self.model_dir / INDEX,
+                model.directory / INDEX,  # the index of the very version loaded
                 exact_threshold=model.options.exact_threshold,
                 seed=model.seed,
             )

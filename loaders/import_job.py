@@ -40,8 +40,8 @@ from loaders.stores.base import GraphStore
 from loaders.table_reader import ReadState, TableReader
 
 # After these tables, what was read so far is handed to the writer (taxonomy, roles,
-# candidates, interactions), so that writing one overlaps reading the next.
-STAGE_ENDS: tuple[str, ...] = ("similarities", "roles", "candidates", "interactions")
+# candidates, similarities with interactions), so that writing one overlaps reading the next.
+STAGE_ENDS: tuple[str, ...] = ("occupations", "roles", "candidates", "interactions")
 MISSING_TABLE = "{directory}: required table {table}.jsonl (or {table}.csv) is missing"
 
 
@@ -258,7 +258,6 @@ class ImportJob:
         nodes_written: Counter[str] = Counter()
         rels_written: Counter[str] = Counter()
         bulk: list[str] = []
-        removed: Counter[str] = Counter()
         write_busy = 0.0
         # Writes run in one background thread while the next table is read (LadybugDB and
         # the Neo4j driver release the GIL); stages are written in order, nodes before edges.
@@ -277,8 +276,6 @@ class ImportJob:
                         removed={k: list(v) for k, v in state.removed.items()},
                         digests={k: list(v) for k, v in state.digests.items()},
                     )
-                    for label, ids in stage.removed.items():
-                        removed[label] += len(ids)
                     state.changed.clear()
                     state.removed.clear()
                     state.digests.clear()
@@ -318,5 +315,5 @@ class ImportJob:
             created={k: v for k, v in created.items() if v},
             quarantine=quarantine,
             timing=(seconds, read_seconds, write_busy),
-            removed=dict(removed),
+            removed={k: v for k, v in state.removed_count.items() if v},
         )

@@ -103,30 +103,43 @@ def refused_rows(
     return [found[r] for r in sorted(found)]
 
 
+def _identity_codes(mapper: RowMapper, label: str, refs: pa.Array) -> np.ndarray:
+    """One integer per ref; equal integers for refs that resolve to the same node."""
+    encoded = refs.dictionary_encode()
+    first: dict[str, int] = {}
+    per_unique = np.array(
+        [
+            first.setdefault(mapper.identity(label, r), len(first))
+            for r in encoded.dictionary.to_pylist()
+        ],
+        dtype=np.int64,
+    )
+    return per_unique[pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)]
+
+
 def rows_with_repeats(table: pa.Table, mapper: RowMapper, model_lists: Sequence[str]) -> set[int]:
     """Rows that list one skill (or one stint) twice once names are resolved: these go
-    through ``RowMapper.merge_repeats`` on the per-row path before mapping."""
+    through ``RowMapper.merge_repeats`` on the per-row path before mapping (vectorised: one
+    identity per distinct name, then one sort)."""
     bad: set[int] = set()
     for column in model_lists:
         flat, parents, _ = _flat(_column(table, column))
         if not len(flat):
             continue
         if column == "experience":
-            refs = pc.struct_field(flat, "organization").to_pylist()
-            starts = pc.struct_field(flat, "start").to_pylist()
             keys = [
-                (mapper.identity("Organization", r), s) for r, s in zip(refs, starts, strict=True)
+                _identity_codes(mapper, "Organization", pc.struct_field(flat, "organization")),
+                pc.fill_null(pc.struct_field(flat, "start").dictionary_encode().indices, -1)
+                .to_numpy(zero_copy_only=False)
+                .astype(np.int64),
             ]
         else:
-            encoded = pc.struct_field(flat, "skill").dictionary_encode()
-            ident = [mapper.identity("Skill", r) for r in encoded.dictionary.to_pylist()]
-            codes = encoded.indices.to_numpy(zero_copy_only=False)
-            keys = [ident[c] for c in codes]
-        seen: set[tuple[int, Any]] = set()
-        for parent, key in zip(parents.tolist(), keys, strict=True):
-            if (parent, key) in seen:
-                bad.add(parent)
-            seen.add((parent, key))
+            keys = [_identity_codes(mapper, "Skill", pc.struct_field(flat, "skill"))]
+        combined = parents.astype(np.int64)
+        for key in keys:  # one int64 per (row, key...): rows < 2**20, keys < 2**21 each
+            combined = combined * (int(key.max()) + 2) + (key + 1)
+        _, inverse, counts = np.unique(combined, return_inverse=True, return_counts=True)
+        bad |= set(parents[counts[inverse] > 1].tolist())
     return bad
 
 
