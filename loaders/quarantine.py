@@ -24,7 +24,6 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from graph_schema.errors import InputRowError
+from loaders.private_files import private_append
 from loaders.records import Sensitive
 
 REDACTED = "[redacted]"
@@ -60,8 +60,7 @@ def _redact_value(value: Any) -> Any:
     """Every value under a sensitive key, at any depth, replaced by REDACTED."""
     if isinstance(value, dict):
         return {
-            k: _redact_all(v) if is_sensitive_key(k) else _redact_value(v)
-            for k, v in value.items()
+            k: _redact_all(v) if is_sensitive_key(k) else _redact_value(v) for k, v in value.items()
         }
     if isinstance(value, list):
         return [_redact_value(v) for v in value]
@@ -141,15 +140,6 @@ def redact(raw: str) -> str:
     return redacted
 
 
-def private_file(path: Path) -> IO[str]:
-    """Open ``path`` for appending, created 0600 in a folder made 0700."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.chmod(path, 0o600)
-    return os.fdopen(fd, "a", encoding="utf-8")
-
-
 class Quarantine:
     """Collects rejections in memory (for the report) and appends them to a JSONL file.
 
@@ -186,7 +176,7 @@ class Quarantine:
             self.sample.append(rejection)
         if self.path is not None:
             if self._fh is None:
-                self._fh = private_file(self.path)
+                self._fh = private_append(self.path)
             self._fh.write(json.dumps(rejection.__dict__, ensure_ascii=False) + "\n")
 
     def warn(self, file: str, line: int, field: str, message: str) -> None:
@@ -198,7 +188,7 @@ class Quarantine:
         path = self.warnings_path
         if path is not None:
             if self._warn_fh is None:
-                self._warn_fh = private_file(path)
+                self._warn_fh = private_append(path)
             entry = {k: v for k, v in warning.__dict__.items() if k != "raw"}
             self._warn_fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
 

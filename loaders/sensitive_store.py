@@ -40,10 +40,9 @@ import pyarrow as pa
 
 from graph_schema.errors import SchemaError, SensitiveAccessError, StoreError
 from graph_schema.sensitive import SENSITIVE_FIELDS
+from loaders.private_files import FILE_MODE, private_dir
 
 SENSITIVE_FILE = "sensitive.sqlite"
-FILE_MODE = 0o600
-DIR_MODE = 0o700
 FORMAT_VERSION = 1
 COLUMNS: tuple[str, ...] = ("id", *SENSITIVE_FIELDS)
 ROW_SCHEMA = pa.schema([pa.field(c, pa.string()) for c in COLUMNS])
@@ -159,8 +158,7 @@ class SensitiveStore:
     # -- connections ----------------------------------------------------------------------
     def _create(self) -> None:
         """The folder 0700 and the file 0600, whatever the umask."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.path.parent, DIR_MODE)
+        private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         os.close(fd)
         os.chmod(self.path, FILE_MODE)

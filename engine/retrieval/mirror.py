@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.private_files import make_private
 from engine.retrieval.faiss_index import VectorIndex
 from graph_schema.errors import NotTrainedError
+from loaders.private_files import make_private
 from loaders.stores.base import GraphStore
 from loaders.writeback import read_embeddings
 

@@ -34,7 +34,7 @@ import shutil
 import time
 from pathlib import Path
 
-from engine.private_files import fsync_dir, make_private, private_dir, sync_tree
+from loaders.private_files import fsync_dir, make_private, private_dir, sync_tree
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"

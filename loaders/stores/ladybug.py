@@ -41,6 +41,7 @@ import pyarrow as pa
 from graph_schema import SCHEMA
 from graph_schema.ddl import ladybug_add_column, ladybug_ddl
 from graph_schema.errors import ReadOnlyError, StoreError, StoreUnavailableError
+from loaders.private_files import fsync_dir, private_dir
 from loaders.sensitive_store import SENSITIVE_FILE, SensitiveStore
 from loaders.stores import cypher
 from loaders.stores.base import WRITE_REFUSED, GraphStore, Row, written_count
@@ -76,14 +77,6 @@ def _statement_head(text: str) -> str:
 
 
 _COPIED = re.compile(r"^(\d+) tuples have been copied")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _unprefixed(table: pa.Table, prefix: str) -> pa.Table:
@@ -122,9 +115,14 @@ class LadybugStore(GraphStore):
 
     def _open(self) -> None:
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
+            if not self.read_only:  # the store folder is its owner's alone (0700)
+                private_dir(self.path)
             self._db = ladybug.Database(str(self.path / DB_FILE), read_only=self.read_only)
             self._conn = ladybug.Connection(self._db)
+            if not self.read_only:  # the database file (and its WAL) 0600
+                for path in self.path.glob(DB_FILE + "*"):
+                    if path.is_file():
+                        path.chmod(0o600)
         except (RuntimeError, OSError) as e:
             raise StoreUnavailableError(f"cannot open LadybugDB store at {self.path}: {e}") from e
 
@@ -235,12 +233,12 @@ class LadybugStore(GraphStore):
             with pending.open("w") as fh:
                 fh.flush()
                 os.fsync(fh.fileno())
-            _fsync_dir(self.path)
+            fsync_dir(self.path)
             self.run("migrate/drop_legacy_sensitive")
         if pending.exists():
             self._rebuild()
             pending.unlink()
-            _fsync_dir(self.path)
+            fsync_dir(self.path)
 
     def _rebuild(self) -> None:
         """Copy every node and relationship into a fresh database file and put it in place
@@ -264,7 +262,7 @@ class LadybugStore(GraphStore):
         if wal.exists():
             raise StoreError(REBUILD_WAL.format(path=self.path, wal=wal))
         os.replace(work / DB_FILE, self.path / DB_FILE)
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
         shutil.rmtree(work)
         self._open()
 

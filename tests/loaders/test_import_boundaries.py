@@ -444,6 +444,12 @@ def test_quarantine_files_are_private_and_hold_no_sensitive_value(tmp_path: Path
     path = Path(report.quarantine_file)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    store_dir = (
+        tmp_path / "store"
+    )  # the store itself: folder 0700, database and sensitive files 0600
+    assert stat.S_IMODE(store_dir.stat().st_mode) == 0o700
+    for name in ("graph.lbdb", "sensitive.sqlite"):
+        assert stat.S_IMODE((store_dir / name).stat().st_mode) == 0o600, name
     text = path.read_text()
     for value in ("Zebrafemme", "Quokkan", "Wombatian", "35-44"):
         assert value not in text

@@ -1,7 +1,8 @@
 """Files under a store are private and durable: mode 0600 files, 0700 folders, fsync.
 
-Trained models describe people (embeddings of candidates, the scorer's view of them), so
-what ``train`` writes is readable by its owner only. The modes are set after writing
+The graph, the sensitive store, quarantine files and trained models all describe people,
+so what talentgraph writes is readable by its owner only (the one place these modes and
+the fsync dance are written). The modes are set after writing
 (``chmod``) instead of through the umask, so they hold whatever the process umask is.
 
 Example:
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import IO
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -70,3 +72,11 @@ def sync_tree(root: Path) -> None:
                 os.close(fd)
     for folder in reversed(folders):
         fsync_dir(Path(folder))
+
+
+def private_append(path: Path) -> IO[str]:
+    """Open ``path`` for appending text, created 0600 in a folder made 0700."""
+    private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+    os.chmod(path, FILE_MODE)
+    return os.fdopen(fd, "a", encoding="utf-8")
