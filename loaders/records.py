@@ -40,7 +40,8 @@ YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 MINOR_REASON = "age_band describes a minor; profiles of minors are not imported"
 MINOR_ERROR = "minor_profile"  # pydantic error type of MINOR_REASON (the import removes the person)
 BAND_SHAPE = "age_band must look like '25-34' or '65+' with ages up to {oldest}"
-_BAND = re.compile(r"^(\d{1,3})\s*(?:-\s*(\d{1,3})|\+)$")
+# ASCII digits only ("２５-３４" is refused), as on the columnar path.
+_BAND = re.compile(r"^([0-9]{1,3})\s*(?:-\s*([0-9]{1,3})|\+)$")
 OLDEST_AGE = 120
 
 # Plausible dates. Work experience starts no earlier than EARLIEST_MONTH and neither starts

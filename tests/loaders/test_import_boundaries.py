@@ -260,6 +260,10 @@ def test_implausible_times_are_quarantined_on_both_paths(
             "sensitive: age_band must look like '25-34' or '65+' with ages up to 120",
         ),
         (
+            {"sensitive": {"age_band": "２５-３４"}},
+            "sensitive: age_band must look like '25-34' or '65+' with ages up to 120",
+        ),
+        (
             {"sensitive": {"age_band": "30-300"}},
             "sensitive: age_band must look like '25-34' or '65+' with ages up to 120",
         ),
