@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -55,7 +56,13 @@ INSTANT_RANGE = "must be between {low} and a day after this import ({high}); got
 
 def this_month() -> str:
     """``YYYY-MM`` of now (UTC): the latest month an experience may start or end in."""
-    return datetime.now(UTC).strftime("%Y-%m")
+    now = datetime.now(UTC)
+    return _year_month(now.year, now.month)
+
+
+@lru_cache(maxsize=4)
+def _year_month(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
 
 
 def check_stint(start: str | None, end: str | None) -> None:

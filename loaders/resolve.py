@@ -17,12 +17,14 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^0-9a-z+#]+")
 REJECTED_REF = "{what} {ref!r} was rejected at {where}"
 REMOVED_REF = "{what} {ref!r} was removed by this import ({where})"
 
 
+@lru_cache(maxsize=1 << 17)  # names repeat (skills, employers): one regex pass per distinct name
 def normalise(name: str) -> str:
     """Case-, accent-width- and punctuation-insensitive form of a name (keeps + and #: C++, C#)."""
     text = unicodedata.normalize("NFKC", name).casefold()
