@@ -219,12 +219,14 @@ class TableReader:
         stats = TableStats()
         seen: dict[str, tuple[int, str]] = {}
         bar = tqdm(desc=f"read {path.name}", unit=" rows", disable=not self.progress, leave=False)
-        for block in _blocks(path, BLOCK_ROWS if table in PROFILE_TABLES else 1):
-            if table in PROFILE_TABLES:
+        if table in PROFILE_TABLES:
+            for block in _blocks(path, BLOCK_ROWS):
                 self._block(path.name, table, model, block, stats, seen)
-            else:
-                self._row(path.name, table, model, block, stats, seen)
-            bar.update(len(block))
+                bar.update(len(block))
+        else:  # the small taxonomy tables: record by record
+            for record in iter_records(path):
+                self._row(path.name, table, model, record, stats, seen)
+                bar.update()
         bar.close()
         return stats
 
@@ -311,18 +313,17 @@ class TableReader:
         file: str,
         table: str,
         model: type[Row],
-        block: _Block,
+        record: RawRecord,
         stats: TableStats,
         seen: dict[str, tuple[int, str]],
     ) -> None:
         stats.rows += 1
-        record = block.record(0)
         row = self._validate(file, table, model, record, stats)
         if row is None:
             return
         row_id = getattr(row, "id", None)
         if row_id is not None:
-            verdict = self._first(seen, row_id, record.line, row_hash(block.datas[0]))
+            verdict = self._first(seen, row_id, record.line, row_hash(record.raw))
             if verdict == "merged":
                 stats.merged += 1
                 return
