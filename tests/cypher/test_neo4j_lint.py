@@ -93,22 +93,28 @@ def neo4j_queries() -> list[dict[str, str]]:
 
 def test_every_neo4j_query_passes_the_linter() -> None:
     queries = neo4j_queries()
+    out, failures = _lint(queries, [n.label for n in SCHEMA.nodes])
+    assert out["cypherVersion"] == "CYPHER 5"
+    assert [r["name"] for r in out["results"]] == [q["name"] for q in queries]
+    assert not failures, "Neo4j linter findings:\n" + "\n".join(failures)
+
+
+def _lint(queries: list[dict[str, str]], labels: list[str]) -> tuple[dict, list[str]]:
+    """The linter's output for ``queries`` with ``labels`` known, and its failing findings."""
     _, out = run_linter(
         payload={
             "queries": queries,
-            "labels": [n.label for n in SCHEMA.nodes],
+            "labels": labels,
             "relationshipTypes": [r.type for r in SCHEMA.relationships],
         }
     )
-    assert out["cypherVersion"] == "CYPHER 5"
-    assert [r["name"] for r in out["results"]] == [q["name"] for q in queries]
     failures = [
         f"{r['name']}:{d['line']}:{d['column']}: {d['kind']}: {d['message']}"
         for r in out["results"]
         for d in r["diagnostics"]
         if d["kind"] in FAILING
     ]
-    assert not failures, "Neo4j linter findings:\n" + "\n".join(failures)
+    return out, failures
 
 
 def test_migration_queries_pass_the_linter() -> None:
@@ -116,19 +122,7 @@ def test_migration_queries_pass_the_linter() -> None:
     GraphSchema no longer has: linted with it known, and nothing else lint-worthy."""
     queries = [q for name in cypher.names("neo4j", "migrate") for q in rendered(f"migrate/{name}")]
     assert len(queries) == 4
-    _, out = run_linter(
-        payload={
-            "queries": queries,
-            "labels": [*(n.label for n in SCHEMA.nodes), "SensitiveAttributes"],
-            "relationshipTypes": [r.type for r in SCHEMA.relationships],
-        }
-    )
-    failures = [
-        f"{r['name']}:{d['line']}:{d['column']}: {d['kind']}: {d['message']}"
-        for r in out["results"]
-        for d in r["diagnostics"]
-        if d["kind"] in FAILING
-    ]
+    _, failures = _lint(queries, [*(n.label for n in SCHEMA.nodes), "SensitiveAttributes"])
     assert not failures, "Neo4j linter findings:\n" + "\n".join(failures)
 
 
