@@ -116,21 +116,17 @@ class _Block:
     ) -> None:
         self.lines, self.datas = lines, datas
         self._records: list[RawRecord | None] = list(records) if records else [None] * len(lines)
-        if records is None and len(datas) > 1:  # JSONL: one decode of the block, per line
-            try:  # only on failure (a one-row block is decoded by record())
-                b"\n".join(datas).decode("utf-8")
-            except UnicodeDecodeError:
-                for i, data in enumerate(datas):
+        if records is None:  # JSONL: ASCII lines are UTF-8; decode only the others
+            for i, data in enumerate(datas):
+                if len(data) > MAX_ROW_BYTES:
+                    error = TOO_LARGE.format(size=len(data), limit=MAX_ROW_BYTES)
+                    text = data[:200].decode("utf-8", errors="replace")
+                    self._records[i] = RawRecord(lines[i], text, "", error)
+                elif not data.isascii():
                     text, error = decode_line(data)
                     if error:
                         payload = data.decode("utf-8", errors="replace")
                         self._records[i] = RawRecord(lines[i], text, payload, error)
-        if records is None:
-            for i, data in enumerate(datas):
-                if len(data) > MAX_ROW_BYTES and self._records[i] is None:
-                    error = TOO_LARGE.format(size=len(data), limit=MAX_ROW_BYTES)
-                    text = data[:200].decode("utf-8", errors="replace")
-                    self._records[i] = RawRecord(lines[i], text, "", error)
 
     def __len__(self) -> int:
         return len(self.lines)
