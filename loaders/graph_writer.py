@@ -48,7 +48,7 @@ class Stage:
     Attributes:
         buffer: nodes and edges to write.
         changed: ids per label of stored rows that changed (what they own is replaced).
-        removed: ids per label to remove with their relationships (written first).
+        removed: ids per label to remove with their relationships (after the writes).
         digests: (id, row digest) per label, committed after everything else.
     """
 
@@ -80,7 +80,7 @@ def write_stage(
     progress: bool = False,
 ) -> tuple[dict[str, int], dict[str, int], list[str], float]:
     """Write one stage: sensitive attributes, replaced edges, nodes, edges, removals (with
-    their attributes, again), then the row digests.
+    their attributes), then the row digests.
 
     Returns:
         (nodes written per label, edges per type, bulk-loaded names, seconds spent writing).
@@ -128,9 +128,7 @@ def write_stage(
     # Removals come after the writes: a person whose earlier row of this same import was
     # written, and whose later row describes a minor, is removed with everything written.
     for label, ids in stage.removed.items():
-        store.remove_nodes(label, ids)
-        if label == "Candidate" and ids:
-            store.sensitive_store.replace(ids, None)
+        store.remove_nodes(label, ids)  # a candidate's sensitive attributes with it
     for label, rows in stage.digests.items():
         if rows:
             _check_written(f"{label} row digests", store.commit_row_hashes(label, rows), len(rows))

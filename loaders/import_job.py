@@ -18,7 +18,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from graph_schema.errors import ConfigError
 from loaders.graph_buffer import GraphBuffer
 from loaders.graph_writer import OWNED_EDGES, Stage, write_stage
+from loaders.private_files import user_state_dir
 from loaders.quarantine import Quarantine
 from loaders.readers import table_path
 from loaders.records import REQUIRED_TABLES, TABLES
@@ -130,8 +130,7 @@ def default_quarantine_dir(store: GraphStore) -> Path:
     path = getattr(store, "path", None)
     if path is not None:
         return Path(path) / "quarantine"
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "talentgraph" / "quarantine"
+    return user_state_dir() / "quarantine"
 
 
 def quarantine_path(store: GraphStore, options: ImportOptions, source: str) -> Path:

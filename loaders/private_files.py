@@ -80,3 +80,12 @@ def private_append(path: Path) -> IO[str]:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
     os.chmod(path, FILE_MODE)
     return os.fdopen(fd, "a", encoding="utf-8")
+
+
+def user_state_dir() -> Path:
+    """``$XDG_STATE_HOME/talentgraph`` (an absolute ``XDG_STATE_HOME`` only, as the XDG spec
+    asks), else ``~/.local/state/talentgraph``: private state of the user, never the
+    working directory."""
+    state = os.environ.get("XDG_STATE_HOME", "")
+    base = Path(state) if state and Path(state).is_absolute() else Path.home() / ".local/state"
+    return base / "talentgraph"

@@ -205,11 +205,6 @@ class Quarantine:
             )
         return field_path(first["loc"]), reason
 
-    def reject_validation(self, file: str, line: int, error: ValidationError, raw: str) -> None:
-        """Quarantine a row with pydantic's first error (all errors go into the reason)."""
-        field, reason = self.describe(error)
-        self.reject(file, line, field, reason, raw)
-
     def by_file(self) -> dict[str, int]:
         return dict(self._per_file)
 

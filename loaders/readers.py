@@ -47,8 +47,9 @@ _ESCAPED = re.compile("[\udc80-\udcff]")  # undecodable bytes under errors="surr
 class RawRecord:
     """One input record: where it is, its raw text, and its payload (str for JSONL).
 
-    ``error`` is set (and ``payload`` is empty) when the record's bytes are not UTF-8;
-    ``raw`` then shows the bad bytes escaped (``\\xff``).
+    ``error`` is set when the record cannot be validated (bytes that are not UTF-8, a row
+    too large, a CSV shape error); ``raw`` then shows bad bytes escaped (``\\xff``) and
+    ``payload`` holds what can still be read (bad bytes replaced), to name the row's id.
     """
 
     line: int
@@ -64,6 +65,16 @@ def decode_line(data: bytes) -> tuple[str, str | None]:
     except UnicodeDecodeError as e:
         detail = f"byte 0x{data[e.start]:02x} at position {e.start}"
         return data.decode("utf-8", errors="backslashreplace"), NOT_UTF8.format(detail=detail)
+
+
+def jsonl_record(number: int, data: bytes) -> RawRecord:
+    """One JSONL line as a RawRecord: ``error`` set for bytes that are not UTF-8 or a line
+    over MAX_ROW_BYTES."""
+    text, error = decode_line(data)
+    if error is None and len(data) > MAX_ROW_BYTES:
+        error = TOO_LARGE.format(size=len(data), limit=MAX_ROW_BYTES)
+    payload = data.decode("utf-8", errors="replace") if error else text
+    return RawRecord(number, text, payload, error)
 
 
 def utf16(path: Path) -> str | None:
@@ -138,11 +149,7 @@ def iter_records(path: Path) -> Iterator[RawRecord]:
     """Records of one table file; blank JSONL lines are skipped (they are not rows)."""
     if path.suffix == ".jsonl":
         for number, line in jsonl_lines(path):
-            text, error = decode_line(line)
-            if error is None and len(line) > MAX_ROW_BYTES:
-                error = TOO_LARGE.format(size=len(line), limit=MAX_ROW_BYTES)
-            payload = line.decode("utf-8", errors="replace") if error else text
-            yield RawRecord(number, text, payload, error)
+            yield jsonl_record(number, line)
         return
     csv.field_size_limit(2**31 - 1)  # sizes are checked per row below, as for JSONL
     encoding = utf16(path) or "utf-8-sig"

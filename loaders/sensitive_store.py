@@ -41,7 +41,7 @@ import pyarrow as pa
 
 from graph_schema.errors import SchemaError, SensitiveAccessError, StoreError
 from graph_schema.sensitive import SENSITIVE_FIELDS
-from loaders.private_files import FILE_MODE, private_dir
+from loaders.private_files import FILE_MODE, private_dir, user_state_dir
 
 SENSITIVE_FILE = "sensitive.sqlite"
 FORMAT_VERSION = 1
@@ -87,15 +87,6 @@ _IDS = f"SELECT id FROM {_TABLE} ORDER BY id"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 Rows = pa.Table | Sequence[Mapping[str, Any]]
-
-
-def user_state_dir() -> Path:
-    """``$XDG_STATE_HOME/talentgraph`` (an absolute ``XDG_STATE_HOME`` only, as the XDG spec
-    asks), else ``~/.local/state/talentgraph``: private state of the user, never the
-    working directory."""
-    state = os.environ.get("XDG_STATE_HOME", "")
-    base = Path(state) if state and Path(state).is_absolute() else Path.home() / ".local/state"
-    return base / "talentgraph"
 
 
 def server_sensitive_path(uri: str, database: str | None, folder: str | Path | None) -> Path:

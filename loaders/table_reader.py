@@ -47,14 +47,7 @@ from loaders.profile_mapping import (
     rows_with_repeats,
 )
 from loaders.quarantine import Quarantine
-from loaders.readers import (
-    MAX_ROW_BYTES,
-    TOO_LARGE,
-    RawRecord,
-    decode_line,
-    iter_records,
-    jsonl_lines,
-)
+from loaders.readers import MAX_ROW_BYTES, RawRecord, iter_records, jsonl_lines, jsonl_record
 from loaders.records import MINOR_ERROR, CandidateRow, InteractionRow, Row, Sensitive
 from loaders.row_mapping import (
     UNKNOWN_REF,
@@ -116,17 +109,12 @@ class _Block:
     ) -> None:
         self.lines, self.datas = lines, datas
         self._records: list[RawRecord | None] = list(records) if records else [None] * len(lines)
-        if records is None:  # JSONL: ASCII lines are UTF-8; decode only the others
+        if records is None:  # JSONL: a short ASCII line is valid; build records of the others
             for i, data in enumerate(datas):
-                if len(data) > MAX_ROW_BYTES:
-                    error = TOO_LARGE.format(size=len(data), limit=MAX_ROW_BYTES)
-                    text = data[:200].decode("utf-8", errors="replace")
-                    self._records[i] = RawRecord(lines[i], text, "", error)
-                elif not data.isascii():
-                    text, error = decode_line(data)
-                    if error:
-                        payload = data.decode("utf-8", errors="replace")
-                        self._records[i] = RawRecord(lines[i], text, payload, error)
+                if len(data) > MAX_ROW_BYTES or not data.isascii():
+                    record = jsonl_record(lines[i], data)
+                    if record.error is not None:
+                        self._records[i] = record
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -134,10 +122,7 @@ class _Block:
     def record(self, i: int) -> RawRecord:
         record = self._records[i]
         if record is None:
-            data = self.datas[i]
-            text, error = decode_line(data)
-            payload = data.decode("utf-8", errors="replace") if error else text
-            record = self._records[i] = RawRecord(self.lines[i], text, payload, error)
+            record = self._records[i] = jsonl_record(self.lines[i], self.datas[i])
         return record
 
     def broken(self, i: int) -> bool:
@@ -243,8 +228,8 @@ class TableReader:
         label = LABEL_OF.get(table)
         payload = payload_dict(record) if label else None
         node_id = _text(payload.get("id")) if payload else None
-        if label and node_id:
-            names = [payload.get("name"), *_texts(payload.get("aliases"))] if payload else []
+        if label and node_id and payload:
+            names = [payload.get("name"), *_texts(payload.get("aliases"))]
             where = f"{file} line {record.line}"
             self.state.mapper.resolver.reject(label, node_id, where, names)
 
@@ -375,7 +360,10 @@ class TableReader:
         interactions = model is InteractionRow
         at: list[str] = []
         if interactions and arrow is not None:
-            at = canonical_utc(arrow.column("at").combine_chunks()).to_pylist()
+            # "at" in its canonical UTC text, once per block (the keys and the mapping use it)
+            canonical = canonical_utc(arrow.column("at").combine_chunks())
+            arrow = arrow.set_column(arrow.schema.get_field_index("at"), "at", canonical)
+            at = canonical.to_pylist()
             keys = list(zip(*(arrow.column(c).to_pylist() for c in ("candidate", "role", "type"))))
             known = [
                 a and b
@@ -444,7 +432,7 @@ class TableReader:
             return verdict
         if verdict is not None:
             return ("id", verdict)
-        if change_status(self.state.hashes[LABEL_OF[table]], node_id, digest) == "unchanged":
+        if change_status(self.state.hashes[label], node_id, digest) == "unchanged":
             return "merged"
         return None
 
@@ -497,11 +485,7 @@ class TableReader:
         parts: list[pa.Table] = []
         if fast:
             assert arrow is not None
-            part = arrow.take(pa.array([v for _, v in fast], pa.int64()))
-            if model is InteractionRow:
-                at = canonical_utc(part.column("at").combine_chunks())
-                part = part.set_column(part.schema.get_field_index("at"), "at", at)
-            parts.append(part)
+            parts.append(arrow.take(pa.array([v for _, v in fast], pa.int64())))
         if slow:
             parts.append(records_table(model, [v for _, v in slow]))
         order = [k for k, _ in fast] + [k for k, _ in slow]

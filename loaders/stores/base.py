@@ -241,15 +241,6 @@ class GraphStore(ABC):
         for start in range(0, len(ids), self.batch_size):
             self._execute(text, {"ids": list(ids[start : start + self.batch_size])})
 
-    def delete_nodes(self, label: str, ids: Sequence[str]) -> None:
-        """Delete nodes of ``label`` by id (nodes without relationships only)."""
-        for start in range(0, len(ids), self.batch_size):
-            self.run(
-                "delete_nodes_by_id",
-                {"ids": list(ids[start : start + self.batch_size])},
-                label=label,
-            )
-
     def bulk_nodes(self, label: str, table: pa.Table | Sequence[Row]) -> int:
         """Load nodes known to be new (first import); columns as in the schema."""
         table = node_table(label, table)

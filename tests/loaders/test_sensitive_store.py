@@ -23,12 +23,12 @@ from graph_schema.errors import SchemaError, StoreError
 from loaders.graph_buffer import GraphBuffer
 from loaders.graph_writer import Stage, write_stage
 from loaders.import_job import ImportJob, ImportOptions
+from loaders.private_files import user_state_dir
 from loaders.sensitive_store import (
     FORMAT_VERSION,
     SENSITIVE_FILE,
     SensitiveStore,
     server_sensitive_path,
-    user_state_dir,
 )
 from loaders.stores.ladybug import DB_FILE, REBUILD_DIR, REBUILD_PENDING, LadybugStore
 

@@ -558,9 +558,9 @@ def test_catalog_query_run_with_write_false_cannot_write(store: GraphStore) -> N
     add_all_nodes(store)
     ids = {"ids": ["candidate-1"]}
     with pytest.raises(ReadOnlyError, match=r"^statement `UNWIND \$ids AS id` tried to write"):
-        store.run("delete_nodes_by_id", ids, label="Candidate", write=False)
+        store.run("remove_nodes_by_id", ids, label="Candidate", write=False)
     assert store.node_counts()["Candidate"] == 2
-    store.run("delete_nodes_by_id", ids, label="Candidate")  # catalog writes are ours
+    store.run("remove_nodes_by_id", ids, label="Candidate")  # catalog writes are ours
     assert store.node_ids("Candidate") == ["candidate-2"]
     table = store.run_table("node_ids", label="Candidate")
     assert table.column("id").to_pylist() == ["candidate-2"]
