@@ -109,6 +109,7 @@ class MatchingEngine:
             total_seconds=report["total_seconds"],
             seconds=report["seconds"],
             details={k: v for k, v in report.items() if k not in ("seconds", "total_seconds")},
+            warnings=tuple(report.get("warnings", ())),
         )
 
     def model(self) -> Any:

@@ -231,6 +231,8 @@ def train(
             f"candidate embeddings: accuracy {probe.get('probe_accuracy', float('nan')):.3f} "
             f"vs majority rate {probe.get('majority_rate', float('nan')):.3f}."
         )
+    for warning in report.warnings:
+        console.print(f"[bold red]WARNING[/bold red]: {warning}")
     console.print(f"Trained in {report.total_seconds:.1f} s.")
 
 

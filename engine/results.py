@@ -43,3 +43,6 @@ class TrainReport(BaseModel):
     total_seconds: float
     seconds: dict[str, float]
     details: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+    """Loud conditions, e.g. a loop stopped by the wall-clock safety cap (the model then
+    depends on the machine's speed); the CLI prints them and the model's manifest keeps them."""

@@ -26,9 +26,14 @@ class TrainOptions(BaseModel):
             towers on the frozen, cached encoder (``engine.models.text_adapter``): seconds
             per fold instead of encoding the corpus again. (``engine.models.finetune``
             fine-tunes every weight; point ``encoder_model`` at a model it saved.)
-        finetune_seconds: CPU budget of the adapter's loop.
+        finetune_epochs: passes of the adapter over the positive pairs (its budget: the
+            same seed and data give the same adapter on any machine).
         gnn: train NexusGNN (else the graph embeddings are the text vectors).
-        gnn_epochs, gnn_seconds: NexusGNN training length and CPU budget (per fold).
+        gnn_epochs: NexusGNN training length (per fold).
+        safety_seconds: a wall-clock safety cap on each training loop (adapter, NexusGNN),
+            never a budget: a loop that reaches it stops, and the report, the CLI and the
+            saved model's metadata carry a warning that this model depends on the machine's
+            speed (the budgets above are what makes training reproducible).
         gnn_hidden, gnn_out: NexusGNN widths.
         adversary_weight: gradient-reversal strength of the debiasing adversary (0: none).
         audit_attribute: the sensitive attribute the adversary tries to recover (the only
@@ -53,10 +58,10 @@ class TrainOptions(BaseModel):
     precision: Literal["bf16", "fp32"] = "bf16"
     max_seq_length: Annotated[int, Field(ge=8, le=512)] = 64
     finetune: bool = True
-    finetune_seconds: Annotated[float, Field(gt=0)] = 60.0
+    finetune_epochs: Annotated[int, Field(ge=1)] = 20
     gnn: bool = True
     gnn_epochs: Annotated[int, Field(ge=1)] = 40
-    gnn_seconds: Annotated[float, Field(gt=0)] = 100.0
+    safety_seconds: Annotated[float, Field(gt=0)] = 1800.0
     gnn_hidden: Annotated[int, Field(ge=2)] = 64
     gnn_out: Annotated[int, Field(ge=2)] = 64
     adversary_weight: Annotated[float, Field(ge=0)] = 1.0

@@ -248,6 +248,9 @@ def _train_in(
         seed=seed, max_iter=options.scorer_iterations, feature_names=FEATURE_NAMES
     ).fit(as_cold(X), labels.label)
     report["scorer"] = {"pairs": len(labels), "positives": int(labels.label.sum())}
+    report["warnings"] = capped_warnings(report["folds_detail"], options)
+    for warning in report["warnings"]:
+        say(f"WARNING: {warning}")
     report["finetune"] = report["folds_detail"][0]["finetune"]
     report["nexus"] = report["folds_detail"][0]["nexus"]
     lap("scorer")
@@ -275,6 +278,35 @@ def _train_in(
     return model, runtime
 
 
+CAPPED = (
+    "fold {fold}: {stage} stopped at the wall-clock safety cap ({cap:g} s) after {ran} of "
+    "{budget} epochs, so this model depends on the machine's speed and a re-run may rank "
+    "differently; raise safety_seconds (TALENTGRAPH_TRAIN__SAFETY_SECONDS) or lower the epochs"
+)
+
+
+def capped_warnings(folds: list[dict[str, Any]], options: TrainOptions) -> list[str]:
+    """One warning per training loop that the safety cap stopped before its budget."""
+    out = []
+    for k, fold in enumerate(folds, start=1):
+        for stage, key, budget in (
+            ("the text adapter", "finetune", options.finetune_epochs),
+            ("NexusGNN", "nexus", options.gnn_epochs),
+        ):
+            detail = fold.get(key) or {}
+            if detail.get("capped"):
+                out.append(
+                    CAPPED.format(
+                        fold=k,
+                        stage=stage,
+                        cap=options.safety_seconds,
+                        ran=detail.get("epochs"),
+                        budget=budget,
+                    )
+                )
+    return out
+
+
 def _adapt(
     base: dict[str, np.ndarray],
     labels: LabelledPairs,
@@ -287,9 +319,9 @@ def _adapt(
     if not options.finetune or positive.size < 4:
         return None, base
     c, r = labels.cand_idx[positive], labels.role_idx[positive]
-    adapter = TextAdapter(seed=seed, max_seconds=options.finetune_seconds).fit(
-        base["Candidate"][c], base["Role"][r], c, r
-    )
+    adapter = TextAdapter(
+        seed=seed, epochs=options.finetune_epochs, max_seconds=options.safety_seconds
+    ).fit(base["Candidate"][c], base["Role"][r], c, r)
     return adapter, {label: adapter.transform(label, base[label]) for label in LABELS}
 
 
@@ -300,7 +332,8 @@ def _nexus(
         hidden=options.gnn_hidden,
         out=options.gnn_out,
         epochs=options.gnn_epochs,
-        max_seconds=options.gnn_seconds,
+        max_seconds=options.safety_seconds,
+        num_threads=1,  # one thread: the same sums in the same order on any machine
         adversary_weight=options.adversary_weight,
         sensitive_attribute=options.audit_attribute,
         seed=seed,
@@ -315,5 +348,6 @@ def _nexus_report(nexus: NexusTrainer) -> dict[str, Any]:
         "best_epoch": getattr(nexus, "best_epoch_", None),
         "val_auc": max(h["val_auc"] for h in history),
         "train_seconds": round(nexus.train_seconds_, 2),
+        "capped": nexus.capped_,
         "probe": nexus.probe_,
     }
