@@ -40,6 +40,7 @@ CANDIDATES_PER_SCALE = 20_000
 ROLES_PER_SCALE = 3_000
 OCCUPATIONS_PER_SCALE = 300
 EVALUATION_DIR = "_evaluation"
+WORLDS: tuple[str, ...] = ("esco", "careers")
 STEPS: tuple[str, ...] = ("taxonomy", "world", "roles", "candidates", "true fit", "ground truth", "history", "text", "write", "manifest")  # fmt: skip
 BAD_PARAMETER = "The {name!r} parameter of generate must be {rule}. Got {value!r} instead."
 
@@ -116,6 +117,7 @@ def generate(
     seed: int = 0,
     bias: float = DEFAULT_BIAS,
     progress: bool = True,
+    world: str = "esco",
 ) -> GenerationSummary:
     """Generate a synthetic dataset into ``out_dir``.
 
@@ -125,13 +127,23 @@ def generate(
         seed: the one seed of the world.
         bias: recruiter bias against women in the history (0 = none); see history.py.
         progress: show a tqdm progress bar on stderr.
+        world: which generative model, one of ``WORLDS``: ``"esco"`` (this module) or
+            ``"careers"`` (``loaders.synthetic.careers``, latent ICT career tracks).
 
     Returns:
         Counts, paths and the history's shortlist impact ratio.
 
     Raises:
-        ConfigError: for a scale, seed or bias out of range.
+        ConfigError: for a scale, seed or bias out of range, or an unknown world.
     """
+    if world not in WORLDS:
+        raise ConfigError(
+            BAD_PARAMETER.format(name="world", rule=f"one of {', '.join(WORLDS)}", value=world)
+        )
+    if world == "careers":
+        from loaders.synthetic.careers import generate_careers
+
+        return generate_careers(out_dir, scale, seed, bias, progress)
     _check(scale, seed, bias)
     started = time.perf_counter()
     out_dir = Path(out_dir)

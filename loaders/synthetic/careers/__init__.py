@@ -1,0 +1,14 @@
+"""The second synthetic world, ``careers``: an ICT applicant-tracking export with latent
+career tracks (docs/generator.md, "The second world: careers").
+
+Example:
+    >>> from loaders.synthetic.careers import WORLD
+    >>> WORLD
+    'careers'
+"""
+
+from __future__ import annotations
+
+from loaders.synthetic.careers.generate import WORLD, generate_careers
+
+__all__ = ["WORLD", "generate_careers"]

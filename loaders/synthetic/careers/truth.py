@@ -1,0 +1,94 @@
+"""Ground truth of the careers world: held-out applicants and role queries, with pools.
+
+- Candidate queries are *held-out* people: ``HELD_OUT_SHARE`` of candidates (at least
+  ``MIN_QUERIES``) who get no interaction at all (new applicants, cold start). Each pool: up to
+  100 roles, the 30 with the highest true fit, 40 hard negatives from the same track (wrong
+  level or place), the rest random.
+- Role queries: ``ROLE_QUERY_SHARE`` of roles (at least ``MIN_QUERIES``), each with up to 100
+  candidates drawn from everyone: the 30 best, 40 hard negatives (half career changers *out
+  of* the role's track, whose carried skills look right; the rest same or adjacent track),
+  the rest random.
+
+relevance = 3 if f >= 0.60, 2 if f >= 0.45, 1 if f >= 0.30, else 0. Rows use the first
+world's :class:`~loaders.synthetic.truth.Truth`, so the files have the same format.
+
+Example:
+    >>> truth, held_out = draw_career_truth(fit, rng)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from loaders.synthetic.careers.fit import CareerFit
+from loaders.synthetic.truth import HARD, MIN_QUERIES, TOP, Truth, _fill
+
+RELEVANCE_CUTS: tuple[float, ...] = (0.30, 0.45, 0.60)
+HELD_OUT_SHARE = 0.05
+ROLE_QUERY_SHARE = 0.10
+_BLOCK = 64
+
+
+def relevance(fit: np.ndarray) -> np.ndarray:
+    """Graded relevance 0..3 of true-fit values (cuts ``RELEVANCE_CUTS``)."""
+    return np.searchsorted(np.array(RELEVANCE_CUTS), fit, side="right").astype(np.int64)
+
+
+def held_out_candidates(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted indices of the held-out candidates (no history, the candidate queries)."""
+    k = min(n, max(MIN_QUERIES, round(HELD_OUT_SHARE * n)))
+    return np.sort(rng.choice(n, k, replace=False))
+
+
+def _best(fit: CareerFit, query: int, n_items: int, by_role: bool) -> list[int]:
+    items = np.arange(n_items)
+    q = np.full(n_items, query, np.int64)
+    f = fit.pairs(items, q) if by_role else fit.pairs(q, items)
+    return np.lexsort((items, -f))[:TOP].tolist()
+
+
+def draw_career_truth(fit: CareerFit, held_out: np.ndarray, rng: np.random.Generator) -> Truth:
+    """Role-query rows first (by role), then held-out candidate-query rows (by candidate)."""
+    p, roles, lat = fit.people, fit.roles, fit.latent
+    n_roles = roles.n
+    role_queries = np.sort(
+        rng.choice(
+            n_roles,
+            min(n_roles, max(MIN_QUERIES, round(ROLE_QUERY_SHARE * n_roles))),
+            replace=False,
+        )
+    )
+    tops, peers = [], []
+    for r in role_queries.tolist():
+        tops.append(_best(fit, r, p.n, by_role=True))
+        t = lat.track[r]
+        changers = np.flatnonzero((p.previous == t) & (p.track != t))
+        near = np.flatnonzero((p.track == t) | fit.tracks.adjacent[p.track, t])
+        changers = changers[rng.permutation(len(changers))[: HARD // 2]]
+        near = near[rng.permutation(len(near))[: HARD + TOP]]
+        peers.append(np.concatenate([changers, near]))
+    role_pools = _fill(tops, peers, p.n, rng)
+
+    cand_tops, cand_peers = [], []
+    by_track = [np.flatnonzero(lat.track == t) for t in range(fit.tracks.n)]
+    for c in held_out.tolist():
+        cand_tops.append(_best(fit, c, n_roles, by_role=False))
+        cand_peers.append(by_track[p.track[c]])
+    cand_pools = _fill(cand_tops, cand_peers, n_roles, rng)
+
+    direction = np.concatenate(
+        [
+            np.zeros(sum(map(len, role_pools)), np.int64),
+            np.ones(sum(map(len, cand_pools)), np.int64),
+        ]
+    )
+    candidate = np.concatenate(
+        [np.array(x, dtype=np.int64) for x in role_pools]
+        + [np.full(len(x), c, dtype=np.int64) for c, x in zip(held_out, cand_pools)]
+    )
+    role = np.concatenate(
+        [np.full(len(x), r, dtype=np.int64) for r, x in zip(role_queries, role_pools)]
+        + [np.array(x, dtype=np.int64) for x in cand_pools]
+    )
+    value = fit.pairs(candidate, role)
+    return Truth(direction, candidate, role, value, relevance(value))
