@@ -276,14 +276,27 @@ def evaluate(
     baselines: Annotated[bool, typer.Option(help="Include the baselines.")] = True,
     ablations: Annotated[bool, typer.Option(help="Include the ablations (retrains).")] = True,
     out: Annotated[Path | None, typer.Option(help="Write <out>.md and <out>.json.")] = None,
+    bootstrap: Annotated[
+        int, typer.Option(min=0, help="Paired bootstrap resamples (0: no intervals).")
+    ] = 2000,
 ) -> None:
-    """Rank the held-out ground truth with the engine, its ablations and the baselines."""
+    """Rank the held-out ground truth with the engine, its ablations and the baselines.
+
+    After the results table comes a second one: the full engine minus each other method
+    (Top-3 and NDCG@10, both directions) with a 95 % paired bootstrap interval over queries.
+    """
     from engine.evaluation.run import run_evaluation
 
     try:
         with _engine(db) as eng:
             result = run_evaluation(
-                eng, dataset, seed=seed, baselines=baselines, ablations=ablations, say=_say
+                eng,
+                dataset,
+                seed=seed,
+                baselines=baselines,
+                ablations=ablations,
+                bootstrap=bootstrap,
+                say=_say,
             )
     except TalentGraphError as e:
         _fail(e)

@@ -137,10 +137,12 @@ def paired_bootstrap(
 
 
 def intervals_table(
-    reference: str, rows: Sequence[tuple[str, Sequence[PairedInterval]]], headers: Sequence[str]
+    reference: str,
+    rows: Sequence[tuple[str, Sequence[PairedInterval | None]]],
+    headers: Sequence[str],
 ) -> str:
     """A markdown table: one row per other method, one cell per interval of ``reference``
-    minus it, and a legend line.
+    minus it (``n/a`` for None: no query in that direction), and a legend line.
 
     Example:
         >>> iv = PairedInterval("top@3", 40, 0.05, 0.01, 0.09, 0.95, 2000, True)
@@ -155,9 +157,10 @@ def intervals_table(
         f"| {reference} minus | " + " | ".join(headers) + " |",
         "|---" * (len(headers) + 1) + "|",
     ]
-    first = next((ivs[0] for _, ivs in rows if ivs), None)
+    first = next((iv for _, ivs in rows for iv in ivs if iv is not None), None)
     for method, intervals in rows:
-        lines.append(f"| {method} | " + " | ".join(iv.cell() for iv in intervals) + " |")
+        cells = [iv.cell() if iv is not None else "n/a" for iv in intervals]
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
     if first is not None:
         legend = (
             f"Mean difference over queries and its {first.level * 100:g} % paired bootstrap "

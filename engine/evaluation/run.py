@@ -7,7 +7,13 @@ pairs that never appear in the imported history) in the same run, with the same 
 - **ablations**, retrained in a scratch directory without touching the graph: without
   NexusGNN, without fine-tuning (zero-shot encoder), without the adversary;
 - **baselines**: random, keyword TF-IDF, zero-shot embedding cosine (MiniLM), collaborative
-  filtering alone, a random forest on hand-made features, a homogeneous GCN.
+  filtering alone, a random forest on hand-made features, a homogeneous GCN, and the text
+  baselines of ``text_baselines`` (TF-IDF + logistic regression per role and pairwise, BM25,
+  skill Jaccard with aliases).
+
+Then the full engine is compared with every other method by a paired bootstrap over queries
+(``bootstrap``): Top-3 and NDCG@10 in both directions, ``data["intervals"]`` and a second
+markdown table.
 
 The impact ratio of the top-10 shortlists is computed on the role pools across the groups of
 the audited attribute (read through the audit-only path; no method reads it).
@@ -29,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from engine.evaluation.baselines import RandomScorer, TfidfScorer, texts_from_store
+from engine.evaluation.bootstrap import PairedInterval, intervals_table, paired_bootstrap
 from engine.evaluation.ground_truth import load_ground_truth
 from engine.evaluation.harness import (
     EvaluationRow,
@@ -44,11 +51,20 @@ from engine.evaluation.learned_baselines import (
     IndexedScorer,
     RandomForestScorer,
 )
+from engine.evaluation.text_baselines import (
+    Bm25Scorer,
+    SkillJaccardScorer,
+    TfidfLogRegPairwise,
+    TfidfLogRegPerRole,
+    free_texts,
+    skill_phrases,
+)
 from engine.fairness.metrics import selection_rate_at_k
 from engine.features.preferences import read_preferred_locations
 from engine.models.corpus import graph_texts
 from engine.training.match_model import MatchRuntime
 from engine.training.pipeline import audit_groups, train_model
+from graph_schema.errors import ConfigError
 from loaders.pyg_export import export_graph
 
 Say = Callable[[str], None]
@@ -57,6 +73,14 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "engine without fine-tuning": {"finetune": False},
     "engine without adversary": {"adversary_weight": 0.0},
 }
+REFERENCE = "engine (full)"
+INTERVAL_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("role", "top@3", "R Top-3"),
+    ("role", "ndcg@10", "R NDCG@10"),
+    ("candidate", "top@3", "C Top-3"),
+    ("candidate", "ndcg@10", "C NDCG@10"),
+)
+"""(direction, per-query metric, column) of the bootstrap table."""
 
 
 class RuntimeScorer(IndexedScorer):
@@ -96,6 +120,7 @@ def run_evaluation(
     seed: int = 0,
     baselines: bool = True,
     ablations: bool = True,
+    bootstrap: int = 2000,
     say: Say = lambda _: None,
 ) -> EvaluationResult:
     """Evaluate the trained engine of ``eng`` and everything it is compared with.
@@ -106,12 +131,16 @@ def run_evaluation(
         seed: seed of every baseline and ablation.
         baselines: include the baselines.
         ablations: include the ablations (each retrains part of the engine).
+        bootstrap: resamples of the paired bootstrap of the engine against every other
+            method (0: no intervals).
         say: progress, one line per method.
 
     Raises:
         NotTrainedError: the engine is not trained.
-        ConfigError: the dataset has no ground truth.
+        ConfigError: the dataset has no ground truth, or ``bootstrap`` is not an int >= 0.
     """
+    if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or bootstrap < 0:
+        raise ConfigError(f"bootstrap must be an int >= 0; got {bootstrap!r}")
     truth = load_ground_truth(dataset_dir)
     model = eng.model()
     attribute = model.options.audit_attribute
@@ -169,6 +198,23 @@ def run_evaluation(
             ),
         )
         measure("homogeneous GCN", lambda: GcnScorer(seed=seed).fit(plain))
+        texts = graph_texts(eng.store, plain)
+        cand_texts, role_texts = texts["Candidate"], texts["Role"]
+        measure(
+            "TF-IDF + logistic regression (per role)",
+            lambda: TfidfLogRegPerRole(seed=seed).fit(plain, cand_texts, role_texts),
+        )
+        measure(
+            "TF-IDF + logistic regression (pairwise)",
+            lambda: TfidfLogRegPairwise(seed=seed).fit(plain, cand_texts, role_texts),
+        )
+        measure("BM25", lambda: Bm25Scorer().fit(plain, cand_texts, role_texts))
+        measure(
+            "skill Jaccard with aliases",
+            lambda: SkillJaccardScorer().fit(
+                plain, free_texts(eng.store, plain)[0], skill_phrases(eng.store)
+            ),
+        )
     rows = [row for row, _ in results]
     data = {
         "dataset": str(dataset_dir),
@@ -183,7 +229,42 @@ def run_evaluation(
         "embedding_probes": probes,
         "engine_selection_rate_top10": _rates(runtime, truth, groups),
     }
-    return EvaluationResult(rows=rows, markdown=markdown_table(rows), data=data)
+    intervals = _intervals(rows, bootstrap, seed) if bootstrap else []
+    data["intervals"] = [_interval_dict(method, ivs) for method, ivs in intervals]
+    markdown = markdown_table(rows)
+    if intervals:
+        headers = [column for _, _, column in INTERVAL_COLUMNS]
+        markdown += "\n\n" + intervals_table(REFERENCE, intervals, headers)
+    return EvaluationResult(rows=rows, markdown=markdown, data=data)
+
+
+def _intervals(
+    rows: list[EvaluationRow], resamples: int, seed: int
+) -> list[tuple[str, list[PairedInterval | None]]]:
+    """The full engine minus every other row, per ``INTERVAL_COLUMNS`` (None: no query)."""
+    reference = next(row for row in rows if row.method == REFERENCE)
+    out = []
+    for row in rows:
+        if row is reference:
+            continue
+        cells: list[PairedInterval | None] = []
+        for direction, metric, _ in INTERVAL_COLUMNS:
+            mine, theirs = getattr(reference, direction), getattr(row, direction)
+            cells.append(
+                paired_bootstrap(mine, theirs, metric, resamples=resamples, seed=seed)
+                if mine.per_query
+                else None
+            )
+        out.append((row.method, cells))
+    return out
+
+
+def _interval_dict(method: str, intervals: list[PairedInterval | None]) -> dict[str, Any]:
+    """``{"method", "versus", "role": {"top@3": {...}, ...}, "candidate": {...}}``."""
+    out: dict[str, Any] = {"method": method, "versus": REFERENCE, "role": {}, "candidate": {}}
+    for (direction, metric, _), iv in zip(INTERVAL_COLUMNS, intervals, strict=True):
+        out[direction][metric] = asdict(iv) if iv is not None else None
+    return out
 
 
 def _rates(runtime: MatchRuntime, truth: Any, groups: dict[str, str]) -> dict[str, float]:
