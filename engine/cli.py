@@ -63,13 +63,16 @@ def generate(
     scale: Annotated[float, typer.Option(help="1 = 20,000 candidates, 3,000 roles.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 0,
     bias: Annotated[float | None, typer.Option(help="Recruiter bias against one group.")] = None,
+    world: Annotated[
+        str, typer.Option(help="Generative model: esco (first world) or careers (ICT tracks).")
+    ] = "esco",
 ) -> None:
     """Generate a synthetic ESCO-grounded dataset (and held-out ground truth)."""
     from loaders.synthetic import generate as run
 
     kwargs = {} if bias is None else {"bias": bias}
     try:
-        summary = run(out, scale=scale, seed=seed, progress=True, **kwargs)
+        summary = run(out, scale=scale, seed=seed, progress=True, world=world, **kwargs)
     except TalentGraphError as e:
         _fail(e)
     console.print(counts_table(summary.counts, f"Rows written to {summary.out_dir}", "table"))

@@ -44,7 +44,7 @@ from loaders.synthetic.generate import (
     _fit_by_group,
     sizes,
 )
-from loaders.synthetic.history import BIASED_GROUP, draw_history
+from loaders.synthetic.history import BIASED_GROUP, History, draw_history
 from loaders.synthetic.roles import draw_roles, occupation_demand
 from loaders.synthetic.world import build_world
 from loaders.synthetic.writer import write_jsonl
@@ -95,11 +95,18 @@ def generate_careers(
     truth = draw_career_truth(fit, held_out, streams[4])
     bar.update()
     step()
-    every_role = np.arange(roles.n, dtype=np.int64)
-    forbidden = np.union1d(
-        truth.forbidden_keys(roles.n), (held_out[:, None] * roles.n + every_role).ravel()
+    hist = draw_history(
+        fit,  # type: ignore[arg-type]
+        people,  # type: ignore[arg-type]
+        roles,
+        world,
+        bias,
+        truth.forbidden_keys(roles.n),
+        streams[5],
     )
-    hist = draw_history(fit, people, roles, world, bias, forbidden, streams[5])  # type: ignore[arg-type]
+    # held-out applicants: new in the system, so every event of theirs is dropped
+    seen = ~np.isin(hist.candidate, held_out)
+    hist = History(hist.candidate[seen], hist.role[seen], hist.stage[seen], hist.minute[seen])
     bar.update()
     step()
     p_texts = people_texts(cat, world, people, streams[6])
@@ -116,7 +123,7 @@ def generate_careers(
         "similarities": rows.similarity_rows(cat),
         "roles": role_rows(cat, world, roles, role_ids, r_texts),
         "candidates": candidate_rows(cat, world, people, cand_ids, p_texts, streams[8]),
-        "interactions": rows.interaction_rows(world, roles, hist, cand_ids, role_ids),  # type: ignore[arg-type]
+        "interactions": rows.interaction_rows(world, roles, hist, cand_ids, role_ids),
     }
     counts: dict[str, int] = {}
     paths: dict[str, Path] = {}

@@ -9,7 +9,7 @@ Example:
     >>> abbreviate("database management")
     'DB mgmt'
     >>> typo("python", 0.2)
-    'pyhton'
+    'ptyhon'
 """
 
 from __future__ import annotations

@@ -39,15 +39,15 @@ TRACK_PATTERNS: tuple[tuple[str, str], ...] = (
     ("web", r"\bweb\b|user interface|usability|digital media designer|user experience"),
     ("games", r"\bgames?\b|animator|\b3d\b|digital artist"),
     ("support", r"help desk|repair technician|hardware test|\bsupport\b|engineering technician"),
-    ("network", r"network|system administrator|\bict system\b(?! developer)|hardware engineer|configurator|"
-                r"ict technician|capacity planner"),
-    ("software", r"software|application developer|system developer|programmer|blockchain|"
-                 r"embedded|mobile|\biot\b|integration engineer"),
-    ("management", r"project manager|product manager|business analys|system analyst|"
-                   r"change and configuration|documentation manager|presales|account manager|"
-                   r"business development manager|\bict buyer"),
-    ("leadership", r"chief|director|research manager|ict consultant|research consultant|"
-                   r"information and knowledge|environmental manager|green ict"),
+    ("network", (r"network|system administrator|\bict system\b(?! developer)|configurator|"
+                 r"hardware engineer|ict technician|capacity planner")),
+    ("software", (r"software|application developer|system developer|programmer|blockchain|"
+                  r"embedded|mobile|\biot\b|integration engineer")),
+    ("management", (r"project manager|product manager|business analys|system analyst|"
+                    r"change and configuration|documentation manager|presales|account manager|"
+                    r"business development manager|\bict buyer")),
+    ("leadership", (r"chief|director|research manager|ict consultant|research consultant|"
+                    r"information and knowledge|environmental manager|green ict")),
     ("education", r"ict teacher|ict trainer|computer science lecturer|digital literacy"),
 )
 EXCLUDE = re.compile(

@@ -9,7 +9,7 @@
   of* the role's track, whose carried skills look right; the rest same or adjacent track),
   the rest random.
 
-relevance = 3 if f >= 0.60, 2 if f >= 0.45, 1 if f >= 0.30, else 0. Rows use the first
+relevance = 3 if f >= 0.70, 2 if f >= 0.55, 1 if f >= 0.40, else 0. Rows use the first
 world's :class:`~loaders.synthetic.truth.Truth`, so the files have the same format.
 
 Example:
@@ -23,7 +23,7 @@ import numpy as np
 from loaders.synthetic.careers.fit import CareerFit
 from loaders.synthetic.truth import HARD, MIN_QUERIES, TOP, Truth, _fill
 
-RELEVANCE_CUTS: tuple[float, ...] = (0.30, 0.45, 0.60)
+RELEVANCE_CUTS: tuple[float, ...] = (0.40, 0.55, 0.70)
 HELD_OUT_SHARE = 0.05
 ROLE_QUERY_SHARE = 0.10
 _BLOCK = 64
