@@ -13,10 +13,15 @@ sensitive attribute. Every one is deterministic for a seed.
 
 Example:
     >>> texts = graph_texts(store, exported)                              # doctest: +SKIP
-    >>> lr = TfidfLogRegPerRole(seed=0).fit(exported, texts["Candidate"], texts["Role"])
-    ...                                                                   # doctest: +SKIP
+    >>> lr = TfidfLogRegPerRole(seed=0)                                   # doctest: +SKIP
+    >>> lr.fit(exported, texts["Candidate"], texts["Role"])               # doctest: +SKIP
     >>> lr.score_pairs(["c1", "c7"], ["r1", "r1"])                        # doctest: +SKIP
     array([0.91, 0.08])
+
+Fit times measured on a 2-core CPU (scale 0.2: 4,000 candidates, 600 roles; scale 1:
+20,000 candidates, 3,000 roles): per role 5.7 s / 56 s, pairwise 2.1 s / 22 s, BM25
+0.7 s / 3.4 s, Jaccard 1.0 s / 7.4 s; ranking both directions' pools takes under 1 s at
+scale 0.2 and at most 3.4 s (per role) at scale 1.
 """
 
 from __future__ import annotations
