@@ -63,7 +63,7 @@ NOT_TRAINED = "{cls} is not fitted yet; call {cls}.fit(exported) before score_pa
 LENGTH_MISMATCH = "score_pairs needs as many role ids as candidate ids; got {n_c} and {n_r}"
 BAD_VECTORS = "{name} must be a 2-D array with one row per {label} id ({rows}); got shape {shape}"
 BAD_WIDTHS = "candidate_vectors and role_vectors must have the same width; got {c} and {r}"
-LEARNED_PREFIXES: tuple[str, ...] = ("text_", "gnn_", "cf_")
+LEARNED_PREFIXES: tuple[str, ...] = ("text_", "gnn_", "cf_", "lex_", "hist_")
 """Prefixes of the pair-feature columns the random forest must not see (learned signals)."""
 HAND_MADE_FEATURES: tuple[str, ...] = tuple(
     name for name in FEATURE_NAMES if not name.startswith(LEARNED_PREFIXES)

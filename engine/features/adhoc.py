@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.features.pair_features import FEATURE_NAMES
+from engine.features.pair_features import FEATURE_NAMES, HISTORY_FEATURES
 from engine.models.texts import profile_text, role_text
 from loaders.resolve import normalise
 from loaders.row_mapping import months
@@ -146,6 +146,7 @@ def adhoc_features(
     alias = {normalise(k): normalise(v) for k, v in (aliases or {}).items()}
     as_of = as_of or datetime.now(UTC).strftime("%Y-%m")
     values = dict.fromkeys(FEATURE_NAMES, 0.0)
+    values.update(dict.fromkeys(HISTORY_FEATURES, float("nan")))  # no history, no corpus
 
     have_raw = _skills(worker.get("skills"), "worker", "level", alias, missing)
     have: dict[str, float] = {}

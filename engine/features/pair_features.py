@@ -18,6 +18,8 @@ Columns (``FEATURE_NAMES``):
   ``engagement``, ``churn_risk``: the candidate's export columns.
 - ``cf_score``, ``cf_cold``: collaborative filtering score and cold-start flag (0 and 1
   without a model).
+- ``HISTORY_FEATURES`` (``engine.features.history``): the lexical channel and the pair
+  beside the role's past hires and the candidate's past roles (NaN without a history).
 
 No sensitive attribute is a feature, and the context cannot hold one.
 
@@ -34,6 +36,7 @@ from collections.abc import Callable
 import numpy as np
 
 from engine.features.context import SIGNALS, FeatureContext, lookup
+from engine.features.history import HISTORY_FEATURES, HireHistory
 
 FEATURE_NAMES: tuple[str, ...] = (
     "text_cosine",
@@ -52,6 +55,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     *SIGNALS,
     "cf_score",
     "cf_cold",
+    *HISTORY_FEATURES,
 )
 """Column names of the pair feature matrix, in order."""
 
@@ -105,6 +109,7 @@ def pair_features(
     role_idx: np.ndarray,
     *,
     cf: CfScorer | None = None,
+    history: HireHistory | None = None,
 ) -> np.ndarray:
     """Feature matrix of pairs ``(cand_idx[i], role_idx[i])``, columns ``FEATURE_NAMES``.
 
@@ -114,6 +119,7 @@ def pair_features(
         role_idx: role row indices, same length.
         cf: optional collaborative filtering scorer (``CollaborativeFilter.score`` or a
             function giving out-of-fold scores); without it ``cf_cold`` is 1.
+        history: the hire history (``HireHistory``); without it its columns are NaN.
 
     Returns:
         float64 array of shape (pairs, len(FEATURE_NAMES)).
@@ -158,4 +164,9 @@ def pair_features(
         out[:, col["cf_cold"]] = 1.0
     else:
         out[:, col["cf_score"]], out[:, col["cf_cold"]] = cf(cand_idx, role_idx)
+    first = col[HISTORY_FEATURES[0]]
+    if history is None:
+        out[:, first:] = np.nan
+    else:
+        out[:, first:] = history.features(cand_idx, role_idx)
     return out

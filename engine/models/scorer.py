@@ -122,6 +122,9 @@ class MeritScorer:
         found = sorted(set(np.unique(y).tolist()))
         if found != [0, 1]:
             raise ConfigError(BAD_LABELS.format(found=found))
+        # a column with no value at all (e.g. a history feature on a store without one)
+        # carries nothing, and the tree binning refuses it: it is read as 0
+        X = np.where(np.isnan(X).all(axis=0), 0.0, X)
         X_fit, X_cal, y_fit, y_cal = train_test_split(
             X, y, test_size=self.calibration_share, stratify=y, random_state=self.seed
         )

@@ -39,9 +39,12 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from engine.evaluation.lexical import tfidf_space
 from engine.features.adhoc import adhoc_features
 from engine.features.context import FeatureContext
-from engine.features.pair_features import FEATURE_NAMES, pair_features
+from engine.features.history import HireHistory, Lexical
+from engine.features.labels import LabelledPairs, interaction_labels
+from engine.features.pair_features import FEATURE_NAMES, HISTORY_FEATURES, pair_features
 from engine.features.preferences import read_preferred_locations
 from engine.models.cf import CollaborativeFilter, interaction_matrix
 from engine.models.corpus import graph_texts
@@ -54,7 +57,7 @@ from engine.models.text_encoder import TextEncoder
 from engine.results import Match
 from engine.training.model_versions import CURRENT, VERSIONS, current
 from engine.training.options import TrainOptions
-from graph_schema.errors import ModelFileError, NotTrainedError
+from graph_schema.errors import ConfigError, ModelFileError, NotTrainedError
 from loaders.pyg_export import ExportedGraph, export_graph, with_text_features
 from loaders.stores.base import GraphStore
 
@@ -97,11 +100,19 @@ class MatchRuntime:
     ctx: FeatureContext
     cf: CollaborativeFilter
     scorer: MeritScorer
+    history: HireHistory | None = None
+    use_cf: bool = True
     _role_csc: Any = field(default=None, repr=False)
 
     def features(self, cand_idx: np.ndarray, role_idx: np.ndarray) -> np.ndarray:
         """Pair features (columns ``FEATURE_NAMES``) of aligned index arrays."""
-        return pair_features(self.ctx, cand_idx, role_idx, cf=self.cf.score)
+        return pair_features(
+            self.ctx,
+            cand_idx,
+            role_idx,
+            cf=self.cf.score if self.use_cf else None,
+            history=self.history,
+        )
 
     def score_pairs(
         self, cand_idx: np.ndarray, role_idx: np.ndarray
@@ -185,8 +196,9 @@ class MatchModel:
         text = {label: self.text_vectors(label, texts[label]) for label in LABELS}
         exported = with_text_features(plain, text)
         preferred = read_preferred_locations(store, exported)
+        lexical = lexical_rows(texts) if self.options.lexical else None
         return build_runtime(
-            exported, text, self.nexus, self.scorer, self.options, self.seed, preferred
+            exported, text, self.nexus, self.scorer, self.options, self.seed, preferred, lexical
         )
 
     def save(self) -> None:
@@ -287,12 +299,43 @@ def _read_manifest(path: Path) -> dict[str, Any]:
 
 
 def as_cold(X: np.ndarray) -> np.ndarray:
-    """Feature rows as an ad-hoc pair sees them: no graph embedding, no CF history."""
+    """Feature rows as an ad-hoc pair sees them: no graph embedding, no CF, no history."""
     cold = np.array(X, dtype=np.float64, copy=True)
     column = {name: i for i, name in enumerate(FEATURE_NAMES)}
     cold[:, column["gnn_cosine"]], cold[:, column["gnn_missing"]] = 0.0, 1.0
     cold[:, column["cf_score"]], cold[:, column["cf_cold"]] = 0.0, 1.0
+    cold[:, column[HISTORY_FEATURES[0]] :] = np.nan
     return cold
+
+
+def lexical_rows(texts: Mapping[str, list[str]]) -> Lexical | None:
+    """TF-IDF rows of every candidate and role text (``None`` when the texts leave no
+    term: the lexical columns are then NaN)."""
+    try:
+        _, candidates, roles = tfidf_space(texts["Candidate"], texts["Role"])
+    except ConfigError:
+        return None
+    return Lexical(candidates, roles)
+
+
+def hire_weight(grade: np.ndarray) -> np.ndarray:
+    """Weight of a positive pair in the hire centroids: 2 offered or hired, else 1."""
+    return np.where(np.asarray(grade) >= 3, 2.0, 1.0)
+
+
+def hire_history(
+    ctx: FeatureContext, lexical: Lexical | None, pairs: LabelledPairs, options: TrainOptions
+) -> HireHistory:
+    """The ``HireHistory`` of the positive interactions among ``pairs`` (none when
+    ``options.history`` is off: the lexical cosine stays, every history column is NaN)."""
+    positive = (pairs.label == 1) & (pairs.sampled == 0) & options.history
+    return HireHistory.build(
+        ctx,
+        lexical,
+        pairs.cand_idx[positive],
+        pairs.role_idx[positive],
+        hire_weight(pairs.grade[positive]),
+    )
 
 
 def graph_embeddings(
@@ -313,9 +356,12 @@ def build_runtime(
     options: TrainOptions,
     seed: int,
     preferred: Any = None,
+    lexical: Lexical | None = None,
 ) -> MatchRuntime:
     """The runtime over ``exported``: graph embeddings, CF on its interactions, context
-    (``preferred``: the candidates' stated locations, ``read_preferred_locations``)."""
+    (``preferred``: the candidates' stated locations, ``read_preferred_locations``), and
+    the hire history of every positive interaction (``lexical``: TF-IDF rows of the texts,
+    ``lexical_rows``)."""
     vectors = graph_embeddings(exported, text, nexus)
     cf = CollaborativeFilter(factors=options.cf_factors, seed=seed).fit(
         interaction_matrix(exported)
@@ -327,6 +373,14 @@ def build_runtime(
         gnn=vectors if nexus is not None else None,
         preferred=preferred,
     )
+    history = hire_history(ctx, lexical, interaction_labels(exported, sampled_negatives=0), options)
     return MatchRuntime(
-        exported=exported, text=text, graph_vectors=vectors, ctx=ctx, cf=cf, scorer=scorer
+        exported=exported,
+        text=text,
+        graph_vectors=vectors,
+        ctx=ctx,
+        cf=cf,
+        scorer=scorer,
+        history=history,
+        use_cf=options.cf,
     )

@@ -45,6 +45,14 @@ class TrainOptions(BaseModel):
         folds: cross-fitting folds (``engine.training.split``); NexusGNN is trained once
             per fold.
         sampled_negatives: never-interacted pairs per positive pair in the scorer's data.
+        hard_negatives: near misses per positive pair (a skill-similar role the candidate
+            never interacted with), beside the uniform samples.
+        weak_negatives: an application that went nowhere while the candidate was
+            shortlisted or hired elsewhere counts as a negative.
+        history: features from who was hired (``engine.features.history``): the pair beside
+            the role's past hires and the candidate's past roles.
+        lexical: the lexical channel (TF-IDF cosine to the role and to its past hires).
+        cf: the collaborative-filtering score as a feature.
         cf_factors: rank of the collaborative-filtering factorisation.
         similarity_decay: credit of a skill reached through one ``SIMILAR_TO`` hop.
         scorer_iterations: boosting iterations of the merit scorer.
@@ -69,6 +77,11 @@ class TrainOptions(BaseModel):
     probe: bool = True
     folds: Annotated[int, Field(ge=2, le=10)] = 2
     sampled_negatives: Annotated[float, Field(ge=0)] = 2.0
+    hard_negatives: Annotated[float, Field(ge=0)] = 1.0
+    weak_negatives: bool = True
+    history: bool = True
+    lexical: bool = True
+    cf: bool = True
     cf_factors: Annotated[int, Field(ge=1)] = 32
     similarity_decay: Annotated[float, Field(ge=0, le=1)] = 0.8
     scorer_iterations: Annotated[int, Field(ge=1)] = 200

@@ -58,6 +58,8 @@ from engine.training.match_model import (
     MatchRuntime,
     as_cold,
     build_runtime,
+    hire_history,
+    lexical_rows,
 )
 from engine.training.model_versions import begin, publish
 from engine.training.options import TrainOptions
@@ -168,7 +170,13 @@ def _train_in(
     plain = export_graph(store)
     texts = graph_texts(store, plain)
     preferred = read_preferred_locations(store, plain)
-    labels = interaction_labels(plain, sampled_negatives=options.sampled_negatives, seed=seed)
+    labels = interaction_labels(
+        plain,
+        sampled_negatives=options.sampled_negatives,
+        seed=seed,
+        weak_negatives=options.weak_negatives,
+        hard_negatives=options.hard_negatives,
+    )
     positives = int(labels.label[labels.sampled == 0].sum())
     negatives = int((labels.label == 0).sum())
     if positives == 0 or negatives == 0:
@@ -193,6 +201,7 @@ def _train_in(
     report["encoder"] = {"model_id": encoder.model_id, "cache_hits": encoder.cache.hits}
     lap("encode")
 
+    lexical = lexical_rows(texts) if options.lexical else None
     sensitive = None
     if options.gnn and (options.adversary_weight > 0 or options.probe):
         sensitive = audit_groups(store, options.audit_attribute) or None
@@ -227,7 +236,10 @@ def _train_in(
             ctx,
             labels.cand_idx[rows],
             labels.role_idx[rows],
-            cf=lambda c, r, rows=rows: (cf_scores[0][rows], cf_scores[1][rows]),
+            cf=(lambda c, r, rows=rows: (cf_scores[0][rows], cf_scores[1][rows]))
+            if options.cf
+            else None,
+            history=hire_history(ctx, lexical, labels.take(rest), options),
         )
         report["folds_detail"].append(
             {
@@ -256,7 +268,7 @@ def _train_in(
     lap("scorer")
     exported, text, nexus = served, served_text, model.nexus
 
-    runtime = build_runtime(exported, text, nexus, scorer, options, seed, preferred)
+    runtime = build_runtime(exported, text, nexus, scorer, options, seed, preferred, lexical)
     model.scorer = scorer
     if write_back:
         say("writing embeddings back and indexing them")

@@ -54,7 +54,9 @@ def test_as_cold_blanks_graph_and_history_columns_only() -> None:
     assert cold[:, col["gnn_missing"]].tolist() == [1.0, 1.0]
     assert cold[:, col["cf_cold"]].tolist() == [1.0, 1.0]
     assert cold[:, col["gnn_cosine"]].tolist() == [0.0, 0.0]
-    keep = [i for n, i in col.items() if not n.startswith(("gnn_", "cf_"))]
+    history = [i for n, i in col.items() if n.startswith(("lex_", "hist_"))]
+    assert history and np.isnan(cold[:, history]).all()
+    keep = [i for n, i in col.items() if not n.startswith(("gnn_", "cf_", "lex_", "hist_"))]
     np.testing.assert_array_equal(cold[:, keep], X[:, keep])
 
 
