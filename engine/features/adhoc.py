@@ -147,6 +147,7 @@ def adhoc_features(
     as_of = as_of or datetime.now(UTC).strftime("%Y-%m")
     values = dict.fromkeys(FEATURE_NAMES, 0.0)
     values.update(dict.fromkeys(HISTORY_FEATURES, float("nan")))  # no history, no corpus
+    values["lex_required_mentioned"] = float("nan")
 
     have_raw = _skills(worker.get("skills"), "worker", "level", alias, missing)
     have: dict[str, float] = {}

@@ -20,13 +20,11 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from graph_schema import EdgeType
+from graph_schema.edge_types import HAS_SKILL, PART_OF, REQUIRES_SKILL, SIMILAR_TO
 from graph_schema.errors import ConfigError
 from loaders.pyg_export import ExportedGraph, IdMap
 
-HAS_SKILL = ("Candidate", "HAS_SKILL", "Skill")
-REQUIRES_SKILL = ("Role", "REQUIRES_SKILL", "Skill")
-SIMILAR_TO = ("Skill", "SIMILAR_TO", "Skill")
-PART_OF = ("Location", "PART_OF", "Location")
 SIGNALS: tuple[str, ...] = (
     "reliability",
     "attendance",
@@ -44,7 +42,7 @@ BAD_DECAY = "similarity_decay must be a float in [0, 1]; got {value!r}"
 
 
 def _edges(
-    exported: ExportedGraph, edge_type: tuple[str, str, str]
+    exported: ExportedGraph, edge_type: EdgeType
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """(src, dst, attr, attr_names) of one edge type; empty arrays when it has no edge."""
     data = exported.data
@@ -167,6 +165,8 @@ class FeatureContext:
         signals: candidate x ``SIGNALS`` (float64, imputed by the export).
         preferred_location: candidate x location 0/1 of stated preferences (CSR), and
             ``preferred_country`` the countries of those places (``None``: not read).
+        mentioned: candidate x skill 0/1 of skills the candidate's text names
+            (``engine.features.mentions``; ``None``: not read).
         text, gnn: optional label -> unit-norm row matrices (float32) aligned with the ids.
         similarity_decay: the decay used for ``effective_level``.
     """
@@ -188,6 +188,7 @@ class FeatureContext:
     signals: np.ndarray
     preferred_location: sp.csr_matrix | None = None
     preferred_country: sp.csr_matrix | None = None
+    mentioned: sp.csr_matrix | None = None
     text: dict[str, np.ndarray] = field(default_factory=dict)
     gnn: dict[str, np.ndarray] = field(default_factory=dict)
     similarity_decay: float = 0.8
@@ -208,6 +209,11 @@ class FeatureContext:
         return sorted_keys(self.preferred_location), sorted_keys(self.preferred_country)
 
     @cached_property
+    def mentioned_keys(self) -> np.ndarray:
+        """``sorted_keys(mentioned)``."""
+        return sorted_keys(self.mentioned)
+
+    @cached_property
     def importance_required(self) -> np.ndarray:
         """For each stored entry of ``importance`` (CSR order), whether the skill is required."""
         rows = np.repeat(np.arange(self.importance.shape[0]), np.diff(self.importance.indptr))
@@ -223,6 +229,7 @@ class FeatureContext:
         text: dict[str, np.ndarray] | None = None,
         gnn: dict[str, np.ndarray] | None = None,
         preferred: sp.csr_matrix | None = None,
+        mentioned: sp.csr_matrix | None = None,
     ) -> FeatureContext:
         """Read the matrices once.
 
@@ -233,6 +240,8 @@ class FeatureContext:
             gnn: optional embeddings of the same shape convention (e.g. NexusGNN output).
             preferred: optional candidate x location matrix of stated location preferences
                 (``engine.features.preferences.read_preferred_locations``).
+            mentioned: optional candidate x skill matrix of skills named in the candidates'
+                texts (``engine.features.mentions.mentioned_skills``).
 
         Returns:
             The context.
@@ -308,6 +317,7 @@ class FeatureContext:
             signals=signals,
             preferred_location=preferred,
             preferred_country=preferred_country,
+            mentioned=None if mentioned is None else sp.csr_matrix(mentioned, dtype=np.float64),
             text=_checked("text", text, {"Candidate": n_c, "Role": n_r}),
             gnn=_checked("gnn", gnn, {"Candidate": n_c, "Role": n_r}),
             similarity_decay=similarity_decay,

@@ -16,6 +16,8 @@ Columns (``FEATURE_NAMES``):
   ``country_preferred``: the role's country holds such a place (willing to move there).
 - ``experience_years`` (``log1p(years) / 4``), ``reliability``, ``attendance``,
   ``engagement``, ``churn_risk``: the candidate's export columns.
+- ``lex_required_mentioned``: share of the role's required importance the candidate holds
+  or names in their own text (``ctx.mentioned``; NaN when the context has no mentions).
 - ``cf_score``, ``cf_cold``: collaborative filtering score and cold-start flag (0 and 1
   without a model).
 - ``HISTORY_FEATURES`` (``engine.features.history``): the lexical channel and the pair
@@ -53,6 +55,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "location_preferred",
     "country_preferred",
     *SIGNALS,
+    "lex_required_mentioned",
     "cf_score",
     "cf_cold",
     *HISTORY_FEATURES,
@@ -139,6 +142,14 @@ def pair_features(
         p, w = pair[mask], importance[mask]
         out[:, col[f"{group}_coverage"]] = _coverage(p, w, direct[mask], n)
         out[:, col[f"{group}_coverage_similar"]] = _coverage(p, w, similar[mask], n)
+    if ctx.mentioned is None:
+        out[:, col["lex_required_mentioned"]] = np.nan
+    else:
+        said = lookup(ctx.mentioned, ctx.mentioned_keys, cand_idx[pair], skill)
+        held = ((direct > 0) | (said > 0)).astype(np.float64)
+        out[:, col["lex_required_mentioned"]] = _coverage(
+            pair[required], importance[required], held[required], n
+        )
     lacking = (required & (direct <= 0)).astype(np.float64)
     out[:, col["missing_required"]] = np.bincount(pair, weights=lacking, minlength=n)
 

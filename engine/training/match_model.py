@@ -44,6 +44,7 @@ from engine.features.adhoc import adhoc_features
 from engine.features.context import FeatureContext
 from engine.features.history import HireHistory, Lexical
 from engine.features.labels import LabelledPairs, interaction_labels
+from engine.features.mentions import mentioned_skills, skill_phrases
 from engine.features.pair_features import FEATURE_NAMES, HISTORY_FEATURES, pair_features
 from engine.features.preferences import read_preferred_locations
 from engine.models.cf import CollaborativeFilter, interaction_matrix
@@ -195,10 +196,9 @@ class MatchModel:
         texts = graph_texts(store, plain)
         text = {label: self.text_vectors(label, texts[label]) for label in LABELS}
         exported = with_text_features(plain, text)
-        preferred = read_preferred_locations(store, exported)
-        lexical = lexical_rows(texts) if self.options.lexical else None
+        reads = read_store(store, plain, texts, self.options)
         return build_runtime(
-            exported, text, self.nexus, self.scorer, self.options, self.seed, preferred, lexical
+            exported, text, self.nexus, self.scorer, self.options, self.seed, reads
         )
 
     def save(self) -> None:
@@ -305,7 +305,41 @@ def as_cold(X: np.ndarray) -> np.ndarray:
     cold[:, column["gnn_cosine"]], cold[:, column["gnn_missing"]] = 0.0, 1.0
     cold[:, column["cf_score"]], cold[:, column["cf_cold"]] = 0.0, 1.0
     cold[:, column[HISTORY_FEATURES[0]] :] = np.nan
+    cold[:, column["lex_required_mentioned"]] = np.nan
     return cold
+
+
+@dataclass(frozen=True)
+class StoreReads:
+    """What the features read from the store beside the export.
+
+    Attributes:
+        preferred: candidate x location matrix of stated preferences.
+        lexical: TF-IDF rows of every text (``None``: the lexical channel is off).
+        mentioned: candidate x skill matrix of skills named in the candidates' texts.
+    """
+
+    preferred: Any = None
+    lexical: Lexical | None = None
+    mentioned: Any = None
+
+
+def read_store(
+    store: GraphStore,
+    exported: ExportedGraph,
+    texts: Mapping[str, list[str]],
+    options: TrainOptions,
+) -> StoreReads:
+    """Preferences, TF-IDF rows and skills named in text, aligned with ``exported``."""
+    mentioned = None
+    if options.lexical and "Skill" in exported.ids:
+        phrases = skill_phrases(store)
+        mentioned = mentioned_skills(texts["Candidate"], phrases, exported.ids["Skill"])
+    return StoreReads(
+        preferred=read_preferred_locations(store, exported),
+        lexical=lexical_rows(texts) if options.lexical else None,
+        mentioned=mentioned,
+    )
 
 
 def lexical_rows(texts: Mapping[str, list[str]]) -> Lexical | None:
@@ -355,13 +389,11 @@ def build_runtime(
     scorer: MeritScorer,
     options: TrainOptions,
     seed: int,
-    preferred: Any = None,
-    lexical: Lexical | None = None,
+    reads: StoreReads | None = None,
 ) -> MatchRuntime:
-    """The runtime over ``exported``: graph embeddings, CF on its interactions, context
-    (``preferred``: the candidates' stated locations, ``read_preferred_locations``), and
-    the hire history of every positive interaction (``lexical``: TF-IDF rows of the texts,
-    ``lexical_rows``)."""
+    """The runtime over ``exported``: graph embeddings, CF on its interactions, the context
+    (with what ``read_store`` read) and the hire history of every positive interaction."""
+    reads = reads or StoreReads()
     vectors = graph_embeddings(exported, text, nexus)
     cf = CollaborativeFilter(factors=options.cf_factors, seed=seed).fit(
         interaction_matrix(exported)
@@ -371,9 +403,12 @@ def build_runtime(
         similarity_decay=options.similarity_decay,
         text=text,
         gnn=vectors if nexus is not None else None,
-        preferred=preferred,
+        preferred=reads.preferred,
+        mentioned=reads.mentioned,
     )
-    history = hire_history(ctx, lexical, interaction_labels(exported, sampled_negatives=0), options)
+    history = hire_history(
+        ctx, reads.lexical, interaction_labels(exported, sampled_negatives=0), options
+    )
     return MatchRuntime(
         exported=exported,
         text=text,

@@ -44,7 +44,6 @@ import numpy as np
 from engine.features.context import FeatureContext
 from engine.features.labels import LabelledPairs, interaction_labels
 from engine.features.pair_features import FEATURE_NAMES, pair_features
-from engine.features.preferences import read_preferred_locations
 from engine.models.cf import interaction_matrix, out_of_fold_scores
 from engine.models.corpus import graph_texts
 from engine.models.nexus_training import NexusTrainer
@@ -59,7 +58,7 @@ from engine.training.match_model import (
     as_cold,
     build_runtime,
     hire_history,
-    lexical_rows,
+    read_store,
 )
 from engine.training.model_versions import begin, publish
 from engine.training.options import TrainOptions
@@ -169,7 +168,7 @@ def _train_in(
     say("exporting the graph")
     plain = export_graph(store)
     texts = graph_texts(store, plain)
-    preferred = read_preferred_locations(store, plain)
+    reads = read_store(store, plain, texts, options)
     labels = interaction_labels(
         plain,
         sampled_negatives=options.sampled_negatives,
@@ -201,7 +200,6 @@ def _train_in(
     report["encoder"] = {"model_id": encoder.model_id, "cache_hits": encoder.cache.hits}
     lap("encode")
 
-    lexical = lexical_rows(texts) if options.lexical else None
     sensitive = None
     if options.gnn and (options.adversary_weight > 0 or options.probe):
         sensitive = audit_groups(store, options.audit_attribute) or None
@@ -229,7 +227,8 @@ def _train_in(
             similarity_decay=options.similarity_decay,
             text=text,
             gnn=gnn,
-            preferred=preferred,
+            preferred=reads.preferred,
+            mentioned=reads.mentioned,
         )
         rows = np.flatnonzero(fold == k)
         X[rows] = pair_features(
@@ -239,7 +238,7 @@ def _train_in(
             cf=(lambda c, r, rows=rows: (cf_scores[0][rows], cf_scores[1][rows]))
             if options.cf
             else None,
-            history=hire_history(ctx, lexical, labels.take(rest), options),
+            history=hire_history(ctx, reads.lexical, labels.take(rest), options),
         )
         report["folds_detail"].append(
             {
@@ -268,7 +267,7 @@ def _train_in(
     lap("scorer")
     exported, text, nexus = served, served_text, model.nexus
 
-    runtime = build_runtime(exported, text, nexus, scorer, options, seed, preferred, lexical)
+    runtime = build_runtime(exported, text, nexus, scorer, options, seed, reads)
     model.scorer = scorer
     if write_back:
         say("writing embeddings back and indexing them")
