@@ -43,13 +43,13 @@ from engine.evaluation.lexical import (
     tfidf_space,
 )
 from engine.features.labels import interaction_labels
+from graph_schema import EdgeType
+from graph_schema.edge_types import HAS_SKILL, REQUIRES_SKILL
 from graph_schema.errors import ConfigError
 from loaders.pyg_export import ExportedGraph
 from loaders.stores.base import GraphStore
 
 BAD_TEXTS = "{name} must hold one text per {label} id of the export ({rows}); got {got}"
-HAS_SKILL = ("Candidate", "HAS_SKILL", "Skill")
-REQUIRES_SKILL = ("Role", "REQUIRES_SKILL", "Skill")
 
 
 def free_texts(store: GraphStore, exported: ExportedGraph) -> tuple[list[str], list[str]]:
@@ -376,7 +376,7 @@ class SkillJaccardScorer(IndexedScorer):
     @staticmethod
     def _incidence(
         exported: ExportedGraph,
-        edge_type: tuple[str, str, str],
+        edge_type: EdgeType,
         rows: int,
         cols: int,
         extra_rows: list[int],

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from graph_schema.edge_types import INTERACTED, REQUIRES_SKILL
 from graph_schema.errors import ConfigError
 from graph_schema.relationships import POSITIVE_INTERACTIONS
 from loaders.pyg_export import ExportedGraph
 
-INTERACTED = ("Candidate", "INTERACTED", "Role")
 BAD_RATIO = "sampled_negatives must be a float >= 0; got {value!r}"
 
 
@@ -156,10 +156,14 @@ def _hard_negatives(
     skills to the positive's role among ``HARD_DRAWS`` random roles."""
     n_r = len(exported.ids["Role"])
     n_s = len(exported.ids["Skill"]) if "Skill" in exported.ids else 0
-    edge = ("Role", "REQUIRES_SKILL", "Skill")
-    if positive_keys.size == 0 or n_r < 2 or edge not in exported.data.edge_types or not n_s:
+    if (
+        positive_keys.size == 0
+        or n_r < 2
+        or REQUIRES_SKILL not in exported.data.edge_types
+        or not n_s
+    ):
         return np.zeros(0, np.int64)
-    src, dst = exported.data[edge].edge_index.numpy()
+    src, dst = exported.data[REQUIRES_SKILL].edge_index.numpy()
     skills = sp.csr_matrix((np.ones(src.size), (src, dst)), shape=(n_r, n_s))
     norms = np.sqrt(np.asarray(skills.sum(axis=1)).ravel())
     skills = sp.csr_matrix(sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ skills)

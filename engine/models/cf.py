@@ -24,10 +24,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import randomized_svd
 
+from graph_schema.edge_types import INTERACTED
 from graph_schema.errors import ConfigError, NotTrainedError
 from loaders.pyg_export import ExportedGraph
 
-INTERACTED = ("Candidate", "INTERACTED", "Role")
 NOT_TRAINED = "{cls} is not fitted; call {cls}.fit(interactions) before {method}()"
 BAD_FACTORS = "The 'factors' parameter of CollaborativeFilter must be an int >= 1. Got {value!r}."
 

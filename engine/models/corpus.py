@@ -16,14 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from engine.models.texts import profile_text, role_text
-from graph_schema import NodeLabel
+from graph_schema import EdgeType, NodeLabel
+from graph_schema.edge_types import HAS_SKILL, REQUIRES_SKILL
 from loaders.pyg_export import ExportedGraph
 from loaders.stores.base import GraphStore
 
-_SKILL_EDGES: dict[NodeLabel, tuple[str, str, str]] = {
-    "Candidate": ("Candidate", "HAS_SKILL", "Skill"),
-    "Role": ("Role", "REQUIRES_SKILL", "Skill"),
-}
+_SKILL_EDGES: dict[NodeLabel, EdgeType] = {"Candidate": HAS_SKILL, "Role": REQUIRES_SKILL}
 
 
 def _skill_lists(exported: ExportedGraph, label: NodeLabel, names: Sequence[str]) -> list[list]:

@@ -57,18 +57,14 @@ from sklearn.metrics import roc_auc_score
 from engine.models.model_files import bad_file, read_weights
 from engine.models.nexus_gnn import Adversary, LinkScorer, NexusGNN, with_reverse_edges
 from graph_schema import EdgeType, NodeLabel
+from graph_schema.edge_types import HAS_SKILL, INTERACTED, REQUIRES_SKILL
 from graph_schema.errors import ConfigError, NotTrainedError
 from graph_schema.relationships import POSITIVE_INTERACTIONS
 from graph_schema.sensitive import SENSITIVE_FIELDS
 from loaders.pyg_export import ExportedGraph, IdMap
 
 Mode = Literal["auto", "full-batch", "sampled"]
-SUPERVISED: tuple[EdgeType, ...] = (
-    ("Candidate", "HAS_SKILL", "Skill"),
-    ("Role", "REQUIRES_SKILL", "Skill"),
-    ("Candidate", "INTERACTED", "Role"),
-)
-INTERACTED: EdgeType = ("Candidate", "INTERACTED", "Role")
+SUPERVISED: tuple[EdgeType, ...] = (HAS_SKILL, REQUIRES_SKILL, INTERACTED)
 NOT_TRAINED = "NexusTrainer is not trained yet: call fit(graph) before {method}()."
 BAD_PARAMETER = "The {name!r} parameter of NexusTrainer must be {rule}. Got {value!r} instead."
 SENSITIVE_FEATURE = (

@@ -22,9 +22,8 @@ import numpy as np
 import torch
 
 from engine.features.labels import LabelledPairs
+from graph_schema.edge_types import INTERACTED
 from loaders.pyg_export import ExportedGraph
-
-INTERACTED = ("Candidate", "INTERACTED", "Role")
 
 
 def without_pairs(exported: ExportedGraph, cand_idx: np.ndarray, role_idx: np.ndarray):

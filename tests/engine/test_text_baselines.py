@@ -24,12 +24,11 @@ from engine.evaluation.text_baselines import (
     skill_phrases,
 )
 from engine.models.corpus import graph_texts
+from graph_schema.edge_types import INTERACTED
 from graph_schema.errors import ConfigError, NotTrainedError
 from graph_schema.relationships import INTERACTION_TYPES
 from loaders.pyg_export import ExportedGraph, IdMap, export_graph
 from loaders.stores.ladybug import LadybugStore
-
-INTERACTED = ("Candidate", "INTERACTED", "Role")
 
 
 def _export(

@@ -13,7 +13,8 @@ from engine.features.labels import interaction_labels
 from engine.features.pair_features import FEATURE_NAMES
 from engine.matching.worker_matcher import WorkerMatcher, prior_score
 from engine.training.match_model import as_cold
-from engine.training.split import INTERACTED, cross_fit_folds, without_pairs
+from engine.training.split import cross_fit_folds, without_pairs
+from graph_schema.edge_types import INTERACTED
 from loaders.pyg_export import export_graph
 
 SENSITIVE = re.compile(r"\b(gender|female|male|non-binary|age|ethnic\w*|disab\w*|nationality)\b")

@@ -7,6 +7,7 @@ from importlib import resources
 import pytest
 
 from graph_schema import SCHEMA, SchemaError
+from graph_schema.edge_types import ENGINE_EDGE_TYPES
 from graph_schema.nodes import Candidate
 from graph_schema.sensitive import SENSITIVE_FIELDS, SensitiveAttributes
 
@@ -18,6 +19,10 @@ def test_property_types_come_from_the_models() -> None:
     assert cand["reliability"] == "DOUBLE" and cand["remote_ok"] == "BOOLEAN"
     assert cand["preferred_locations"] == "STRING[]"
     assert {p.name: p.type for p in SCHEMA.node("Role").properties}["capacity"] == "INT64"
+
+
+def test_the_engine_edge_types_are_edge_types_of_the_schema() -> None:
+    assert set(ENGINE_EDGE_TYPES) <= set(SCHEMA.edge_types())
 
 
 def test_unknown_label_names_the_known_ones() -> None:
