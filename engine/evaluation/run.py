@@ -4,8 +4,12 @@ Everything is ranked on the generator's held-out pools (``_evaluation/ground_tru
 pairs that never appear in the imported history) in the same run, with the same seed:
 
 - **engine**: the model trained for this store (``talentgraph train``);
-- **ablations**, retrained in a scratch directory without touching the graph: without
-  NexusGNN, without fine-tuning (zero-shot encoder), without the adversary;
+- **ablations**, retrained in a scratch directory without touching the graph: each
+  component of ``COMPONENTS`` flipped from what the model was trained with ("engine
+  without NexusGNN" when it has it, "engine with NexusGNN" when it does not): NexusGNN, the
+  text adapter, the adversary, the hire-history features, the lexical channel, CF, and the
+  hard and weak negatives. A component stays in the default pipeline only if its ablation
+  loses measurably (the paired interval excludes 0) on at least one world;
 - **baselines**: random, keyword TF-IDF, zero-shot embedding cosine (MiniLM), collaborative
   filtering alone, a random forest on hand-made features, a homogeneous GCN, and the text
   baselines of ``text_baselines`` (TF-IDF + logistic regression per role and pairwise, BM25,
@@ -68,11 +72,38 @@ from graph_schema.errors import ConfigError
 from loaders.pyg_export import export_graph
 
 Say = Callable[[str], None]
-ABLATIONS: dict[str, dict[str, Any]] = {
-    "engine without NexusGNN": {"gnn": False},
-    "engine without fine-tuning": {"finetune": False},
-    "engine without adversary": {"adversary_weight": 0.0},
+COMPONENTS: dict[str, tuple[Callable[[Any], bool], dict[str, Any], dict[str, Any]]] = {
+    # name: (whether the options have it, options without it, options with it)
+    "NexusGNN": (lambda o: o.gnn, {"gnn": False}, {"gnn": True}),
+    "fine-tuning": (lambda o: o.finetune, {"finetune": False}, {"finetune": True}),
+    "adversary": (
+        lambda o: o.adversary_weight > 0,
+        {"adversary_weight": 0.0},
+        {"adversary_weight": 1.0},
+    ),
+    "hire history": (lambda o: o.history, {"history": False}, {"history": True}),
+    "lexical channel": (lambda o: o.lexical, {"lexical": False}, {"lexical": True}),
+    "CF": (lambda o: o.cf, {"cf": False}, {"cf": True}),
+    "hard and weak negatives": (
+        lambda o: o.hard_negatives > 0 or o.weak_negatives,
+        {"hard_negatives": 0.0, "weak_negatives": False},
+        {"hard_negatives": 1.0, "weak_negatives": True},
+    ),
 }
+
+
+def ablations_of(options: Any) -> dict[str, dict[str, Any]]:
+    """``{row name: option changes}``: every component flipped from ``options`` (the
+    adversary only when NexusGNN is trained, since it acts on NexusGNN's embeddings)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, (has, without, with_it) in COMPONENTS.items():
+        if name == "adversary" and not options.gnn:
+            continue
+        if has(options):
+            out[f"engine without {name}"] = without
+        else:
+            out[f"engine with {name}"] = with_it
+    return out
 REFERENCE = "engine (full)"
 INTERVAL_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("role", "top@3", "R Top-3"),
@@ -159,7 +190,7 @@ def run_evaluation(
     measure("engine (full)", lambda: RuntimeScorer(runtime))
     if ablations:
         scratch = Path(tempfile.mkdtemp(prefix="tg-ablation-"))
-        for name, change in ABLATIONS.items():
+        for name, change in ablations_of(model.options).items():
             options = model.options.model_copy(update={**change, "progress": False})
 
             def make(options: Any = options, name: str = name) -> PairScorer:
