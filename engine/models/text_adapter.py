@@ -5,9 +5,9 @@ hash; what is fine-tuned is a residual linear adapter per side,
 
     a_side(u) = normalise(u + W_side u + b_side)      (W, b start at 0: the identity)
 
-trained on historical positive (candidate, role) pairs with the symmetric in-batch InfoNCE
-loss of ``engine.models.finetune.info_nce`` (duplicate texts in a batch are masked, not
-counted as negatives). Two towers, because a profile and a posting are written differently.
+trained on historical positive (candidate, role) pairs with a symmetric in-batch InfoNCE
+loss (:func:`in_batch_loss`: rows of the same node in a batch are masked, not counted as
+negatives). Two towers, because a profile and a posting are written differently.
 Retraining costs seconds instead of re-encoding the corpus, and the zero-shot vectors stay
 available for comparison. A seeded share of the pairs is held out: the epoch with the best
 in-batch MRR on them is kept (epoch 0 is the identity, so the adapter never does worse than

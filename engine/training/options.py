@@ -24,8 +24,9 @@ class TrainOptions(BaseModel):
             compute-bound on CPU (MiniLM-L6 costs about 44 MFLOP per token).
         finetune: contrastive fine-tuning on historical positive pairs, as residual linear
             towers on the frozen, cached encoder (``engine.models.text_adapter``): seconds
-            per fold instead of encoding the corpus again. (``engine.models.finetune``
-            fine-tunes every weight; point ``encoder_model`` at a model it saved.)
+            per fold instead of encoding the corpus again. (Full-weight fine-tuning was
+            removed; a sentence-transformers model fine-tuned elsewhere can still be set
+            as ``encoder_model``.)
         finetune_epochs: passes of the adapter over the positive pairs (its budget: the
             same seed and data give the same adapter on any machine).
         gnn: train NexusGNN (else the graph embeddings are the text vectors).

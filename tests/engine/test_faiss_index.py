@@ -10,11 +10,27 @@ import pytest
 
 from engine.retrieval.faiss_index import (
     VectorIndex,
-    clustered_vectors,
     exact_top_k,
     overlap_recall,
 )
 from graph_schema.errors import ConfigError, NotTrainedError, StoreError
+
+
+def clustered_vectors(
+    n: int, dim: int = 384, *, n_clusters: int = 500, spread: float = 1.0, seed: int = 0
+) -> np.ndarray:
+    """L2-normalised vectors around random cluster centres, like sentence embeddings.
+
+    Each vector is ``centre + spread * noise`` (noise of the centre's expected norm), then
+    normalised; cluster sizes follow a Zipf-like law so some clusters are dense.
+    """
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((n_clusters, dim)).astype(np.float32)
+    weights = 1.0 / np.sqrt(np.arange(1, n_clusters + 1))
+    labels = rng.choice(n_clusters, n, p=weights / weights.sum())
+    vectors = centres[labels] + spread * rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
 
 
 def _ids(n: int) -> list[str]:

@@ -1,22 +1,19 @@
-"""Tests of the semantic encoder: texts, TextEncoder, EmbeddingCache, ContrastiveFineTuner.
+"""Tests of the semantic encoder: texts, TextEncoder, EmbeddingCache.
 
-The fast tests use the real offline MiniLM on a handful of texts; the slow test fine-tunes on
-historical matches of a generated dataset and checks the held-out similarity margin.
+They use the real offline MiniLM on a handful of texts.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from engine.models.embedding_cache import EmbeddingCache
-from engine.models.finetune import NOT_TRAINED, ContrastiveFineTuner
 from engine.models.text_encoder import MODEL_NOT_FOUND, TextEncoder
 from engine.models.texts import profile_text, role_text
-from graph_schema.errors import ConfigError, NotTrainedError
+from graph_schema.errors import ConfigError
 
 TEXTS = [
     "Senior data engineer: Spark, Kafka, Python, building streaming data pipelines.",
@@ -24,7 +21,6 @@ TEXTS = [
     "Registered nurse in an intensive care unit, patient triage and wound care.",
     "Pastry chef: croissants, laminated dough, cakes for a hotel restaurant.",
 ]
-GOOD_OUTCOMES = {"SHORTLISTED", "INTERVIEWED", "OFFERED", "HIRED"}
 
 
 @pytest.fixture(scope="module")
@@ -122,80 +118,3 @@ def test_bad_model_path_raises_config_error_naming_it(tmp_path: Path) -> None:
 def test_bad_precision_raises_config_error() -> None:
     with pytest.raises(ConfigError, match="'precision' parameter of TextEncoder"):
         TextEncoder(precision="fp16")  # type: ignore[arg-type]
-
-
-def test_finetuner_before_fit_raises_not_trained() -> None:
-    tuner = ContrastiveFineTuner(seed=0)
-    with pytest.raises(NotTrainedError) as info:
-        tuner.encoder()
-    assert str(info.value) == NOT_TRAINED.format(method="encoder")
-    assert "ContrastiveFineTuner" in str(info.value) and "fit" in str(info.value)
-
-
-def test_finetuner_rejects_too_few_pairs() -> None:
-    with pytest.raises(ConfigError, match="'pairs' parameter of ContrastiveFineTuner.fit"):
-        ContrastiveFineTuner(seed=0).fit([("a", "b")])
-
-
-def test_finetuning_is_seeded_and_leaves_global_rng_alone(tmp_path: Path) -> None:
-    import torch
-
-    pairs = [(TEXTS[0], "Data engineering role"), (TEXTS[2], "ICU nurse role")]
-    pairs += [(TEXTS[3], "Pastry chef role"), (TEXTS[1], "ETL developer role")]
-    state = torch.get_rng_state()
-
-    def tuned(seed: int, name: str) -> np.ndarray:
-        tuner = ContrastiveFineTuner(seed=seed, batch_size=2, lr=1e-4)
-        tuner.fit(pairs, output_dir=tmp_path / name)
-        assert tuner.steps_ == 2 and not tuner.stopped_by_time_
-        return tuner.encoder(precision="fp32").encode(TEXTS)
-
-    first, again, other = tuned(0, "a"), tuned(0, "b"), tuned(1, "c")
-    assert torch.equal(torch.get_rng_state(), state)
-    np.testing.assert_allclose(first, again, atol=1e-6)
-    assert float(np.abs(first - other).max()) > 1e-4
-
-
-def _rows(path: Path) -> list[dict]:
-    with path.open() as handle:
-        return [json.loads(line) for line in handle]
-
-
-def _margin(encoder: TextEncoder, pairs: list[tuple[str, str]]) -> float:
-    """Mean over candidates of cos(own roles) - cos(other roles), on the held-out pairs."""
-    candidates = sorted({c for c, _ in pairs})
-    roles = sorted({r for _, r in pairs})
-    sims = encoder.encode(candidates) @ encoder.encode(roles).T
-    positive = np.zeros_like(sims, dtype=bool)
-    for c, r in pairs:
-        positive[candidates.index(c), roles.index(r)] = True
-    return float(np.mean([s[p].mean() - s[~p].mean() for s, p in zip(sims, positive)]))
-
-
-@pytest.mark.slow
-def test_finetuning_keeps_or_improves_held_out_margin(tmp_path: Path) -> None:
-    from loaders.synthetic import generate
-
-    # scale 0.01 has only ~46 good-outcome pairs; 0.05 gives ~310 (about 250 train, 60 held out)
-    data = tmp_path / "data"
-    generate(data, scale=0.05, seed=0, progress=False)
-    names = {r["id"]: r["name"] for r in _rows(data / "skills.jsonl")}
-    cands = {r["id"]: profile_text(r, names) for r in _rows(data / "candidates.jsonl")}
-    roles = {r["id"]: role_text(r, names) for r in _rows(data / "roles.jsonl")}
-    good = {(r["candidate"], r["role"]) for r in _rows(data / "interactions.jsonl") if r["type"] in GOOD_OUTCOMES}  # fmt: skip
-    pairs = sorted((cands[c], roles[r]) for c, r in good)
-    order = np.random.default_rng(0).permutation(len(pairs))
-    held_out = [pairs[i] for i in order[: len(pairs) // 5]]
-    train = [pairs[i] for i in order[len(pairs) // 5 :]]
-    assert len(train) >= 200
-
-    before = _margin(TextEncoder(precision="bf16"), held_out)
-    # the CPU budget is the tuner's own (max_seconds); timing is for benchmarks, not tests
-    tuner = ContrastiveFineTuner(seed=0, batch_size=32, max_seconds=45.0, precision="bf16")
-    tuner.fit(train, output_dir=tmp_path / "encoder")
-    after = _margin(tuner.encoder(precision="bf16"), held_out)
-    print(
-        f"held-out margin {before:.4f} -> {after:.4f} in {tuner.steps_} steps, {tuner.seconds_:.1f}s"
-    )
-    assert tuner.model_path_ == str(tmp_path / "encoder") and tuner.steps_ >= 1
-    assert after >= before
