@@ -39,6 +39,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Iterator, Mapping
@@ -87,6 +88,7 @@ class _Split:
     train: dict[EdgeType, torch.Tensor]
     val: dict[EdgeType, torch.Tensor]
     val_neg: dict[EdgeType, torch.Tensor]
+    hard: dict[EdgeType, torch.Tensor] = dataclasses.field(default_factory=dict)
 
 
 def _check_no_sensitive_features(graph: ExportedGraph) -> None:
@@ -108,6 +110,22 @@ def _positive_pairs(graph: ExportedGraph, edge_type: EdgeType) -> torch.Tensor:
         columns = [names.index(f"type={k}") for k in POSITIVE_INTERACTIONS]
         index = index[:, store.edge_attr[:, columns].sum(1) > 0]
     return torch.unique(index, dim=1)
+
+
+def _rejected_pairs(graph: ExportedGraph) -> torch.Tensor:
+    """Candidate-role pairs a recruiter REJECTED without a positive stage (2 x N, unique):
+    the hard negatives of the INTERACTED link loss."""
+    store = graph.data[INTERACTED]
+    names = list(store.edge_attr_names)
+    if "type=REJECTED" not in names:
+        return torch.zeros((2, 0), dtype=torch.long)
+    rejected = torch.unique(
+        store.edge_index[:, store.edge_attr[:, names.index("type=REJECTED")] > 0], dim=1
+    )
+    n_roles = graph.data["Role"].num_nodes
+    positive = _positive_pairs(graph, INTERACTED)
+    keep = ~torch.isin(rejected[0] * n_roles + rejected[1], positive[0] * n_roles + positive[1])
+    return rejected[:, keep]
 
 
 def _corrupt(pairs: torch.Tensor, num_dst: int, gen: torch.Generator) -> torch.Tensor:
@@ -142,8 +160,9 @@ def _split(graph: ExportedGraph, gen: torch.Generator) -> _Split:
             attrs[et] = attrs[et][keep]
     if not train:
         raise ConfigError(NO_SUPERVISION)
+    hard = {INTERACTED: _rejected_pairs(graph)} if INTERACTED in train else {}
     both, both_attrs = with_reverse_edges(edges, attrs)
-    return _Split(both, both_attrs, train, val, val_neg)
+    return _Split(both, both_attrs, train, val, val_neg, hard)
 
 
 class NexusTrainer:
@@ -373,12 +392,20 @@ class NexusTrainer:
         pos: dict[EdgeType, torch.Tensor],
         graph: ExportedGraph,
         gen: torch.Generator,
+        hard: dict[EdgeType, torch.Tensor] | None = None,
     ) -> torch.Tensor:
+        """Mean over types of BCE: each positive pair against a uniform negative, and (for
+        INTERACTED) as many rejected pairs, drawn afresh: who was hired where, told apart
+        from who applied and was turned down."""
         losses = []
         for et, pairs in pos.items():
             if pairs.shape[1] == 0:
                 continue
             neg = _corrupt(pairs, graph.data[et[2]].num_nodes, gen)
+            near = (hard or {}).get(et)
+            if near is not None and near.shape[1]:
+                drawn = torch.randint(near.shape[1], (pairs.shape[1],), generator=gen)
+                neg = torch.cat([neg, near[:, drawn]], dim=1)
             both = torch.cat([pairs, neg], dim=1)
             logits = scorer(z[et[0]][both[0]], z[et[2]][both[1]], et[1])
             target = torch.cat([torch.ones(pairs.shape[1]), torch.zeros(neg.shape[1])])
@@ -425,7 +452,7 @@ class NexusTrainer:
                     edges, attrs = self._sample_edges(split, gen)
                 pos = {et: split.train[et][:, c[step]] for et, c in chunks.items() if step < len(c)}
                 z = model(x, edges, attrs)
-                loss = self._link_loss(z, scorer, pos, graph, gen)
+                loss = self._link_loss(z, scorer, pos, graph, gen, split.hard)
                 total += float(loss.detach())
                 if adversary is not None and adv_rows is not None:
                     adv_loss = F.cross_entropy(adversary(z["Candidate"][adv_rows]), adv_target)

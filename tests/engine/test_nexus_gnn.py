@@ -222,3 +222,13 @@ def test_val_auc_beats_chance_on_a_generated_dataset(tmp_path: Path) -> None:
     trainer = NexusTrainer(epochs=30, seed=0, num_threads=1).fit(graph, None)
     assert max(h["val_auc"] for h in trainer.history_) > 0.65
     assert trainer.history_[-1]["loss"] < trainer.history_[0]["loss"]
+
+
+def test_rejected_pairs_are_the_hard_negatives_of_interactions(exported: ExportedGraph) -> None:
+    split = _split(exported, torch.Generator().manual_seed(0))
+    ids_c, ids_r = exported.ids["Candidate"], exported.ids["Role"]
+    hard = split.hard[("Candidate", "INTERACTED", "Role")]
+    pairs = {(ids_c.ids[c], ids_r.ids[r]) for c, r in hard.t().tolist()}
+    # tests/data/tiny/interactions.jsonl: c10 was rejected at r3; c3 was rejected at r1 only
+    # after a shortlist, so that pair is a positive, never a negative
+    assert pairs == {("c10", "r3")}
