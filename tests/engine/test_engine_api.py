@@ -28,7 +28,7 @@ from loaders.writeback import read_embeddings
 
 pytestmark = pytest.mark.slow
 
-FAST = TrainOptions(finetune_epochs=5, gnn_epochs=8, progress=False)
+FAST = TrainOptions(finetune_epochs=5, gnn=True, gnn_epochs=8, progress=False)
 SENSITIVE = re.compile(r"\b(gender|female|male|non-binary|age band|ethnic\w*|nationality)\b")
 
 

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).parents[2]
 FAST = TrainOptions(
-    finetune_epochs=3, gnn_epochs=4, scorer_iterations=60, progress=False
+    finetune_epochs=3, gnn=True, gnn_epochs=4, scorer_iterations=60, progress=False
 )
 TRAIN = """
     import os, signal, sys

@@ -24,7 +24,7 @@ from loaders.synthetic import generate
 
 pytestmark = pytest.mark.slow
 
-FAST = TrainOptions(finetune_epochs=5, gnn_epochs=6, scorer_iterations=80, progress=False)
+FAST = TrainOptions(finetune_epochs=5, gnn=True, gnn_epochs=6, scorer_iterations=80, progress=False)
 BUSY = "while True: pass"
 
 

@@ -285,7 +285,7 @@ def test_a_trained_store_holds_no_sensitive_value_outside_its_sensitive_store(
     from engine.training.options import TrainOptions
 
     fast = TrainOptions(
-        finetune_epochs=3, gnn_epochs=4, scorer_iterations=60, progress=False
+        finetune_epochs=3, gnn=True, gnn_epochs=4, scorer_iterations=60, progress=False
     )
     data = distinctive_dataset(tmp_path / "data")
     root = tmp_path / "store"
