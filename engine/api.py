@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from engine.results import Match, TrainReport
 from engine.settings import Settings
@@ -25,6 +25,10 @@ from engine.training.options import TrainOptions
 from graph_schema.errors import NotTrainedError
 from loaders.import_job import ImportJob, ImportOptions, ImportReport
 from loaders.stores import GraphStore, open_store
+
+if TYPE_CHECKING:  # torch, FAISS and the models load on first use, not on import
+    from engine.matching.recommender import Recommender
+    from engine.training.match_model import MatchModel
 
 
 class MatchingEngine:
@@ -39,8 +43,8 @@ class MatchingEngine:
         self.store = store
         self.settings = settings
         self.model_dir = Path(settings.models_path(target or settings.db))
-        self._model: Any = None
-        self._recommender: Any = None
+        self._model: MatchModel | None = None
+        self._recommender: Recommender | None = None
 
     @classmethod
     def open(
@@ -112,7 +116,7 @@ class MatchingEngine:
             warnings=tuple(report.get("warnings", ())),
         )
 
-    def model(self) -> Any:
+    def model(self) -> MatchModel:
         """The trained ``MatchModel`` (loaded once).
 
         Raises:
@@ -124,7 +128,7 @@ class MatchingEngine:
             self._model = MatchModel.load(self.model_dir)
         return self._model
 
-    def recommender(self) -> Any:
+    def recommender(self) -> Recommender:
         """The ``Recommender`` over the current graph (built on first use)."""
         if self._recommender is None:
             from engine.matching.recommender import Recommender

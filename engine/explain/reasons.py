@@ -3,7 +3,8 @@
 At most :data:`MAX_REASONS` phrases, strongest first, each naming a fact about the pair
 (skills held, location, text similarity, history of similar pairs, a missing required skill).
 They never mention a sensitive attribute: the feature row has none. Detailed explanations
-(SHAP attributions, graph paths) are ``eng.explain``.
+(SHAP attributions, graph paths) are ``eng.explain``. :func:`adhoc_reasons` gives them for an
+ad-hoc pair (``engine.features.adhoc``), zero-shot or scored by a trained model.
 
 Example:
     >>> row = dict.fromkeys(FEATURE_NAMES, 0.0) | {"location_fit": 1.0}
@@ -15,6 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
+from engine.features.adhoc import AdhocFeatures
 from engine.features.pair_features import FEATURE_NAMES
 
 MAX_REASONS = 4
@@ -63,4 +67,14 @@ def feature_reasons(
     return out[:MAX_REASONS]
 
 
-__all__ = ["FEATURE_NAMES", "feature_reasons"]
+def adhoc_reasons(found: AdhocFeatures) -> list[str]:
+    """Short reasons of an ad-hoc pair (skills by normalised name, after aliases)."""
+    return feature_reasons(
+        {k: (0.0 if np.isnan(v) else v) for k, v in found.values.items()},
+        held=list(found.required_held),
+        lacking=list(found.required_lacking),
+        n_required=len(found.required_held) + len(found.required_lacking),
+    )
+
+
+__all__ = ["FEATURE_NAMES", "adhoc_reasons", "feature_reasons"]

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.explain.reasons import feature_reasons
+from engine.explain.reasons import adhoc_reasons
 from engine.features.adhoc import AdhocFeatures, adhoc_features
 from engine.matching.adhoc_request import JobPosting, WorkerProfile, validate_request
 from engine.results import Match
@@ -38,16 +38,6 @@ from engine.results import Match
 WEIGHTS = {"required": 0.45, "optional": 0.15, "text": 0.20, "location": 0.10, "signals": 0.10}
 NEUTRAL = 0.5
 _DEFAULT = object()
-
-
-def adhoc_reasons(found: AdhocFeatures) -> list[str]:
-    """Short reasons of an ad-hoc pair (skills by normalised name, after aliases)."""
-    return feature_reasons(
-        {k: (0.0 if np.isnan(v) else v) for k, v in found.values.items()},
-        held=list(found.required_held),
-        lacking=list(found.required_lacking),
-        n_required=len(found.required_held) + len(found.required_lacking),
-    )
 
 
 def prior_score(values: Mapping[str, float]) -> float:

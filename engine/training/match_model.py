@@ -40,6 +40,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from engine.evaluation.lexical import tfidf_space
+from engine.explain.reasons import adhoc_reasons
 from engine.features.adhoc import adhoc_features
 from engine.features.context import FeatureContext
 from engine.features.history import HireHistory, Lexical
@@ -172,7 +173,6 @@ class MatchModel:
 
     def score_adhoc(self, worker: Mapping[str, Any], job: Mapping[str, Any]) -> Match:
         """Score an ad-hoc pair with the cold-start scorer (text and skills, no graph)."""
-        from engine.matching.worker_matcher import adhoc_reasons
 
         def encode(texts: list[str]) -> np.ndarray:  # [profile text, posting text]
             return np.stack(
