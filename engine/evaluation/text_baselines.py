@@ -35,14 +35,14 @@ from sklearn.linear_model import LogisticRegression
 
 from engine.evaluation.baselines import texts_from_store
 from engine.evaluation.learned_baselines import IndexedScorer
-from engine.evaluation.lexical import (
+from engine.features.labels import interaction_labels
+from engine.features.lexical import (
     EMPTY_VOCABULARY,
     PhraseFinder,
     bm25_documents,
     row_dot,
     tfidf_space,
 )
-from engine.features.labels import interaction_labels
 from graph_schema import EdgeType
 from graph_schema.edge_types import HAS_SKILL, REQUIRES_SKILL
 from graph_schema.errors import ConfigError

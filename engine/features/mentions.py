@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from engine.evaluation.lexical import PhraseFinder
+from engine.features.lexical import PhraseFinder
 from loaders.pyg_export import IdMap
 from loaders.stores.base import GraphStore
 

@@ -39,12 +39,12 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from engine.evaluation.lexical import tfidf_space
 from engine.explain.reasons import adhoc_reasons
 from engine.features.adhoc import adhoc_features
 from engine.features.context import FeatureContext
 from engine.features.history import HireHistory, Lexical
 from engine.features.labels import LabelledPairs, interaction_labels
+from engine.features.lexical import tfidf_space
 from engine.features.mentions import mentioned_skills, skill_phrases
 from engine.features.pair_features import FEATURE_NAMES, HISTORY_FEATURES, pair_features
 from engine.features.preferences import read_preferred_locations

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.evaluation.lexical import tfidf_space
 from engine.features.context import FeatureContext
 from engine.features.history import HISTORY_FEATURES, HireHistory, Lexical, text_peers
+from engine.features.lexical import tfidf_space
 from loaders.import_job import ImportJob, ImportOptions
 from loaders.pyg_export import export_graph
 from loaders.stores.ladybug import LadybugStore

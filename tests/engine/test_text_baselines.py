@@ -14,7 +14,6 @@ import pytest
 import torch
 from torch_geometric.data import HeteroData
 
-from engine.evaluation.lexical import PhraseFinder, tfidf_space
 from engine.evaluation.text_baselines import (
     Bm25Scorer,
     SkillJaccardScorer,
@@ -23,6 +22,7 @@ from engine.evaluation.text_baselines import (
     free_texts,
     skill_phrases,
 )
+from engine.features.lexical import PhraseFinder, tfidf_space
 from engine.models.corpus import graph_texts
 from graph_schema.edge_types import INTERACTED
 from graph_schema.errors import ConfigError, NotTrainedError

@@ -1,4 +1,5 @@
-"""Lexical helpers of the text baselines: TF-IDF spaces, Okapi BM25, skill phrases in text.
+"""Lexical helpers of the features and the text baselines: TF-IDF spaces, Okapi BM25, skill
+phrases in text (``engine.features`` uses them; ``engine.evaluation`` imports them from here).
 
 Everything works on scipy sparse matrices whose rows are aligned with an export's id maps,
 so a baseline scores a batch of pairs with one row-wise product (``row_dot``).
