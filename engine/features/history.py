@@ -41,6 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from engine.features.context import FeatureContext
+from engine.features.lexical import row_dot
 
 HISTORY_FEATURES: tuple[str, ...] = (
     "lex_cosine",
@@ -83,19 +84,6 @@ def _unit(matrix: np.ndarray | sp.spmatrix) -> np.ndarray | sp.csr_matrix:
     return matrix / np.where(norms > 0, norms, 1.0)
 
 
-def _row_dot(a, b, a_idx: np.ndarray, b_idx: np.ndarray) -> np.ndarray:
-    """``a[a_idx[i]] . b[b_idx[i]]`` for dense or sparse row matrices (float64)."""
-    out = np.zeros(a_idx.size)
-    for lo in range(0, a_idx.size, _CHUNK):
-        i, j = a_idx[lo : lo + _CHUNK], b_idx[lo : lo + _CHUNK]
-        if sp.issparse(a) or sp.issparse(b):
-            left, right = sp.csr_matrix(a[i]), sp.csr_matrix(b[j])
-            out[lo : lo + i.size] = np.asarray(left.multiply(right).sum(axis=1)).ravel()
-        else:
-            out[lo : lo + i.size] = np.einsum("ij,ij->i", a[i], b[j])
-    return out
-
-
 def text_peers(role_text: np.ndarray, peers: int = PEERS) -> sp.csr_matrix:
     """Role x role weights of each role's ``peers`` nearest other roles by text cosine
     (weights = the cosine, clipped at 0), computed in blocks."""
@@ -134,6 +122,9 @@ class HireHistory:
     lex_centroid: sp.csr_matrix | None
     role_skill: sp.csr_matrix
     candidate_skill: sp.csr_matrix
+    role_count: np.ndarray  # weighted positives per role
+    past_skill: sp.csr_matrix  # candidate x skill, unit centroid of past roles' skills
+    past_text_norm: np.ndarray | None  # norm of each candidate's summed past role vectors
 
     @classmethod
     def build(
@@ -169,18 +160,29 @@ class HireHistory:
             peers = text_peers(ctx.text["Role"]) if peers is None else peers
             peer_text = _unit(peers @ (hires @ text))
         graph = ctx.gnn.get("Candidate")
+        past = hires.T.tocsr()
+        role_skill = _unit(ctx.importance)
+        past_text_norm = None
+        if text is not None:
+            past_text_norm = np.zeros(n_c)
+            for lo in range(0, n_c, _CHUNK):
+                summed = past[lo : lo + _CHUNK] @ ctx.text["Role"]
+                past_text_norm[lo : lo + _CHUNK] = np.linalg.norm(summed, axis=1)
         return cls(
             ctx=ctx,
             lexical=lexical,
             hires=hires,
-            past=hires.T.tocsr(),
+            past=past,
             text_centroid=text_centroid,
             skill_centroid=_unit(hires @ candidate_skill),
             graph_centroid=None if graph is None else _unit(hires @ graph),
             peer_text=peer_text,
             lex_centroid=None if lexical is None else _unit(hires @ lexical.candidates),
-            role_skill=_unit(ctx.importance),
+            role_skill=role_skill,
             candidate_skill=candidate_skill,
+            role_count=np.asarray(hires.sum(axis=1)).ravel(),
+            past_skill=_unit(past @ role_skill),
+            past_text_norm=past_text_norm,
         )
 
     def features(self, cand_idx: np.ndarray, role_idx: np.ndarray) -> np.ndarray:
@@ -189,7 +191,7 @@ class HireHistory:
         r = np.asarray(role_idx, np.int64)
         out = np.full((c.size, len(HISTORY_FEATURES)), np.nan)
         col = {name: i for i, name in enumerate(HISTORY_FEATURES)}
-        role_count = np.asarray(self.hires.sum(axis=1)).ravel()
+        role_count = self.role_count
         has_hires = role_count[r] > 0
         cand_count = np.diff(self.past.indptr)[c]
         has_past = cand_count > 0
@@ -200,43 +202,53 @@ class HireHistory:
 
         if self.lexical is not None:
             lex = self.lexical
-            out[:, col["lex_cosine"]] = _row_dot(lex.candidates, lex.roles, c, r)
-            put("lex_hires", _row_dot(lex.candidates, self.lex_centroid, c, r), has_hires)
+            out[:, col["lex_cosine"]] = row_dot(lex.candidates, lex.roles, c, r)
+            put("lex_hires", row_dot(lex.candidates, self.lex_centroid, c, r), has_hires)
         if self.text_centroid is not None:
             text = ctx.text["Candidate"]
-            put("hist_text_centroid", _row_dot(text, self.text_centroid, c, r), has_hires)
+            put("hist_text_centroid", row_dot(text, self.text_centroid, c, r), has_hires)
             put("hist_text_nearest", self._nearest(text, c, r), has_hires)
-            peer = _row_dot(text, self.peer_text, c, r)
+            peer = row_dot(text, self.peer_text, c, r)
             put("hist_peer_text", peer, np.abs(peer) > 0)
-            past_text = self._past_centroid(ctx.text["Role"], c)
-            put("hist_past_text", np.einsum("ij,ij->i", past_text, ctx.text["Role"][r]), has_past)
+            put("hist_past_text", self._past_text(c, r), has_past)
         put(
             "hist_skill_centroid",
-            _row_dot(self.candidate_skill, self.skill_centroid, c, r),
+            row_dot(self.candidate_skill, self.skill_centroid, c, r),
             has_hires,
         )
         if self.graph_centroid is not None:
             graph = ctx.gnn["Candidate"]
-            put("hist_graph_centroid", _row_dot(graph, self.graph_centroid, c, r), has_hires)
-        past_skill = _unit(self.past[c] @ self.role_skill)
-        put(
-            "hist_past_skill", _row_dot(past_skill, self.role_skill, np.arange(c.size), r), has_past
-        )
+            put("hist_graph_centroid", row_dot(graph, self.graph_centroid, c, r), has_hires)
+        put("hist_past_skill", row_dot(self.past_skill, self.role_skill, c, r), has_past)
         out[:, col["hist_role_hires"]] = np.log1p(role_count[r])
         out[:, col["hist_candidate_roles"]] = np.log1p(cand_count)
         return out
 
-    def _past_centroid(self, role_vectors: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """Unit centroid of the role vectors of each candidate's past roles (zero if none)."""
-        out = np.zeros((c.size, role_vectors.shape[1]), np.float32)
-        for lo in range(0, c.size, _CHUNK):
-            out[lo : lo + _CHUNK] = _unit(self.past[c[lo : lo + _CHUNK]] @ role_vectors)
-        return out
+    def _past_text(self, c: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """Cosine of each pair's role text with the centroid of the candidate's past roles
+        (0 for a candidate without past roles)."""
+        roles = self.ctx.text["Role"]
+        if (r == r[0]).all():  # a role query: one product over the roles, then the pairs
+            summed = np.asarray(self.past[c] @ (roles @ roles[r[0]]), np.float64).ravel()
+        else:
+            summed = np.zeros(c.size)
+            for lo in range(0, c.size, _CHUNK):
+                rows = np.asarray(self.past[c[lo : lo + _CHUNK]] @ roles)
+                summed[lo : lo + _CHUNK] = np.einsum("ij,ij->i", rows, roles[r[lo : lo + _CHUNK]])
+        norm = self.past_text_norm[c]
+        return np.divide(summed, norm, out=np.zeros(c.size), where=norm > 0)
 
     def _nearest(self, text: np.ndarray, c: np.ndarray, r: np.ndarray) -> np.ndarray:
         """Per pair, the best cosine of the candidate with one of the role's past hires
         other than the candidate itself (-1 when there is none)."""
         indptr, hired = self.hires.indptr, self.hires.indices
+        if (r == r[0]).all():  # a role query: its hires against every candidate at once
+            others = hired[indptr[r[0]] : indptr[r[0] + 1]]
+            if others.size == 0:
+                return np.full(c.size, -1.0)
+            sims = (text[c] @ text[others].T).astype(np.float64)
+            sims[c[:, None] == others[None, :]] = -1.0
+            return sims.max(axis=1)
         count = np.diff(indptr)[r]
         best = np.full(c.size, -1.0)
         ends = np.cumsum(count)

@@ -30,6 +30,7 @@ EMPTY_VOCABULARY = (
     "the candidate and role texts leave no term for {what} (min_df={min_df}); "
     "the export has no usable text"
 )
+_ROW_CHUNK = 4096
 _TOKEN = re.compile(r"\w[\w+#]*")
 """A word, keeping trailing ``+``/``#`` so that ``c++`` and ``c#`` stay distinct from ``c``."""
 
@@ -67,11 +68,47 @@ def tfidf_space(
     )
 
 
-def row_dot(a: sp.csr_matrix, b: sp.csr_matrix, a_idx: np.ndarray, b_idx: np.ndarray) -> np.ndarray:
-    """``a[a_idx[i]] . b[b_idx[i]]`` for every ``i`` (float64), without densifying."""
+def row_dot(a, b, a_idx: np.ndarray, b_idx: np.ndarray) -> np.ndarray:
+    """``a[a_idx[i]] . b[b_idx[i]]`` for every ``i`` (float64), dense or sparse rows.
+
+    A query's pairs share one side (a role query one role, a candidate query one
+    candidate): then the shared row is read once and the other side's rows meet it in one
+    matrix-vector product. Otherwise the pairs are multiplied row by row, in chunks.
+    """
+    a_idx, b_idx = np.asarray(a_idx, np.int64), np.asarray(b_idx, np.int64)
     if a_idx.size == 0:
         return np.zeros(0)
-    return np.asarray(a[a_idx].multiply(b[b_idx]).sum(axis=1), dtype=np.float64).ravel()
+    if (b_idx == b_idx[0]).all():
+        return _against_one(a, a_idx, _dense_row(b, b_idx[0]))
+    if (a_idx == a_idx[0]).all():
+        return _against_one(b, b_idx, _dense_row(a, a_idx[0]))
+    out = np.zeros(a_idx.size)
+    for lo in range(0, a_idx.size, _ROW_CHUNK):
+        i, j = a_idx[lo : lo + _ROW_CHUNK], b_idx[lo : lo + _ROW_CHUNK]
+        if sp.issparse(a) or sp.issparse(b):
+            left, right = sp.csr_matrix(a[i]), sp.csr_matrix(b[j])
+            out[lo : lo + i.size] = np.asarray(left.multiply(right).sum(axis=1)).ravel()
+        else:
+            out[lo : lo + i.size] = np.einsum("ij,ij->i", a[i], b[j])
+    return out
+
+
+def _dense_row(matrix, row: int) -> np.ndarray:
+    picked = matrix[int(row)]
+    return np.asarray(picked.toarray() if sp.issparse(picked) else picked, np.float64).ravel()
+
+
+def _against_one(matrix, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``matrix[rows] @ vector`` (float64); a CSR matrix is read in place (no row copy)."""
+    if not sp.issparse(matrix):
+        return np.asarray(matrix[rows] @ vector, np.float64).ravel()
+    matrix = matrix.tocsr()
+    starts, lengths = matrix.indptr[rows], np.diff(matrix.indptr)[rows]
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    entries = np.repeat(starts, lengths) + offsets
+    products = matrix.data[entries] * vector[matrix.indices[entries]]
+    owner = np.repeat(np.arange(rows.size), lengths)
+    return np.bincount(owner, weights=products, minlength=rows.size)
 
 
 def bm25_documents(counts: sp.csr_matrix, *, k1: float = 1.2, b: float = 0.75) -> sp.csr_matrix:

@@ -110,3 +110,19 @@ def test_lexical_channel_is_the_tfidf_cosine(ctx: FeatureContext) -> None:
 def test_without_lexical_rows_the_lexical_columns_are_unknown(ctx: FeatureContext) -> None:
     row = _row(_history(ctx), ctx, "c3", "r1")
     assert math.isnan(row["lex_cosine"]) and math.isnan(row["lex_hires"])
+
+
+def test_a_query_scores_as_the_same_pairs_in_a_mixed_batch(ctx: FeatureContext) -> None:
+    texts = ["python sql data nursing"] * len(ctx.candidates)
+    _, cand_rows, role_rows = tfidf_space(texts, ["data nursing wards"] * len(ctx.roles), min_df=1)
+    history = _history(ctx, Lexical(cand_rows, role_rows))
+    n_c, n_r = len(ctx.candidates), len(ctx.roles)
+    cand = np.tile(np.arange(n_c), n_r)
+    role = np.repeat(np.arange(n_r), n_c)
+    mixed = history.features(cand, role)  # many roles and candidates: the row-by-row path
+    for r in range(n_r):  # a role query: one role, the matrix-vector path
+        rows = role == r
+        np.testing.assert_allclose(history.features(cand[rows], role[rows]), mixed[rows], atol=1e-6)
+    for c in range(n_c):  # a candidate query: one candidate
+        rows = cand == c
+        np.testing.assert_allclose(history.features(cand[rows], role[rows]), mixed[rows], atol=1e-6)
