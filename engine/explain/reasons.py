@@ -1,7 +1,7 @@
 """Short reasons of a match, read off its feature row: what a recruiter sees in a list.
 
 At most :data:`MAX_REASONS` phrases, strongest first, each naming a fact about the pair
-(skills held, location, text similarity, history of similar pairs, a missing required skill).
+(skills held, location, text similarity, history of similar pairs, a close past hire of the role, a missing required skill).
 They never mention a sensitive attribute: the feature row has none. Detailed explanations
 (SHAP attributions, graph paths) are ``eng.explain``. :func:`adhoc_reasons` gives them for an
 ad-hoc pair (``engine.features.adhoc``), zero-shot or scored by a trained model.
@@ -24,6 +24,7 @@ from engine.features.pair_features import FEATURE_NAMES
 MAX_REASONS = 4
 TEXT_STRONG = 0.6
 CF_STRONG = 0.05
+HIRES_STRONG = 0.8
 
 
 def _names(names: Sequence[str], limit: int = 3) -> str:
@@ -62,6 +63,9 @@ def feature_reasons(
         out.append("same country")
     if not row["text_missing"] and row["text_cosine"] >= TEXT_STRONG:
         out.append(f"profile text close to the role (similarity {row['text_cosine']:.2f})")
+    nearest = row.get("hist_text_nearest", float("nan"))
+    if nearest >= HIRES_STRONG:  # NaN (no past hire) compares False
+        out.append(f"profile close to someone this role took before (similarity {nearest:.2f})")
     if not row["cf_cold"] and row["cf_score"] >= CF_STRONG:
         out.append("similar candidates progressed on similar roles")
     return out[:MAX_REASONS]

@@ -103,3 +103,11 @@ def test_prior_score_is_neutral_on_an_empty_pair() -> None:
     values = WorkerMatcher(encoder=None).features({}, {}).values
     # no skills wanted: coverage 1 (0.45 + 0.15); text, location, signals unknown: 0.5 each
     assert prior_score(values) == pytest.approx(0.6 + 0.5 * 0.4)
+
+
+def test_a_close_past_hire_is_a_reason_and_no_history_is_none() -> None:
+    row = dict.fromkeys(FEATURE_NAMES, 0.0) | {"text_missing": 1.0, "cf_cold": 1.0}
+    close = feature_reasons(row | {"hist_text_nearest": 0.91}, held=[], lacking=[], n_required=0)
+    assert close == ["profile close to someone this role took before (similarity 0.91)"]
+    unknown = row | {"hist_text_nearest": float("nan")}
+    assert feature_reasons(unknown, held=[], lacking=[], n_required=0) == []
