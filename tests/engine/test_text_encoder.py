@@ -118,3 +118,17 @@ def test_bad_model_path_raises_config_error_naming_it(tmp_path: Path) -> None:
 def test_bad_precision_raises_config_error() -> None:
     with pytest.raises(ConfigError, match="'precision' parameter of TextEncoder"):
         TextEncoder(precision="fp16")  # type: ignore[arg-type]
+
+
+def test_auto_precision_is_bf16_only_on_a_cpu_that_has_it(tmp_path: Path) -> None:
+    from engine.models.text_encoder import native_bf16
+
+    with_it = tmp_path / "with"
+    with_it.write_text("flags\t: fpu sse2 avx512f avx512_bf16 amx_tile\n")
+    without = tmp_path / "without"
+    without.write_text("flags\t: fpu sse2 avx2 avx512f avx512_vnni\n")
+    assert native_bf16(str(with_it)) and not native_bf16(str(without))
+    assert not native_bf16(str(tmp_path / "missing"))
+    resolved = TextEncoder(precision="auto").precision
+    assert resolved == ("bf16" if native_bf16() else "fp32")
+    assert resolved in TextEncoder(precision="auto").model_id
