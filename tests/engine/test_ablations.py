@@ -7,7 +7,8 @@ from engine.training.options import TrainOptions
 
 
 def test_every_component_is_ablated_one_at_a_time() -> None:
-    found = ablations_of(TrainOptions(gnn=True))
+    everything = {"gnn": True, "history": True, "lexical": True, "cf": True}
+    found = ablations_of(TrainOptions(**everything))
     assert set(found) == {f"engine without {name}" for name in COMPONENTS}
     assert found["engine without NexusGNN"] == {"gnn": False}
     assert found["engine without hard and weak negatives"] == {
@@ -18,7 +19,7 @@ def test_every_component_is_ablated_one_at_a_time() -> None:
 
 def test_a_component_left_out_is_tried_back_in() -> None:
     assert "engine with NexusGNN" in ablations_of(TrainOptions())  # off by default
-    found = ablations_of(TrainOptions(gnn=False, cf=False))
+    found = ablations_of(TrainOptions(gnn=False, cf=False, lexical=True))
     assert found["engine with NexusGNN"] == {"gnn": True}
     assert found["engine with CF"] == {"cf": True}
     assert "engine without adversary" not in found  # no NexusGNN, no adversary

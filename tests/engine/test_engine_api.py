@@ -28,7 +28,9 @@ from loaders.writeback import read_embeddings
 
 pytestmark = pytest.mark.slow
 
-FAST = TrainOptions(finetune_epochs=5, gnn=True, gnn_epochs=8, progress=False)
+FAST = TrainOptions(
+    finetune_epochs=5, gnn=True, gnn_epochs=8, history=True, lexical=True, cf=True, progress=False
+)
 SENSITIVE = re.compile(r"\b(gender|female|male|non-binary|age band|ethnic\w*|nationality)\b")
 
 

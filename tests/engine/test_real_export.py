@@ -26,7 +26,9 @@ from loaders.synthetic.generate import generate
 
 pytestmark = pytest.mark.slow
 
-FAST = TrainOptions(finetune_epochs=5, gnn=True, gnn_epochs=8, progress=False)
+FAST = TrainOptions(
+    finetune_epochs=5, gnn=True, gnn_epochs=8, history=True, lexical=True, cf=True, progress=False
+)
 BOM = b"\xef\xbb\xbf"
 WORDS = {
     "APPLIED": ["applied", "Application", "new applicant"],
