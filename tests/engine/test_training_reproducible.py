@@ -24,7 +24,16 @@ from loaders.synthetic import generate
 
 pytestmark = pytest.mark.slow
 
-FAST = TrainOptions(finetune_epochs=5, gnn=True, gnn_epochs=6, scorer_iterations=80, progress=False)
+FAST = TrainOptions(
+    finetune_epochs=5,
+    gnn=True,
+    gnn_epochs=6,
+    history=True,
+    lexical=True,
+    cf=True,
+    scorer_iterations=80,
+    progress=False,
+)
 BUSY = "while True: pass"
 
 
