@@ -34,9 +34,7 @@ from loaders.writeback import read_embeddings
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).parents[2]
-FAST = TrainOptions(
-    finetune_epochs=3, gnn=True, gnn_epochs=4, scorer_iterations=60, progress=False
-)
+FAST = TrainOptions(finetune_epochs=3, gnn=True, gnn_epochs=4, scorer_iterations=60, progress=False)
 TRAIN = """
     import os, signal, sys
     from engine import MatchingEngine, Settings
