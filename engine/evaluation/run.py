@@ -104,6 +104,8 @@ def ablations_of(options: Any) -> dict[str, dict[str, Any]]:
         else:
             out[f"engine with {name}"] = with_it
     return out
+
+
 REFERENCE = "engine (full)"
 INTERVAL_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("role", "top@3", "R Top-3"),
