@@ -156,14 +156,14 @@ class HireHistory:
         candidate_skill = _unit(ctx.effective_level)
         text_centroid = None if text is None else _unit(hires @ text)
         peer_text = None
-        if text is not None:
+        if text is not None and hires.nnz:
             peers = text_peers(ctx.text["Role"]) if peers is None else peers
             peer_text = _unit(peers @ (hires @ text))
         graph = ctx.gnn.get("Candidate")
         past = hires.T.tocsr()
         role_skill = _unit(ctx.importance)
         past_text_norm = None
-        if text is not None:
+        if text is not None and hires.nnz:
             past_text_norm = np.zeros(n_c)
             for lo in range(0, n_c, _CHUNK):
                 summed = past[lo : lo + _CHUNK] @ ctx.text["Role"]
@@ -204,6 +204,10 @@ class HireHistory:
             lex = self.lexical
             out[:, col["lex_cosine"]] = row_dot(lex.candidates, lex.roles, c, r)
             put("lex_hires", row_dot(lex.candidates, self.lex_centroid, c, r), has_hires)
+        if self.hires.nnz == 0:  # no history: only the lexical cosine and the counts
+            out[:, col["hist_role_hires"]] = 0.0
+            out[:, col["hist_candidate_roles"]] = 0.0
+            return out
         if self.text_centroid is not None:
             text = ctx.text["Candidate"]
             put("hist_text_centroid", row_dot(text, self.text_centroid, c, r), has_hires)

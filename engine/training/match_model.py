@@ -359,9 +359,12 @@ def hire_weight(grade: np.ndarray) -> np.ndarray:
 
 def hire_history(
     ctx: FeatureContext, lexical: Lexical | None, pairs: LabelledPairs, options: TrainOptions
-) -> HireHistory:
-    """The ``HireHistory`` of the positive interactions among ``pairs`` (none when
-    ``options.history`` is off: the lexical cosine stays, every history column is NaN)."""
+) -> HireHistory | None:
+    """The ``HireHistory`` of the positive interactions among ``pairs``: ``None`` when both
+    the history and the lexical channel are off (every such column is then NaN, at no
+    cost); without ``options.history`` only the lexical columns are computed."""
+    if not options.history and lexical is None:
+        return None
     positive = (pairs.label == 1) & (pairs.sampled == 0) & options.history
     return HireHistory.build(
         ctx,

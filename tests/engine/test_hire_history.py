@@ -126,3 +126,19 @@ def test_a_query_scores_as_the_same_pairs_in_a_mixed_batch(ctx: FeatureContext) 
     for c in range(n_c):  # a candidate query: one candidate
         rows = cand == c
         np.testing.assert_allclose(history.features(cand[rows], role[rows]), mixed[rows], atol=1e-6)
+
+
+def test_without_a_history_only_the_lexical_cosine_is_computed(ctx: FeatureContext) -> None:
+    texts = ["python sql data nursing"] * len(ctx.candidates)
+    _, cand_rows, role_rows = tfidf_space(texts, ["data nursing wards"] * len(ctx.roles), min_df=1)
+    empty = np.zeros(0, np.int64)
+    history = HireHistory.build(ctx, Lexical(cand_rows, role_rows), empty, empty, np.zeros(0))
+    row = _row(history, ctx, "c3", "r1")
+    assert 0 < row["lex_cosine"] < 1
+    assert row["hist_role_hires"] == row["hist_candidate_roles"] == 0.0
+    rest = [
+        v
+        for k, v in row.items()
+        if k not in ("lex_cosine", "hist_role_hires", "hist_candidate_roles")
+    ]
+    assert all(math.isnan(v) for v in rest)
