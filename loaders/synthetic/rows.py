@@ -61,31 +61,35 @@ def place_rows(world: World) -> Iterator[dict[str, Any]]:
         }
 
 
+def role_fields(cat: Catalog, world: World, roles: Roles, r: int) -> dict[str, Any]:
+    """Role ``r``'s row after its id and texts: placement, occupation, skills, capacity
+    (shared by both worlds' role rows)."""
+    part = roles.skills(r)
+    return {
+        "organization": world.org_ids[roles.org[r]],
+        "location": world.city_ids[roles.city[r]],
+        "domain": DOMAIN_IDS[roles.domain[r]],
+        "occupation": cat.occupations[roles.occupation[r]].id,
+        "remote": bool(roles.remote[r]),
+        "skills": [
+            {"skill": cat.skills[s].id, "importance": float(i), "required": bool(q)}
+            for s, i, q in zip(
+                roles.skill_idx[part].tolist(),
+                roles.skill_importance[part].tolist(),
+                roles.skill_required[part].tolist(),
+            )
+        ],
+        "capacity": int(roles.capacity[r]),
+    }
+
+
 def role_rows(
     cat: Catalog, world: World, roles: Roles, ids: list[str], texts: tuple[list[str], list[str]]
 ) -> Iterator[dict[str, Any]]:
     titles, descriptions = texts
     for r in range(roles.n):
-        part = roles.skills(r)
-        yield {
-            "id": ids[r],
-            "title": titles[r],
-            "description": descriptions[r],
-            "organization": world.org_ids[roles.org[r]],
-            "location": world.city_ids[roles.city[r]],
-            "domain": DOMAIN_IDS[roles.domain[r]],
-            "occupation": cat.occupations[roles.occupation[r]].id,
-            "remote": bool(roles.remote[r]),
-            "skills": [
-                {"skill": cat.skills[s].id, "importance": float(i), "required": bool(q)}
-                for s, i, q in zip(
-                    roles.skill_idx[part].tolist(),
-                    roles.skill_importance[part].tolist(),
-                    roles.skill_required[part].tolist(),
-                )
-            ],
-            "capacity": int(roles.capacity[r]),
-        }
+        head = {"id": ids[r], "title": titles[r], "description": descriptions[r]}
+        yield head | role_fields(cat, world, roles, r)
 
 
 def candidate_rows(

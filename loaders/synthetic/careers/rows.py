@@ -27,7 +27,7 @@ from loaders.synthetic.catalog import Catalog
 from loaders.synthetic.domains import DOMAIN_IDS
 from loaders.synthetic.people import AGE_BANDS, GENDERS
 from loaders.synthetic.roles import Roles
-from loaders.synthetic.rows import SIGNALS, month
+from loaders.synthetic.rows import SIGNALS, month, role_fields
 from loaders.synthetic.world import World
 
 ID_SHARE = 0.55
@@ -156,24 +156,7 @@ def role_rows(
 ) -> Iterator[dict[str, Any]]:
     titles, descriptions = texts
     for r in range(roles.n):
-        part = roles.skills(r)
         row: dict[str, Any] = {"id": ids[r], "title": titles[r]}
         if descriptions[r] is not None:
             row["description"] = descriptions[r]
-        row |= {
-            "organization": world.org_ids[roles.org[r]],
-            "location": world.city_ids[roles.city[r]],
-            "domain": DOMAIN_IDS[roles.domain[r]],
-            "occupation": cat.occupations[roles.occupation[r]].id,
-            "remote": bool(roles.remote[r]),
-            "skills": [
-                {"skill": cat.skills[s].id, "importance": float(i), "required": bool(q)}
-                for s, i, q in zip(
-                    roles.skill_idx[part].tolist(),
-                    roles.skill_importance[part].tolist(),
-                    roles.skill_required[part].tolist(),
-                )
-            ],
-            "capacity": int(roles.capacity[r]),
-        }
-        yield row
+        yield row | role_fields(cat, world, roles, r)
