@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.fairness.audit import sensitive_groups
 from engine.features.context import FeatureContext
 from engine.features.labels import LabelledPairs, interaction_labels
 from engine.features.pair_features import FEATURE_NAMES, pair_features
@@ -88,12 +89,9 @@ def model_version(options: TrainOptions, seed: int, counts: dict[str, int]) -> s
 
 
 def audit_groups(store: GraphStore, attribute: str) -> dict[str, str]:
-    """Candidate id -> group of ``attribute``, through the audit-only read."""
-    return {
-        row["id"]: str(row[attribute])
-        for row in store.read_sensitive(purpose="audit")
-        if row.get(attribute) is not None
-    }
+    """Candidate id -> group of ``attribute`` (candidates without a value left out), read by
+    ``engine.fairness.audit``, the one reader of sensitive attributes."""
+    return sensitive_groups(store, attribute, unknown=None)
 
 
 def train_model(

@@ -1,0 +1,653 @@
+"""Bias audits of the engine, after NYC Local Law 144 (rule 6 RCNY 5-301); the only reader of
+sensitive attributes.
+
+Sensitive attributes live outside the graph (``loaders.sensitive_store``); this module is the
+one place that reads them, through ``GraphStore.read_sensitive(purpose="audit")``: for the
+audit itself and, through :func:`sensitive_groups`, for training's adversary target (a test
+checks that no other module of ``engine/`` or ``loaders/`` calls ``read_sensitive``).
+
+What an audit reports (``engine.results.FairnessReport``), on the rows of a source
+(``engine.fairness.audit_sources``: the recommendations, the history; decisions later):
+
+- **selection** (LL144 "selecting"): per category, the selection rate and the impact ratio
+  (its rate over the highest category's rate);
+- **scoring** (LL144 "scoring"): the median score of all rows, each category's scoring rate
+  (share of its rows scored strictly above that median) and its impact ratio;
+- both again for the **intersection** of two attributes (``intersect="age_band"``);
+- the **unknown** category (no value in the sensitive store) is counted and shown, and left
+  out of the ratios; a category under ``min_share`` (2 %) of the rows is left out of the
+  ratios too, and listed with its count, rate and the reason;
+- every rate has a 95 % Wilson interval, every impact ratio a 95 % Katz (log) interval;
+  a category with fewer than ``min_n`` (30) distinct people is flagged "insufficient
+  evidence": shown, never hidden. Rows are pairs: one person appears in many pools, so the
+  rows are not independent and the intervals are too narrow when a few people dominate a
+  category; the people count is given beside them for that reason;
+- beside the tables: demographic parity difference (``RateTable.difference``), equal
+  opportunity (true positive rate per category) against the held-out ground truth when a
+  dataset is given, else against the hires of the history, calibration by group (mean
+  score against observed positive rate) and exposure (mean ``1 / log2(1 + rank)`` within
+  the top ``k``);
+- the four-fifths (0.8) line is information to assess, not a pass mark: LL144 sets no
+  threshold, and a ratio above 0.8 does not show that a ranking treats groups alike.
+
+The metric computations are those of ``engine.fairness.metrics`` (one group-metrics core).
+
+Example:
+    >>> report = audit(eng, attribute="gender", k=10, intersect="age_band")   # doctest: +SKIP
+    >>> [(r.category, r.impact_ratio) for r in report.selection.rows]          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.fairness.audit_sources import (
+    DECISIONS_NOT_AVAILABLE,
+    AuditRows,
+    Progress,
+    history_pairs,
+    history_rows,
+    recommendation_rows,
+    score_pairs,
+)
+from engine.fairness.metrics import (
+    BAD_PARAMETER,
+    UNKNOWN_GROUP,
+    exposure,
+    group_metrics,
+    selection_rate,
+    true_positive_rate,
+)
+from engine.results import (
+    CalibrationRow,
+    CategoryRate,
+    FairnessReport,
+    GroupMetric,
+    GroupValue,
+    RateTable,
+)
+from graph_schema.errors import ConfigError, NotTrainedError
+from graph_schema.sensitive import SENSITIVE_FIELDS
+
+MIN_N = 30
+"""Fewer distinct people than this in a category: "insufficient evidence" (flag, not hide)."""
+MIN_SHARE = 0.02
+"""A category under this share of the rows is left out of the impact ratios (6 RCNY 5-301)."""
+FOUR_FIFTHS = 0.8
+CONFIDENCE = 0.95
+Z = 1.959963984540054  # two-sided 95 % normal quantile
+SOURCES = ("recommendations", "history", "decisions")
+QUALIFIED_GRADE = 2  # ground-truth relevance >= 2: true fit >= 0.50 in the generator's grades
+UNKNOWN_REASON = "unknown category: counted, left out of the impact ratios"
+SMALL_REASON = (
+    "under {limit:.0%} of the rows ({share:.2%}): left out of the impact ratios "
+    "(6 RCNY 5-301), shown with its count and rate"
+)
+FOUR_FIFTHS_NOTE = (
+    "Ratios are information to assess, not a pass mark: the four-fifths (0.8) line is a rule "
+    "of thumb, and LL144 sets no threshold."
+)
+ROWS_NOTE = (
+    "Rows are (role, candidate) pairs; a category with fewer than {min_n} distinct people is "
+    "flagged 'insufficient evidence'. One person may appear in many pools, so the intervals "
+    "(which treat rows as independent) can be too narrow."
+)
+HISTORY_EOD_NOTE = (
+    "No equal opportunity for the history without a ground truth: the history's own "
+    "decisions are what is audited, so they cannot also be the reference of qualification."
+)
+Category = tuple[str, ...]
+
+
+# ------------------------------------------------------------------ sensitive attributes
+def _check_attribute(name: str, value: Any) -> str:
+    if value not in SENSITIVE_FIELDS:
+        rule = f"one of {', '.join(SENSITIVE_FIELDS)}"
+        raise ConfigError(BAD_PARAMETER.format(name=name, method="audit", rule=rule, value=value))
+    return value
+
+
+def sensitive_groups(
+    store: Any, attribute: str, *, unknown: str | None = UNKNOWN_GROUP
+) -> dict[str, str]:
+    """Candidate id -> value of ``attribute``, read from the audit-only sensitive store.
+
+    Args:
+        store: the ``GraphStore``.
+        attribute: one of ``graph_schema.sensitive.SENSITIVE_FIELDS``.
+        unknown: the group of a candidate whose row has no value; ``None`` leaves such
+            candidates out (training's adversary learns only known groups). Candidates
+            without a row are absent either way (audits count them as unknown).
+
+    Raises:
+        ConfigError: ``attribute`` is not a sensitive field.
+    """
+    _check_attribute("attribute", attribute)
+    out: dict[str, str] = {}
+    for row in store.read_sensitive(purpose="audit"):
+        value = row.get(attribute)
+        if value is None or value == "":
+            if unknown is not None:
+                out[row["id"]] = unknown
+        else:
+            out[row["id"]] = str(value)
+    return out
+
+
+# --------------------------------------------------------------------------- statistics
+def wilson_interval(hits: int, n: int, z: float = Z) -> tuple[float, float]:
+    """Wilson score interval of ``hits / n`` (NaN, NaN when ``n`` is 0).
+
+    Example:
+        >>> [round(x, 4) for x in wilson_interval(5, 10)]
+        [0.2366, 0.7634]
+    """
+    if n <= 0:
+        return math.nan, math.nan
+    p = hits / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def ratio_interval(
+    hits: int, n: int, ref_hits: int, ref_n: int, z: float = Z
+) -> tuple[float, float] | None:
+    """Katz log interval of ``(hits / n) / (ref_hits / ref_n)``; ``None`` if a count is 0."""
+    if min(hits, n, ref_hits, ref_n) <= 0:
+        return None
+    ratio = (hits / n) / (ref_hits / ref_n)
+    se = math.sqrt(1 / hits - 1 / n + 1 / ref_hits - 1 / ref_n)
+    return ratio * math.exp(-z * se), ratio * math.exp(z * se)
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or math.isnan(x) else float(x)
+
+
+def _is_unknown(category: Category) -> bool:
+    return UNKNOWN_GROUP in category
+
+
+# ------------------------------------------------------------------------ LL144 tables
+def categories_of(candidates: Sequence[str], *groups: Mapping[str, str]) -> list[Category]:
+    """Each candidate's category: one value per mapping (missing: ``"unknown"``)."""
+    return [tuple(g.get(c, UNKNOWN_GROUP) for g in groups) for c in candidates]
+
+
+def rate_table(
+    hits: Any,
+    categories: Sequence[Category],
+    people: Sequence[str],
+    *,
+    kind: str,
+    attributes: Sequence[str],
+    min_n: int = MIN_N,
+    min_share: float = MIN_SHARE,
+    median_score: float | None = None,
+) -> RateTable:
+    """One LL144 table: rate, interval, impact ratio and flags of every category.
+
+    Args:
+        hits: per row, selected (selection) or scored above the median (scoring).
+        categories: per row, the category (a tuple: one value per attribute).
+        people: per row, the candidate id (for the distinct-people count).
+        kind: ``"selection"`` or ``"scoring"``.
+        attributes: the attribute names of the categories.
+        min_n: fewer distinct people than this: "insufficient evidence".
+        min_share: a category under this share of the rows is left out of the ratios.
+        median_score: the median of a scoring table.
+    """
+    hits = np.asarray(hits, dtype=bool)
+    labels = list(categories)
+    total = len(labels)
+    rates = selection_rate(hits, sensitive_features=labels)
+    counted = group_metrics(hits, sensitive_features=labels, metric=np.sum)
+    persons = group_metrics(
+        np.asarray(people, dtype=object),
+        sensitive_features=labels,
+        metric=lambda a: len(set(a.tolist())),
+    )
+    share = {g: n / total for g, n in rates.counts.items()}
+    reasons: dict[Hashable, str | None] = {}
+    for g in rates.by_group:
+        if _is_unknown(g):
+            reasons[g] = UNKNOWN_REASON
+        elif share[g] < min_share:
+            reasons[g] = SMALL_REASON.format(limit=min_share, share=share[g])
+        else:
+            reasons[g] = None
+    kept = np.array([reasons[g] is None for g in labels], dtype=bool)
+    eligible = selection_rate(
+        hits[kept], sensitive_features=[g for g in labels if reasons[g] is None]
+    )
+    high = eligible.group_max()
+    reference = None
+    if not math.isnan(high) and high > 0:
+        reference = min(g for g, v in eligible.by_group.items() if v == high)
+    rows = []
+    for g, rate in rates.by_group.items():
+        n, k = rates.counts[g], int(counted.by_group[g])
+        low, up = wilson_interval(k, n)
+        ratio = ci = None
+        if reasons[g] is None and reference is not None:
+            ratio = rate / high
+            if g != reference:
+                ci = ratio_interval(k, n, int(counted.by_group[reference]), rates.counts[reference])
+        rows.append(
+            CategoryRate(
+                category=tuple(str(x) for x in g),
+                n=n,
+                people=int(persons.by_group[g]),
+                share=share[g],
+                hits=k,
+                rate=rate,
+                ci_low=low,
+                ci_high=up,
+                impact_ratio=ratio,
+                impact_ratio_ci=ci,
+                insufficient_evidence=persons.by_group[g] < min_n,
+                excluded_reason=reasons[g],
+            )
+        )
+    rows.sort(
+        key=lambda r: (r.excluded_reason is not None, _is_unknown(r.category), -r.rate, r.category)
+    )
+    unknown = [r for r in rows if _is_unknown(r.category)]
+    unknown_people = len({p for p, g in zip(people, labels) if _is_unknown(g)})
+    return RateTable(
+        kind=kind,  # type: ignore[arg-type]
+        attributes=tuple(attributes),
+        rows=tuple(rows),
+        median_score=median_score,
+        unknown_rows=sum(r.n for r in unknown),
+        unknown_people=unknown_people,
+        reference=None if reference is None else tuple(str(x) for x in reference),
+        impact_ratio=_num(eligible.ratio()) if reference is not None else None,
+        difference=_num(eligible.difference()),
+        below_four_fifths=tuple(
+            r.category for r in rows if r.impact_ratio is not None and r.impact_ratio < FOUR_FIFTHS
+        ),
+    )
+
+
+def scoring_table(
+    scores: Any, categories: Sequence[Category], people: Sequence[str], **options: Any
+) -> RateTable:
+    """The LL144 scoring table: median of all scores, share of each category above it."""
+    scores = np.asarray(scores, dtype=np.float64)
+    median = float(np.median(scores)) if scores.size else math.nan
+    return rate_table(
+        scores > median,
+        categories,
+        people,
+        kind="scoring",
+        median_score=_num(median),
+        **options,
+    )
+
+
+# ---------------------------------------------------------------------- beside the tables
+def _eligible(table: RateTable) -> set[Category]:
+    return {r.category for r in table.rows if r.excluded_reason is None}
+
+
+def equal_opportunity(
+    selected: Any,
+    qualified: Any,
+    categories: Sequence[Category],
+    *,
+    eligible: set[Category],
+    reference: str,
+    min_n: int = MIN_N,
+    note: str = "",
+) -> GroupMetric:
+    """True positive rate per category (selected among the qualified) and the highest minus
+    the lowest over ``eligible`` categories (the equal opportunity difference)."""
+    selected, qualified = np.asarray(selected, bool), np.asarray(qualified, bool)
+    tpr = true_positive_rate(selected, qualified, sensitive_features=list(categories))
+    n_qualified = group_metrics(qualified, sensitive_features=list(categories), metric=np.sum)
+    values = []
+    for g, value in tpr.by_group.items():
+        n = int(n_qualified.by_group[g])
+        k = round(value * n) if not math.isnan(value) else 0
+        low, up = wilson_interval(k, n)
+        values.append(
+            GroupValue(
+                category=g,
+                n=n,
+                value=_num(value),
+                ci_low=_num(low),
+                ci_high=_num(up),
+                insufficient_evidence=n < min_n,
+            )
+        )
+    kept = [g in eligible for g in categories]
+    summary = true_positive_rate(
+        selected[kept], qualified[kept], sensitive_features=[g for g in categories if g in eligible]
+    )
+    return GroupMetric(
+        name="equal opportunity difference",
+        reference=reference,
+        summary="highest minus lowest true positive rate (categories in the ratios)",
+        value=_num(summary.difference()),
+        groups=tuple(sorted(values, key=lambda v: v.category)),
+        note=note,
+    )
+
+
+def exposure_metric(
+    rank: Any, k: int, categories: Sequence[Category], *, eligible: set[Category], min_n: int
+) -> GroupMetric:
+    """Mean position discount in the top ``k`` per category; lowest over highest."""
+    rank = np.asarray(rank)
+    cut = np.where(rank <= k, rank, 0)
+    per = exposure(cut, sensitive_features=list(categories))
+    kept = [g in eligible for g in categories]
+    summary = exposure(cut[kept], sensitive_features=[g for g in categories if g in eligible])
+    return GroupMetric(
+        name="exposure",
+        reference=f"top {k} of each pool",
+        summary="lowest over highest mean exposure (categories in the ratios)",
+        value=_num(summary.ratio()),
+        groups=tuple(
+            GroupValue(category=g, n=per.counts[g], value=_num(v), insufficient_evidence=False)
+            for g, v in sorted(per.by_group.items())
+        ),
+        note="exposure of one appearance: 1 / log2(1 + rank) within the top k, else 0",
+    )
+
+
+def calibration(
+    scores: Any, observed: Any, categories: Sequence[Category], *, min_n: int = MIN_N
+) -> tuple[CalibrationRow, ...]:
+    """Mean score against the observed positive rate of each category (rows with a score)."""
+    scores, observed = np.asarray(scores, np.float64), np.asarray(observed, bool)
+    known = ~np.isnan(scores)
+    labels = [g for g, ok in zip(categories, known) if ok]
+    means = group_metrics(scores[known], sensitive_features=labels, metric=np.mean)
+    rates = selection_rate(observed[known], sensitive_features=labels)
+    rows = []
+    for g in sorted(means.by_group):
+        n = means.counts[g]
+        hits = round(rates.by_group[g] * n)
+        low, up = wilson_interval(hits, n)
+        rows.append(
+            CalibrationRow(
+                category=g,
+                n=n,
+                mean_score=means.by_group[g],
+                observed_rate=rates.by_group[g],
+                ci_low=low,
+                ci_high=up,
+                gap=means.by_group[g] - rates.by_group[g],
+                insufficient_evidence=n < min_n,
+            )
+        )
+    return tuple(rows)
+
+
+# ------------------------------------------------------------------------------ the audit
+def report_of_rows(
+    rows: AuditRows,
+    groups: Mapping[str, str],
+    *,
+    source: str,
+    attribute: str,
+    k: int | None,
+    intersect: str | None = None,
+    intersect_groups: Mapping[str, str] | None = None,
+    min_n: int = MIN_N,
+    min_share: float = MIN_SHARE,
+    **beside: Any,
+) -> FairnessReport:
+    """The LL144 tables of ``rows`` with the groups given; ``beside`` adds the other fields
+    of the report (``equal_opportunity``, ``calibration``, ``model_version``, ``notes``...)."""
+    people = rows.candidate.tolist()
+    options = {"min_n": min_n, "min_share": min_share}
+    single = categories_of(people, groups)
+    attrs = (attribute,)
+    selection = rate_table(
+        rows.selected, single, people, kind="selection", attributes=attrs, **options
+    )
+    scored = rows.score is not None and bool(np.isfinite(rows.score).any())
+    finite = np.isfinite(rows.score) if scored else None
+    scoring = None
+    if scored:
+        sub = rows.take(finite)
+        scoring = scoring_table(
+            sub.score,
+            categories_of(sub.candidate.tolist(), groups),
+            sub.candidate.tolist(),
+            attributes=attrs,
+            **options,
+        )
+    both_sel = both_score = None
+    if intersect is not None and intersect_groups is not None:
+        both = categories_of(people, groups, intersect_groups)
+        attrs2 = (attribute, intersect)
+        both_sel = rate_table(
+            rows.selected, both, people, kind="selection", attributes=attrs2, **options
+        )
+        if scored:
+            sub = rows.take(finite)
+            cats = categories_of(sub.candidate.tolist(), groups, intersect_groups)
+            both_score = scoring_table(
+                sub.score, cats, sub.candidate.tolist(), attributes=attrs2, **options
+            )
+    exposure_ = None
+    if rows.rank is not None and k is not None and len(rows):
+        exposure_ = exposure_metric(
+            rows.rank, k, single, eligible=_eligible(selection), min_n=min_n
+        )
+    return FairnessReport(
+        source=source,  # type: ignore[arg-type]
+        pool=rows.pool,
+        attribute=attribute,
+        intersect=intersect,
+        k=k,
+        queries=len(set(rows.query.tolist())),
+        rows=len(rows),
+        people=len(set(people)),
+        min_n=min_n,
+        min_share=min_share,
+        confidence=CONFIDENCE,
+        selection=selection,
+        scoring=scoring,
+        intersection_selection=both_sel,
+        intersection_scoring=both_score,
+        exposure=exposure_,
+        **beside,
+    )
+
+
+def _check(k: int, min_n: int, min_share: float, source: Any) -> None:
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 1000:
+        raise ConfigError(
+            BAD_PARAMETER.format(name="k", method="audit", rule="an int in [1, 1000]", value=k)
+        )
+    if not isinstance(min_n, int) or isinstance(min_n, bool) or min_n < 1:
+        raise ConfigError(
+            BAD_PARAMETER.format(name="min_n", method="audit", rule="an int >= 1", value=min_n)
+        )
+    if not isinstance(min_share, (int, float)) or not 0 <= min_share < 0.5:
+        rule = "a float in [0, 0.5)"
+        raise ConfigError(
+            BAD_PARAMETER.format(name="min_share", method="audit", rule=rule, value=min_share)
+        )
+    if source == "decisions":
+        raise ConfigError(DECISIONS_NOT_AVAILABLE)
+    if not isinstance(source, AuditRows) and source not in SOURCES:
+        rule = f"one of {', '.join(SOURCES)} or AuditRows"
+        raise ConfigError(
+            BAD_PARAMETER.format(name="source", method="audit", rule=rule, value=source)
+        )
+
+
+def _truth_rows(eng: Any, truth_dir: str | Path, k: int) -> tuple[AuditRows, np.ndarray]:
+    """The held-out role pools ranked by the engine's score (as ``evaluate`` ranks them),
+    and whether each pair is qualified (relevance >= 2)."""
+    from engine.evaluation.ground_truth import load_ground_truth
+    from engine.fairness.audit_sources import rows_from_rankings
+
+    pools = load_ground_truth(truth_dir).pools("role")
+    pairs = [(role, c) for role, pool in pools.items() for c in sorted(pool)]
+    scores = score_pairs(eng, [c for _, c in pairs], [r for r, _ in pairs])
+    ranked: dict[str, list[tuple[float, str]]] = {}
+    for (role, c), s in zip(pairs, np.nan_to_num(scores, nan=-np.inf)):
+        ranked.setdefault(role, []).append((-s, c))
+    rankings = {r: [c for _, c in sorted(v)] for r, v in ranked.items()}
+    by_pair = dict(zip(pairs, scores))
+    rows = rows_from_rankings(
+        rankings,
+        k,
+        {r: [by_pair[(r, c)] for c in ranking] for r, ranking in rankings.items()},
+        "held-out ground-truth role pools, ranked by the engine's merit score",
+    )
+    qualified = np.array(
+        [pools[r][c] >= QUALIFIED_GRADE for r, c in zip(rows.query, rows.candidate)], bool
+    )
+    return rows, qualified
+
+
+def audit(
+    eng: Any,
+    attribute: str = "gender",
+    k: int = 10,
+    intersect: str | None = None,
+    *,
+    source: str | AuditRows = "recommendations",
+    pool: str = "retrieved",
+    truth_dir: str | Path | None = None,
+    history_selection: str = "shortlisted",
+    min_n: int = MIN_N,
+    min_share: float = MIN_SHARE,
+    progress: Progress | None = None,
+) -> FairnessReport:
+    """Audit the engine's recommendations, the history, or given rankings.
+
+    Args:
+        eng: a ``MatchingEngine`` (trained, except for an unscored history audit).
+        attribute: the sensitive attribute (``gender``, ``age_band``, ...).
+        k: the top ``k`` of each pool are selected (recommendations, rankings).
+        intersect: a second attribute for the intersection tables.
+        source: ``"recommendations"``, ``"history"``, ``"decisions"`` (not yet available)
+            or ``AuditRows`` (``audit_sources.rows_from_rankings``).
+        pool: for recommendations, ``"retrieved"`` or ``"all"`` (``audit_sources``).
+        truth_dir: a generated dataset whose ``_evaluation/`` ground truth is the reference
+            of equal opportunity and calibration (else the history's hires and stages).
+        history_selection: for the history, ``"shortlisted"`` or ``"hired"``.
+        min_n: fewer distinct people in a category: "insufficient evidence".
+        min_share: a category under this share of the rows is left out of the ratios.
+        progress: ``(roles done, roles)`` while the recommendations are scored.
+
+    Raises:
+        ConfigError: a bad parameter, or ``source="decisions"``.
+        NotTrainedError: the recommendations need a trained engine.
+    """
+    _check(k, min_n, min_share, source)
+    _check_attribute("attribute", attribute)
+    if intersect is not None:
+        _check_attribute("intersect", intersect)
+        if intersect == attribute:
+            raise ConfigError(
+                BAD_PARAMETER.format(
+                    name="intersect", method="audit", rule="another attribute", value=intersect
+                )
+            )
+    try:
+        version: str | None = eng.model().version
+    except (NotTrainedError, AttributeError):
+        version = None
+    notes: list[str] = [FOUR_FIFTHS_NOTE, ROWS_NOTE.format(min_n=min_n)]
+    if isinstance(source, AuditRows):
+        rows, name = source, "rankings"
+    elif source == "recommendations":
+        rows, name = recommendation_rows(eng, k, pool, progress), "recommendations"
+    else:
+        rows, name = history_rows(eng, history_selection, scored=version is not None), "history"
+        if version is None:
+            notes.append("The engine is not trained: no scoring table.")
+        else:
+            notes.append("History scores are in sample: the scorer learnt from this history.")
+        if truth_dir is None:
+            notes.append(HISTORY_EOD_NOTE)
+    groups = sensitive_groups(eng.store, attribute)
+    other = sensitive_groups(eng.store, intersect) if intersect is not None else None
+    report = report_of_rows(
+        rows,
+        groups,
+        source=name,
+        attribute=attribute,
+        k=k if name != "history" else None,
+        intersect=intersect,
+        intersect_groups=other,
+        min_n=min_n,
+        min_share=min_share,
+        model_version=version,
+        notes=tuple(notes),
+    )
+    if version is None:
+        return report
+    return report.model_copy(
+        update=_beside(eng, rows, name, groups, _eligible(report.selection), k, min_n, truth_dir)
+    )
+
+
+def _beside(
+    eng: Any,
+    rows: AuditRows,
+    name: str,
+    groups: Mapping[str, str],
+    eligible: set[Category],
+    k: int,
+    min_n: int,
+    truth_dir: str | Path | None,
+) -> dict[str, Any]:
+    """Equal opportunity and calibration of a trained engine (see the module docstring)."""
+    beside: dict[str, Any] = {}
+    if truth_dir is not None:
+        truth, qualified = _truth_rows(eng, truth_dir, k)
+        cats = categories_of(truth.candidate.tolist(), groups)
+        beside["equal_opportunity"] = equal_opportunity(
+            truth.selected,
+            qualified,
+            cats,
+            eligible=eligible,
+            reference="ground truth",
+            min_n=min_n,
+            note=f"{truth.pool}; selected: top {k}; qualified: relevance >= {QUALIFIED_GRADE}",
+        )
+        beside["calibration"] = calibration(truth.score, qualified, cats, min_n=min_n)
+        beside["calibration_reference"] = (
+            f"ground truth: observed = relevance >= {QUALIFIED_GRADE} in the held-out role pools"
+        )
+        return beside
+    if name != "history":
+        hired = {p for p, types in history_pairs(eng.store).items() if "HIRED" in types}
+        qualified = np.array([(c, r) in hired for c, r in zip(rows.candidate, rows.query)], bool)
+        beside["equal_opportunity"] = equal_opportunity(
+            rows.selected,
+            qualified,
+            categories_of(rows.candidate.tolist(), groups),
+            eligible=eligible,
+            reference="hires",
+            min_n=min_n,
+            note=f"{rows.pool}; selected: top {k}; qualified: the pair was HIRED in the history",
+        )
+    hist = rows if name == "history" else history_rows(eng, "shortlisted")
+    if hist.score is not None and len(hist):
+        cats = categories_of(hist.candidate.tolist(), groups)
+        beside["calibration"] = calibration(hist.score, hist.selected, cats, min_n=min_n)
+        beside["calibration_reference"] = (
+            "history: observed = selected in the history as audited (scores in sample)"
+            if name == "history"
+            else "history: observed = reached SHORTLISTED or later (scores in sample)"
+        )
+    return beside

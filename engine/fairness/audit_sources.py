@@ -1,0 +1,246 @@
+"""What a bias audit looks at: the rows of (role, candidate) pairs, from each source.
+
+No sensitive attribute is read here (``engine.fairness.audit`` is their only reader); this
+module only says which pairs were considered, which were selected and how they scored.
+
+- **recommendations**: every role of the trained graph, with the pool the engine considers
+  for it. ``pool="retrieved"`` (default) is what ``recommend_candidates`` scores when it
+  serves a role: the union of the FAISS and skill-overlap generators
+  (``Recommender.pool``); ``pool="all"`` scores every candidate for every role (exact; only
+  for small stores: roles x candidates pairs). Each pool is ranked by the calibrated merit
+  score exactly as ``Recommender.rank`` does (score descending, ties by candidate id), so
+  its top ``k`` are the ``recommend_candidates(role, k)`` list. Selected = in the top ``k``;
+  the score of every pair in the pool feeds the scoring table.
+- **history**: every (candidate, role) pair of the interaction history (read through the
+  catalog query ``export/interacted_edges``). Selected = the pair reached SHORTLISTED or a
+  later stage (``selection="shortlisted"``) or was HIRED (``selection="hired"``); the score
+  is the engine's merit score of the pair when the engine is trained (in sample: the
+  scorer learnt from this history).
+- **rankings**: any ranked lists given by the caller (``rows_from_rankings``), e.g. a
+  re-ranked output.
+- **decisions**: recruiter decisions are not recorded yet (``DECISIONS_NOT_AVAILABLE``).
+
+Example:
+    >>> rows = rows_from_rankings({"r1": ["c1", "c2", "c3"]}, k=1)
+    >>> rows.selected.tolist(), rows.rank.tolist()
+    ([True, False, False], [1, 2, 3])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from graph_schema.errors import ConfigError
+from graph_schema.relationships import POSITIVE_INTERACTIONS
+
+Progress = Callable[[int, int], None]
+POOLS = ("retrieved", "all")
+HISTORY_SELECTIONS = ("shortlisted", "hired")
+BATCH_PAIRS = 200_000
+"""Pairs scored in one call (bounds the feature matrix of ``pool="all"``)."""
+DECISIONS_NOT_AVAILABLE = (
+    "source 'decisions' is not available yet: recruiter decisions are not recorded in this "
+    "release; audit 'recommendations' or 'history'"
+)
+POOL_TEXT = {
+    "retrieved": "per role, the candidates the recommender retrieves and scores (FAISS and "
+    "skill-overlap generators)",
+    "all": "per role, every candidate of the graph (exact)",
+}
+
+
+@dataclass(frozen=True)
+class AuditRows:
+    """Aligned rows, one per (role, candidate) pair considered.
+
+    Attributes:
+        query: role id of each row.
+        candidate: candidate id of each row.
+        selected: selected (top ``k``, or the history's stage reached).
+        score: merit score of each row, or ``None`` (no score: no scoring table).
+        rank: 1-based position in its role's ranked pool, or ``None`` (not a ranking).
+        pool: what the rows are, in words (goes to the report).
+    """
+
+    query: np.ndarray
+    candidate: np.ndarray
+    selected: np.ndarray
+    score: np.ndarray | None = None
+    rank: np.ndarray | None = None
+    pool: str = ""
+
+    def __len__(self) -> int:
+        return int(self.selected.size)
+
+    def take(self, mask: np.ndarray) -> AuditRows:
+        """The rows where ``mask`` holds."""
+        return AuditRows(
+            self.query[mask],
+            self.candidate[mask],
+            self.selected[mask],
+            None if self.score is None else self.score[mask],
+            None if self.rank is None else self.rank[mask],
+            self.pool,
+        )
+
+
+def rows_from_rankings(
+    rankings: Mapping[str, Sequence[str]],
+    k: int,
+    scores: Mapping[str, Sequence[float]] | None = None,
+    pool: str = "the given rankings (each list the whole pool considered, best first)",
+) -> AuditRows:
+    """Rows of ranked pools (role -> candidate ids, best first): the top ``k`` are selected.
+
+    Args:
+        rankings: each role's whole considered pool, best first.
+        k: the cut-off.
+        scores: each role's scores aligned with its ranking (optional).
+        pool: the pool, in words.
+    """
+    query, cand, rank, score = [], [], [], []
+    for role, ranking in rankings.items():
+        query += [role] * len(ranking)
+        cand += list(ranking)
+        rank += range(1, len(ranking) + 1)
+        if scores is not None:
+            score += list(scores[role])
+    ranks = np.asarray(rank, dtype=np.int64)
+    return AuditRows(
+        np.asarray(query, dtype=object),
+        np.asarray(cand, dtype=object),
+        ranks <= k,
+        np.asarray(score, dtype=np.float64) if scores is not None else None,
+        ranks,
+        pool,
+    )
+
+
+def recommendation_rows(
+    eng: Any, k: int, pool: str = "retrieved", progress: Progress | None = None
+) -> AuditRows:
+    """Every role's pool ranked by the trained engine, as ``recommend_candidates`` ranks it.
+
+    Args:
+        eng: a trained ``MatchingEngine``.
+        k: the cut-off (top ``k`` selected).
+        pool: ``"retrieved"`` or ``"all"`` (see the module docstring).
+        progress: called with (roles done, roles) after each batch.
+
+    Raises:
+        NotTrainedError: the engine is not trained.
+    """
+    if pool not in POOLS:
+        raise ConfigError(
+            f"The 'pool' parameter of audit must be one of {POOLS}. Got {pool!r} instead."
+        )
+    rec = eng.recommender()
+    runtime = rec.runtime
+    role_ids = np.asarray(runtime.exported.ids["Role"].ids, dtype=object)
+    cand_ids = np.asarray(runtime.exported.ids["Candidate"].ids, dtype=object)
+    everyone = np.arange(cand_ids.size)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    batch: list[tuple[int, np.ndarray]] = []
+
+    def flush() -> None:
+        roles = np.concatenate([np.full(items.size, r) for r, items in batch])
+        cands = np.concatenate([items for _, items in batch])
+        scores = runtime.score_pairs(cands, roles)[0]
+        start = 0
+        for r, items in batch:
+            s = scores[start : start + items.size]
+            start += items.size
+            order = np.lexsort((cand_ids[items], -s))  # as Recommender.rank
+            rank = np.empty(items.size, np.int64)
+            rank[order] = np.arange(1, items.size + 1)
+            parts.append((np.full(items.size, r), items, s, rank))
+        batch.clear()
+
+    pending = 0
+    for r in range(role_ids.size):
+        items = everyone if pool == "all" else rec.pool("Role", r)
+        if items.size:
+            batch.append((r, items))
+            pending += items.size
+        if pending >= BATCH_PAIRS or r == role_ids.size - 1:
+            if batch:
+                flush()
+            pending = 0
+            if progress is not None:
+                progress(r + 1, role_ids.size)
+    if not parts:
+        empty = np.zeros(0, dtype=object)
+        return AuditRows(empty, empty, np.zeros(0, bool), np.zeros(0), np.zeros(0, np.int64))
+    role_idx, cand_idx, score, rank = (np.concatenate(c) for c in zip(*parts))
+    return AuditRows(
+        role_ids[role_idx],
+        cand_ids[cand_idx],
+        rank <= k,
+        score.astype(np.float64),
+        rank,
+        POOL_TEXT[pool],
+    )
+
+
+def history_pairs(store: Any) -> dict[tuple[str, str], set[str]]:
+    """(candidate id, role id) -> the interaction types of the pair, from the graph."""
+    pairs: dict[tuple[str, str], set[str]] = {}
+    for row in store.run("export/interacted_edges"):
+        pairs.setdefault((row["src"], row["dst"]), set()).add(row["type"])
+    return pairs
+
+
+def score_pairs(eng: Any, candidates: Sequence[str], roles: Sequence[str]) -> np.ndarray:
+    """The engine's merit score of each pair (NaN for an id the trained graph lacks).
+
+    Raises:
+        NotTrainedError: the engine is not trained.
+    """
+    runtime = eng.recommender().runtime
+    cmap, rmap = runtime.exported.ids["Candidate"], runtime.exported.ids["Role"]
+    known = np.array([c in cmap and r in rmap for c, r in zip(candidates, roles)], dtype=bool)
+    out = np.full(len(known), np.nan)
+    if known.any():
+        c = np.array([cmap.index_of(x) for x, ok in zip(candidates, known) if ok], np.int64)
+        r = np.array([rmap.index_of(x) for x, ok in zip(roles, known) if ok], np.int64)
+        out[known] = np.concatenate(
+            [
+                runtime.score_pairs(c[i : i + BATCH_PAIRS], r[i : i + BATCH_PAIRS])[0]
+                for i in range(0, c.size, BATCH_PAIRS)
+            ]
+        )
+    return out
+
+
+def history_rows(eng: Any, selection: str = "shortlisted", scored: bool = True) -> AuditRows:
+    """Every pair of the interaction history; selected = its furthest stage (see above).
+
+    Args:
+        eng: a ``MatchingEngine`` (trained, for the scores).
+        selection: ``"shortlisted"`` (SHORTLISTED or later) or ``"hired"``.
+        scored: add the engine's merit score of each pair (the engine must be trained).
+    """
+    if selection not in HISTORY_SELECTIONS:
+        raise ConfigError(
+            f"The 'history_selection' parameter of audit must be one of {HISTORY_SELECTIONS}. "
+            f"Got {selection!r} instead."
+        )
+    stages = set(POSITIVE_INTERACTIONS) if selection == "shortlisted" else {"HIRED"}
+    pairs = sorted(history_pairs(eng.store).items())
+    cands = np.asarray([c for (c, _), _ in pairs], dtype=object)
+    roles = np.asarray([r for (_, r), _ in pairs], dtype=object)
+    selected = np.asarray([bool(types & stages) for _, types in pairs], dtype=bool)
+    score = score_pairs(eng, cands, roles) if scored and len(pairs) else None
+    what = "SHORTLISTED or a later stage" if selection == "shortlisted" else "HIRED"
+    return AuditRows(
+        roles,
+        cands,
+        selected,
+        score,
+        None,
+        f"every (candidate, role) pair of the interaction history; selected: reached {what}",
+    )
