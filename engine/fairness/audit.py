@@ -153,7 +153,9 @@ def wilson_interval(hits: int, n: int, z: float = Z) -> tuple[float, float]:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # exact at the ends (0 hits: 0; all hits: 1), where rounding would leave 1e-16
+    low = 0.0 if hits <= 0 else max(0.0, centre - half)
+    return low, 1.0 if hits >= n else min(1.0, centre + half)
 
 
 def ratio_interval(
