@@ -333,3 +333,121 @@ def exposure_at_k(
         _check_k(k, "exposure_at_k")
         rank = np.where(rank <= k, rank, 0)
     return exposure(rank, sensitive_features=rows.group, groups=groups)
+
+
+# ------------------------------------------------------------ representation in a ranking
+TARGET_TOLERANCE = 1e-6
+
+
+def check_target(target: Any, method: str) -> dict[Group, float]:
+    """Validate a target distribution: a non-empty mapping of group -> share in [0, 1]
+    summing to 1 within :data:`TARGET_TOLERANCE`.
+
+    Returns:
+        The target as a plain dict of floats, in the mapping's order.
+
+    Raises:
+        ConfigError: naming ``target`` and ``method``, with the offending value.
+    """
+    rule = (
+        f"a non-empty mapping of group -> share in [0, 1] summing to 1 (within {TARGET_TOLERANCE})"
+    )
+    if not isinstance(target, Mapping) or not target:
+        raise ConfigError(
+            BAD_PARAMETER.format(name="target", method=method, rule=rule, value=target)
+        )
+    shares: dict[Group, float] = {}
+    for group, share in target.items():
+        if isinstance(share, bool) or not isinstance(share, int | float | np.integer | np.floating):
+            raise ConfigError(
+                BAD_PARAMETER.format(name="target", method=method, rule=rule, value=dict(target))
+            )
+        shares[group] = float(share)
+    total = math.fsum(shares.values())
+    if not all(0.0 <= s <= 1.0 for s in shares.values()) or abs(total - 1.0) > TARGET_TOLERANCE:
+        raise ConfigError(
+            BAD_PARAMETER.format(name="target", method=method, rule=rule, value=dict(target))
+        )
+    return shares
+
+
+def _top_counts(ranked_groups: Sequence[Group], k: int) -> tuple[dict[Group, int], int]:
+    top = list(ranked_groups)[:k]
+    counts: dict[Group, int] = {}
+    for group in top:
+        counts[group] = counts.get(group, 0) + 1
+    return counts, len(top)
+
+
+def skew_at_k(
+    ranked_groups: Sequence[Group], *, target: Mapping[Group, float], group: Group, k: int
+) -> float:
+    """Skew@k of one group (Geyik et al., KDD 2019): ``ln(share in the top k / target share)``.
+
+    0 is the target share, negative is below it, positive above. No smoothing: a group absent
+    from the top ``k`` has skew ``-inf`` (MinSkew@k is then ``-inf``). A ranking shorter than
+    ``k`` is taken whole; an empty ranking gives NaN.
+
+    Args:
+        ranked_groups: the group of each ranked candidate, best first (one ranking).
+        target: group -> desired share (see :func:`check_target`).
+        group: the group to assess; must have a positive target share.
+        k: prefix length, an int >= 1.
+
+    Raises:
+        ConfigError: invalid ``k`` or ``target``, or ``group`` without a positive share.
+    """
+    _check_k(k, "skew_at_k")
+    shares = check_target(target, "skew_at_k")
+    if shares.get(group, 0.0) <= 0.0:
+        rule = f"a group with a positive share in target ({', '.join(map(repr, shares))})"
+        raise ConfigError(
+            BAD_PARAMETER.format(name="group", method="skew_at_k", rule=rule, value=group)
+        )
+    counts, size = _top_counts(ranked_groups, k)
+    if size == 0:
+        return math.nan
+    share = counts.get(group, 0) / size
+    return math.log(share / shares[group]) if share > 0 else -math.inf
+
+
+def _kl(counts: dict[Group, int], size: int, shares: dict[Group, float]) -> float:
+    # KL(top || target) in nats; 0 * ln(0 / q) = 0 by convention (not smoothing); a group in
+    # the top with target share 0 (or missing from target) makes it infinite
+    total = 0.0
+    for group, count in counts.items():
+        q = shares.get(group, 0.0)
+        if q <= 0.0:
+            return math.inf
+        total += count / size * math.log(count / size / q)
+    return total
+
+
+def ndkl(
+    ranked_groups: Sequence[Group], *, target: Mapping[Group, float], k: int | None = None
+) -> float:
+    """Normalized discounted KL divergence of a ranking from a target (Geyik et al. 2019).
+
+    ``(1 / Z) * sum_{i=1..k} KL(top-i mix || target) / log2(i + 1)``, with
+    ``Z = sum_{i=1..k} 1 / log2(i + 1)`` and KL in nats. 0 when every prefix has the target mix;
+    no smoothing (``inf`` when a prefix holds a group whose target share is 0 or absent).
+    ``k`` defaults to the ranking's length and is cut to it; an empty ranking gives NaN.
+
+    Raises:
+        ConfigError: invalid ``k`` or ``target``.
+    """
+    if k is not None:
+        _check_k(k, "ndkl")
+    shares = check_target(target, "ndkl")
+    top = list(ranked_groups)
+    size = len(top) if k is None else min(k, len(top))
+    if size == 0:
+        return math.nan
+    counts: dict[Group, int] = {}
+    weighted, z = 0.0, 0.0
+    for i, group in enumerate(top[:size], start=1):
+        counts[group] = counts.get(group, 0) + 1
+        weight = 1.0 / math.log2(i + 1)
+        weighted += weight * _kl(counts, i, shares)
+        z += weight
+    return weighted / z
