@@ -10,6 +10,8 @@ folder holds, in formats that cannot run code when read:
   calibrated merit scorers as JSON and plain arrays (``engine.models.scorer_files``);
 - ``nexus.pt`` (NexusGNN, when trained) and ``adapter.pt`` (the text adapter, when
   fine-tuned): tensors read with ``torch.load(..., weights_only=True)``;
+- ``eraser.npz`` (when the text channel's group information is erased,
+  ``engine.models.concept_erasure``): plain arrays read without pickle;
 - ``index/<Label>/``: the FAISS mirror in FAISS's own format, ids and manifest as JSON.
 
 Anything else is refused with ``ModelFileError`` naming the file: in particular the
@@ -49,6 +51,7 @@ from engine.features.mentions import mentioned_skills, skill_phrases
 from engine.features.pair_features import FEATURE_NAMES, HISTORY_FEATURES, pair_features
 from engine.features.preferences import read_preferred_locations
 from engine.models.cf import CollaborativeFilter, interaction_matrix
+from engine.models.concept_erasure import ConceptEraser
 from engine.models.corpus import graph_texts
 from engine.models.embedding_cache import EmbeddingCache
 from engine.models.model_files import bad_file
@@ -68,6 +71,7 @@ SCORER = "scorer"  # scorer.json + scorer.npz
 COLD_SCORER = "scorer_cold"
 PICKLES = ("scorer.pkl", "scorer_cold.pkl")
 ADAPTER = "adapter.pt"
+ERASER = "eraser.npz"
 NEXUS = "nexus.pt"
 CACHE = "embeddings.sqlite"
 INDEX = "index"
@@ -135,7 +139,9 @@ class MatchModel:
         seed: the seed.
         scorer: the merit scorer.
         nexus: the NexusGNN trainer (``None`` when trained without it).
-        report: the training report (times, sizes, validation numbers).
+        report: the training report (times, sizes, validation numbers, proxy screen).
+        adapter: the text adapter (``None`` when not fine-tuned).
+        eraser: the candidate-side concept eraser of the text channel (``None``: off).
     """
 
     directory: Path
@@ -148,7 +154,14 @@ class MatchModel:
     cold_scorer: MeritScorer | None = None
     cache_dir: Path | None = None
     adapter: TextAdapter | None = None
+    eraser: ConceptEraser | None = None
     _encoder: TextEncoder | None = field(default=None, repr=False)
+
+    @property
+    def proxy_features(self) -> frozenset[str]:
+        """Features the training's proxy screen flagged as standing in for an audited
+        attribute (``engine.fairness.proxies``): never given as a reason."""
+        return frozenset((self.report.get("proxy_screen") or {}).get("proxies", ()))
 
     def encoder(self) -> TextEncoder:
         """The text encoder the model was trained with, cached in ``embeddings.sqlite``
@@ -167,9 +180,14 @@ class MatchModel:
         )
 
     def text_vectors(self, label: str, texts: list[str]) -> np.ndarray:
-        """Unit text vectors of ``label``'s texts: the encoder, then the adapter if any."""
+        """Unit text vectors of ``label``'s texts: the encoder, then the adapter and (for
+        candidates) the concept eraser, if any."""
         vectors = self.encoder().encode(texts)
-        return vectors if self.adapter is None else self.adapter.transform(label, vectors)
+        if self.adapter is not None:
+            vectors = self.adapter.transform(label, vectors)
+        if self.eraser is not None and label == "Candidate":
+            vectors = self.eraser.transform(vectors)
+        return vectors
 
     def score_adhoc(self, worker: Mapping[str, Any], job: Mapping[str, Any]) -> Match:
         """Score an ad-hoc pair with the cold-start scorer (text and skills, no graph)."""
@@ -213,6 +231,8 @@ class MatchModel:
             self.nexus.save(self.directory / NEXUS)
         if self.adapter is not None:
             self.adapter.save(self.directory / ADAPTER)
+        if self.eraser is not None:
+            self.eraser.save(self.directory / ERASER)
         manifest = {
             "version": self.version,
             "seed": self.seed,
@@ -279,6 +299,7 @@ class MatchModel:
             cold_scorer=cold,
             cache_dir=cache_root,
             adapter=TextAdapter.load(folder / ADAPTER) if (folder / ADAPTER).exists() else None,
+            eraser=ConceptEraser.load(folder / ERASER) if (folder / ERASER).exists() else None,
         )
 
 

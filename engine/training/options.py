@@ -65,6 +65,16 @@ class TrainOptions(BaseModel):
         similarity_decay: credit of a skill reached through one ``SIMILAR_TO`` hop.
         scorer_iterations: boosting iterations of the merit scorer.
         exact_threshold: the FAISS index is exact below this many vectors.
+        fairness_attributes: the audited attributes the fairness steps assess and
+            mitigate (read only through ``engine.fairness.audit``, never as features).
+        proxy_threshold: correlation ratio at which the proxy screen flags a feature as
+            standing in for a fairness attribute (``engine.fairness.proxies``); flagged
+            features are listed in the manifest and never given as reasons.
+        drop_proxies: also withhold the flagged features from the merit scorer (their
+            columns are missing for it, in training and serving).
+        text_erasure: erase the fairness attributes' linear information from the
+            candidates' text vectors (LEACE, ``engine.models.concept_erasure``), fitted per
+            fold after the adapter.
         progress: show progress bars.
     """
 
@@ -94,4 +104,8 @@ class TrainOptions(BaseModel):
     similarity_decay: Annotated[float, Field(ge=0, le=1)] = 0.8
     scorer_iterations: Annotated[int, Field(ge=1)] = 200
     exact_threshold: Annotated[int, Field(ge=1)] = 50_000
+    fairness_attributes: tuple[str, ...] = ("gender", "age_band")
+    proxy_threshold: Annotated[float, Field(gt=0, le=1)] = 0.2
+    drop_proxies: bool = False
+    text_erasure: bool = False
     progress: bool = True
