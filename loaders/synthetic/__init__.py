@@ -1,6 +1,6 @@
 """Synthetic, ESCO-grounded datasets with a hidden true fit and a biased history.
 
-``generate(out_dir, scale, seed, bias)`` writes the dataset format of DESIGN.md plus a
+``generate(out_dir, scale, seed, bias, proxies=...)`` writes the dataset format of DESIGN.md plus a
 held-out ground truth; docs/generator.md documents the generative model.
 
 Example:
@@ -20,9 +20,11 @@ from loaders.synthetic.generate import (
     generate,
     sizes,
 )
+from loaders.synthetic.proxies import DEFAULT_PROXY_STRENGTH
 
 __all__ = [
     "DEFAULT_BIAS",
+    "DEFAULT_PROXY_STRENGTH",
     "EVALUATION_DIR",
     "GENERATOR_VERSION",
     "WORLDS",

@@ -26,8 +26,21 @@ from graph_schema.errors import ConfigError
 from loaders.synthetic import rows
 from loaders.synthetic.catalog import build_catalog
 from loaders.synthetic.fit import NOISE, REQUIRED_SHARE, WEIGHTS, TrueFit
-from loaders.synthetic.history import BIASED_GROUP, draw_history
-from loaders.synthetic.people import AGE_BANDS, GENDERS, Candidates, draw_candidates
+from loaders.synthetic.history import BIASED_GROUP, History, draw_history
+from loaders.synthetic.people import (
+    AGE_BANDS,
+    GENDERS,
+    REFERENCE_MONTH,
+    Candidates,
+    draw_candidates,
+)
+from loaders.synthetic.proxies import (
+    PENALTY,
+    apply_to_people,
+    apply_to_texts,
+    correlations,
+    draw_proxies,
+)
 from loaders.synthetic.roles import draw_roles, occupation_demand
 from loaders.synthetic.text import candidate_texts, role_texts
 from loaders.synthetic.truth import RELEVANCE_CUTS, draw_truth
@@ -59,6 +72,7 @@ class GenerationSummary:
     shortlist_rates: dict[str, float]
     shortlist_impact_ratio: float
     seconds: float = field(compare=False)
+    proxies: float = 0.0
 
 
 def sizes(scale: float) -> dict[str, int]:
@@ -100,7 +114,39 @@ def _fit_by_group(
     return out
 
 
-def _check(scale: float, seed: int, bias: float) -> None:
+def proxy_manifest(
+    proxies: Any, hist: History, gender: np.ndarray, org_ids: list[str], candidates: Path
+) -> dict[str, Any]:
+    """The manifest's ``proxies`` section: strength, penalties, flexible employers, each
+    proxy's correlation with each group (read back from the rows), and the history's
+    shortlist rate of candidates with and without a penalised proxy."""
+    flex = list(dict.fromkeys(org_ids[o] for o in proxies.flex_orgs.tolist() if o >= 0))
+    applied = hist.candidate[hist.stage == 0]
+    listed = hist.candidate[hist.stage == 1]
+    held = proxies.penalty > 0
+    rates = {
+        name: round(float(mask[listed].sum() / max(mask[applied].sum(), 1)), 4)
+        for name, mask in (("with_proxy", held), ("without_proxy", ~held))
+    }
+    return {
+        "strength": proxies.strength,
+        "penalty": PENALTY,
+        "flex_employers": flex,
+        "holders": {
+            g: round(float(held[gender == i].mean()), 4)
+            for i, g in enumerate(GENDERS)
+            if (gender == i).any()
+        },
+        "shortlist_rates": rates,
+        "correlations": correlations(candidates, REFERENCE_MONTH, flex, proxies.penalty),
+    }
+
+
+def _check(scale: float, seed: int, bias: float, proxies: float = 0.0) -> None:
+    if not isinstance(proxies, (int, float)) or not 0 <= proxies <= 1:
+        raise ConfigError(
+            BAD_PARAMETER.format(name="proxies", rule="a float in [0, 1]", value=proxies)
+        )
     if not isinstance(scale, (int, float)) or not 0 < scale <= 100:
         raise ConfigError(
             BAD_PARAMETER.format(name="scale", rule="a float in (0, 100]", value=scale)
@@ -118,6 +164,7 @@ def generate(
     bias: float = DEFAULT_BIAS,
     progress: bool = True,
     world: str = "esco",
+    proxies: float = 0.0,
 ) -> GenerationSummary:
     """Generate a synthetic dataset into ``out_dir``.
 
@@ -129,12 +176,14 @@ def generate(
         progress: show a tqdm progress bar on stderr.
         world: which generative model, one of ``WORLDS``: ``"esco"`` (this module) or
             ``"careers"`` (``loaders.synthetic.careers``, latent ICT career tracks).
+        proxies: strength in [0, 1] of the proxy world (``loaders.synthetic.proxies``;
+            ``DEFAULT_PROXY_STRENGTH`` is the documented one); 0: none, files as without.
 
     Returns:
         Counts, paths and the history's shortlist impact ratio.
 
     Raises:
-        ConfigError: for a scale, seed or bias out of range, or an unknown world.
+        ConfigError: for a scale, seed, bias or proxies out of range, or an unknown world.
     """
     if world not in WORLDS:
         raise ConfigError(
@@ -143,8 +192,8 @@ def generate(
     if world == "careers":
         from loaders.synthetic.careers import generate_careers
 
-        return generate_careers(out_dir, scale, seed, bias, progress)
-    _check(scale, seed, bias)
+        return generate_careers(out_dir, scale, seed, bias, progress, proxies)
+    _check(scale, seed, bias, proxies)
     started = time.perf_counter()
     out_dir = Path(out_dir)
     size = sizes(scale)
@@ -176,9 +225,34 @@ def generate(
     step()
     truth = draw_truth(fit, people, roles, streams[4])
     step()
-    hist = draw_history(fit, people, roles, world, bias, truth.forbidden_keys(roles.n), streams[5])
+    drawn = draw_proxies(
+        people.gender,
+        people.age_band,
+        proxies,
+        seed,
+        world.org_domain,
+        people.job_org[people.job_ptr[:-1]],
+    )
+    # the true fit keeps the original people; rows and texts show `shown`, recruiters penalise
+    shown, drawn = (
+        apply_to_people(people, drawn, REFERENCE_MONTH) if drawn.active else (people, drawn)
+    )
+    hist = draw_history(
+        fit,
+        people,
+        roles,
+        world,
+        bias,
+        truth.forbidden_keys(roles.n),
+        streams[5],
+        penalty=drawn.penalty if drawn.active else None,
+    )
     step()
-    cand_texts = candidate_texts(cat, world, people, streams[6])
+    cand_texts = candidate_texts(cat, world, shown, streams[6])
+    if drawn.active:
+        cand_texts = apply_to_texts(
+            *cand_texts, drawn, shown, cat.occupation_domain[people.primary]
+        )
     r_texts = role_texts(cat, world, roles, streams[7])
 
     step()
@@ -191,7 +265,7 @@ def generate(
         "occupations": rows.occupation_rows(cat),
         "similarities": rows.similarity_rows(cat),
         "roles": rows.role_rows(cat, world, roles, role_ids, r_texts),
-        "candidates": rows.candidate_rows(cat, world, people, cand_ids, cand_texts),
+        "candidates": rows.candidate_rows(cat, world, shown, cand_ids, cand_texts),
         "interactions": rows.interaction_rows(world, roles, hist, cand_ids, role_ids),
     }
     counts: dict[str, int] = {}
@@ -245,6 +319,10 @@ def generate(
             "skills": len(cat.skills),
         },
     }
+    if drawn.active:
+        manifest["proxies"] = proxy_manifest(
+            drawn, hist, people.gender, world.org_ids, paths["candidates"]
+        )
     paths["manifest"] = out_dir / EVALUATION_DIR / "manifest.json"
     paths["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     bar.update()
@@ -260,4 +338,5 @@ def generate(
         rates,
         ratio,
         round(time.perf_counter() - started, 2),
+        float(proxies),
     )

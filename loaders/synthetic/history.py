@@ -142,6 +142,7 @@ def draw_history(
     bias: float,
     forbidden: np.ndarray,
     rng: np.random.Generator,
+    penalty: np.ndarray | None = None,
 ) -> History:
     """Draw the applications and the recruiter funnel.
 
@@ -153,6 +154,8 @@ def draw_history(
         bias: subtracted from the recruiter's view of a woman's fit at every decision.
         forbidden: ``candidate * roles.n + role`` keys that must not appear (ground truth).
         rng: the generator's random stream for this step.
+        penalty: per candidate, also subtracted from the recruiter's view at every decision
+            (the proxy world's penalty of merit-free proxies, ``loaders.synthetic.proxies``).
 
     Returns:
         The events, sorted by UTC time, then candidate, role and stage.
@@ -165,6 +168,8 @@ def draw_history(
     n = len(candidate)
     f = fit.pairs(candidate, role)
     female = (people.gender[candidate] == GENDERS.index(BIASED_GROUP)).astype(float)
+    # the thresholds stay quantiles of the unpenalised views; no penalty, no change at all
+    held = bias * female if penalty is None else bias * female + penalty[candidate]
 
     def days(lo: float, hi: float) -> np.ndarray:
         return (rng.uniform(lo, hi, n) * _DAY).astype(np.int64)
@@ -173,14 +178,14 @@ def draw_history(
     applied = posted + days(0, 30) + (8 * 60 + rng.integers(0, 10 * 60, n))
     early_exit = rng.random(n) < 0.04
     view = f + rng.normal(0.0, 0.06, n)
-    shortlist = (view - bias * female >= np.quantile(view, 1 - SHORTLIST_RATE)) & ~early_exit
+    shortlist = (view - held >= np.quantile(view, 1 - SHORTLIST_RATE)) & ~early_exit
     t_short = applied + days(1, 10)
     late_exit = shortlist & (rng.random(n) < 0.06)
     view_i = f + rng.normal(0.0, 0.05, n)
     cut = np.quantile(view_i[shortlist], 1 - INTERVIEW_RATE) if shortlist.any() else np.inf
-    interview = shortlist & ~late_exit & (view_i - bias * female >= cut)
+    interview = shortlist & ~late_exit & (view_i - held >= cut)
     t_inter = t_short + days(3, 14)
-    view_o = f + rng.normal(0.0, 0.04, n) - bias * female
+    view_o = f + rng.normal(0.0, 0.04, n) - held
     order = np.lexsort((-view_o, role))
     order = order[interview[order]]
     start = np.searchsorted(role[order], role[order], side="left")

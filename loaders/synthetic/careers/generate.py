@@ -42,9 +42,12 @@ from loaders.synthetic.generate import (
     GenerationSummary,
     _check,
     _fit_by_group,
+    proxy_manifest,
     sizes,
 )
 from loaders.synthetic.history import BIASED_GROUP, History, draw_history
+from loaders.synthetic.people import REFERENCE_MONTH
+from loaders.synthetic.proxies import apply_to_people, apply_to_texts, draw_proxies, signal_shift
 from loaders.synthetic.roles import draw_roles, occupation_demand
 from loaders.synthetic.world import build_world
 from loaders.synthetic.writer import write_jsonl
@@ -54,14 +57,19 @@ STEPS: tuple[str, ...] = ("taxonomy", "world", "roles", "people", "ground truth"
 
 
 def generate_careers(
-    out_dir: Path, scale: float, seed: int, bias: float, progress: bool = True
+    out_dir: Path,
+    scale: float,
+    seed: int,
+    bias: float,
+    progress: bool = True,
+    proxies: float = 0.0,
 ) -> GenerationSummary:
     """Generate the careers world into ``out_dir`` (arguments as ``generate``).
 
     Raises:
-        ConfigError: for a scale, seed or bias out of range.
+        ConfigError: for a scale, seed, bias or proxies out of range.
     """
-    _check(scale, seed, bias)
+    _check(scale, seed, bias, proxies)
     started = time.perf_counter()
     out_dir = Path(out_dir)
     size = sizes(scale)
@@ -95,6 +103,18 @@ def generate_careers(
     truth = draw_career_truth(fit, held_out, streams[4])
     bar.update()
     step()
+    drawn = draw_proxies(
+        people.gender,
+        people.age_band,
+        proxies,
+        seed,
+        world.org_domain,
+        people.job_org[people.job_ptr[:-1]],
+    )
+    # the true fit keeps the original people; rows and texts show `shown`, recruiters penalise
+    shown, drawn = (
+        apply_to_people(people, drawn, REFERENCE_MONTH) if drawn.active else (people, drawn)
+    )
     hist = draw_history(
         fit,  # type: ignore[arg-type]
         people,  # type: ignore[arg-type]
@@ -103,13 +123,19 @@ def generate_careers(
         bias,
         truth.forbidden_keys(roles.n),
         streams[5],
+        penalty=drawn.penalty if drawn.active else None,
     )
     # held-out applicants: new in the system, so every event of theirs is dropped
     seen = ~np.isin(hist.candidate, held_out)
     hist = History(hist.candidate[seen], hist.role[seen], hist.stage[seen], hist.minute[seen])
     bar.update()
     step()
-    p_texts = people_texts(cat, world, people, streams[6])
+    p_texts = people_texts(cat, world, shown, streams[6])
+    if drawn.active:
+        heads, sums = apply_to_texts(
+            p_texts[0], p_texts[1], drawn, shown, cat.occupation_domain[people.occupation]
+        )
+        p_texts = (heads, sums, p_texts[2])
     r_texts = role_texts(cat, world, roles, latent, streams[7])
     bar.update()
     step()
@@ -122,7 +148,15 @@ def generate_careers(
         "occupations": rows.occupation_rows(cat),
         "similarities": rows.similarity_rows(cat),
         "roles": role_rows(cat, world, roles, role_ids, r_texts),
-        "candidates": candidate_rows(cat, world, people, cand_ids, p_texts, streams[8]),
+        "candidates": candidate_rows(
+            cat,
+            world,
+            shown,
+            cand_ids,
+            p_texts,
+            streams[8],
+            signal_shift=signal_shift(drawn) if drawn.active else None,
+        ),
         "interactions": rows.interaction_rows(world, roles, hist, cand_ids, role_ids),
     }
     counts: dict[str, int] = {}
@@ -208,6 +242,10 @@ def generate_careers(
             "skills": len(cat.skills),
         },
     }
+    if drawn.active:
+        manifest["proxies"] = proxy_manifest(
+            drawn, hist, people.gender, world.org_ids, paths["candidates"]
+        )
     paths["manifest"] = out_dir / EVALUATION_DIR / "manifest.json"
     paths["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     bar.update()
@@ -223,6 +261,7 @@ def generate_careers(
         rates,
         ratio,
         round(time.perf_counter() - started, 2),
+        float(proxies),
     )
 
 

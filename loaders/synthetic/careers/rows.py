@@ -64,20 +64,26 @@ def candidate_rows(
     ids: list[str],
     texts: tuple[list[str | None], list[str], list[list[str]]],
     rng: np.random.Generator,
+    signal_shift: np.ndarray | None = None,
 ) -> Iterator[dict[str, Any]]:
+    """Candidate rows; ``signal_shift`` (n x 4, the proxy world's) is added to the drawn
+    signals, clipped to [0, 1]."""
     headlines, summaries, titles = texts
     labels = resolvable_names(cat)
     skill_ids = [s.id for s in cat.skills]
     u = rng.random((people.n, 8))
     su = rng.random((len(people.skill_idx), 3))
-    signals = np.round(np.column_stack(
+    drawn = np.column_stack(
         [
             rng.beta(8, 2, people.n),
             rng.beta(9, 1.5, people.n),
             np.clip(0.3 + 0.4 * people.craft + rng.normal(0, 0.15, people.n), 0, 1),
             rng.beta(2, 5, people.n),
         ]
-    ), 2).tolist()  # fmt: skip
+    )
+    if signal_shift is not None:
+        drawn = np.clip(drawn + signal_shift, 0.0, 1.0)
+    signals = np.round(drawn, 2).tolist()
     drop_signal = rng.random((people.n, 4)) < 0.15
     for c in range(people.n):
         part = slice(int(people.skill_ptr[c]), int(people.skill_ptr[c + 1]))
