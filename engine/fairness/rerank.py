@@ -15,20 +15,23 @@ sensitive store through the audit path); nothing here does I/O.
   every prefix met its minimums; :func:`target_from_pool`: the default target, the group mix
   of the (qualified) pool.
 
-What each algorithm guarantees (whenever every target group has enough candidates):
+What each algorithm guarantees, whenever every target group has at least
+``floor(k * p_g)`` candidates (checked by the property tests in ``tests/engine/test_rerank.py``):
 
 - FA*IR and DetConstSort meet the minimums at every prefix, by construction.
-- DetCons and DetRelaxed met them on every random case the property tests try, with up to 5
-  groups. Geyik et al. prove feasibility for at most 3 groups only.
-- DetGreedy does not: with 3 or more groups, filling places greedily up to the maxima can
-  leave two groups due at the same prefix (see ``test_det_greedy_can_break_a_minimum``).
+- DetCons and DetRelaxed met them in every case tried (hypothesis with up to 5 groups, and
+  60,000 random cases with up to 8 groups while writing this); no proof here.
+- DetGreedy met them in every case with 2 or 3 groups, but not with 4 or more: filling places
+  greedily up to the maxima can leave two groups due at the same place, and one misses its
+  minimum (``test_det_greedy_can_break_a_minimum``, traced by hand). Prefer DetCons,
+  DetRelaxed or DetConstSort for more than 3 groups.
 
 Documented behaviour:
 
 - Scores rank high first; ties go to the lower original index, everywhere. Outputs are
   indices into ``scores``, ``min(k, n)`` of them, each at most once.
-- ``i * p_g`` within 1e-9 of an integer counts as that integer (``0.7 * 10`` is 7, not the
-  float 7.000000000000001), so floor and ceil do what the target means.
+- ``i * p_g`` within 1e-9 of an integer counts as that integer (``0.29 * 100`` is 29, not the
+  float 28.999999999999996), so floor and ceil do what the target means.
 - A target group with no candidates left cannot meet its minimum; the algorithms carry on with
   the others and :class:`RerankResult` reports the first unmet prefix. Candidates of a group
   not in ``target`` (share 0) are placed only when no target group can take the place: by
@@ -141,38 +144,56 @@ def _best_first(scores: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------- FA*IR
-@lru_cache(maxsize=1024)
-def _mtable(k: int, p: float, alpha: float) -> tuple[int, ...]:
-    pmf, table = np.ones(1), []
+@lru_cache(maxsize=8)
+def _cdf_up_to(k: int, p: float, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every binomial CDF value ``F(m; i, p) <= alpha`` (i = 1..k) with its row ``i - 1``:
+    enough to build the table of any ``a <= alpha`` without redoing the binomials."""
+    pmf, rows, values = np.zeros(k + 1), [], []
+    pmf[0] = 1.0  # pmf[c] = P(c protected among the first i), updated in place
     for i in range(1, k + 1):
-        pmf = np.append(pmf * (1 - p), 0.0) + np.append(0.0, pmf * p)
-        # smallest m with F(m; i, p) > alpha == how many m have F(m) <= alpha (F increases)
-        table.append(min(int(np.count_nonzero(np.cumsum(pmf) <= alpha)), i))
-    return tuple(table)
+        pmf[1 : i + 1] = pmf[1 : i + 1] * (1 - p) + pmf[:i] * p
+        pmf[0] *= 1 - p
+        cdf = np.cumsum(pmf[: i + 1])
+        values.append(cdf[: np.searchsorted(cdf, alpha, "right")])
+        rows.append(np.full(len(values[-1]), i - 1))
+    return np.concatenate(rows), np.concatenate(values)
+
+
+@lru_cache(maxsize=256)
+def _mtable(k: int, p: float, alpha: float, within: float) -> tuple[int, ...]:
+    # smallest m with F(m; i, p) > alpha == how many m have F(m) <= alpha (F increases in m);
+    # alpha <= within, the level the CDF values were kept up to
+    rows, values = _cdf_up_to(k, p, within)
+    counts = np.bincount(rows[values <= alpha], minlength=k)
+    return tuple(np.minimum(counts, np.arange(1, k + 1)).tolist())
 
 
 def _fail(table: Sequence[int], p: float) -> float:
-    alive, failed = np.ones(1), 0.0  # alive[c]: P(c protected so far, every prefix passed)
-    for m in table:
-        alive = np.append(alive * (1 - p), 0.0) + np.append(0.0, alive * p)
-        failed += float(alive[:m].sum())
-        alive[:m] = 0.0
+    alive = np.zeros(len(table) + 1)  # alive[c]: P(c protected so far, every prefix passed)
+    alive[0], failed, low = 1.0, 0.0, 0  # alive[:low] is 0: below an earlier minimum
+    for i, m in enumerate(table, start=1):
+        alive[low + 1 : i + 1] = alive[low + 1 : i + 1] * (1 - p) + alive[low:i] * p
+        alive[low] *= 1 - p
+        if m > low:
+            failed += float(alive[low:m].sum())
+            alive[low:m] = 0.0
+            low = m
     return failed
 
 
 @lru_cache(maxsize=1024)
 def _adjusted(k: int, p: float, alpha: float) -> float:
-    # bisect the fraction t of alpha: t stays a dyadic rational, exact in binary, so the
-    # result is alpha * (j / 2**d) rounded once (0.1 * 25/32 == 0.078125, not ...001)
-    hi, hi_table = 1.0, _mtable(k, p, alpha)
+    # bisect the fraction t of alpha (not alpha itself): (0.05 + 0.1) / 2 is 0.07500000000000001
+    # in floats, while 0.1 * (25/32) is 0.078125 exactly
+    hi, hi_table = 1.0, _mtable(k, p, alpha, alpha)
     hi_fail = _fail(hi_table, p)
     if hi_fail <= alpha:
         return alpha
-    lo, lo_table = 0.0, _mtable(k, p, 0.0)
+    lo, lo_table = 0.0, _mtable(k, p, 0.0, alpha)
     lo_fail = _fail(lo_table, p)
     while sum(hi_table) - sum(lo_table) > 1 and hi - lo > _BISECTION_TOLERANCE:
         mid = (lo + hi) / 2
-        mid_table = _mtable(k, p, alpha * mid)
+        mid_table = _mtable(k, p, alpha * mid, alpha)
         mid_fail = _fail(mid_table, p)
         if mid_fail <= alpha:
             lo, lo_table, lo_fail = mid, mid_table, mid_fail
@@ -181,22 +202,31 @@ def _adjusted(k: int, p: float, alpha: float) -> float:
     return alpha * (lo if alpha - lo_fail <= hi_fail - alpha else hi)
 
 
+def _table(k: int, p: float, alpha: float, adjust: bool) -> tuple[tuple[int, ...], float]:
+    """The minimum table for ``k`` places and the significance it was built at."""
+    used = _adjusted(k, p, alpha) if adjust else alpha
+    return _mtable(k, p, used, alpha), used
+
+
 def adjusted_alpha(k: int, p: float, alpha: float) -> float:
     """Significance per prefix so that the whole top-``k`` test fails a fair ranking at ~alpha.
 
-    Testing ``k`` prefixes at ``alpha`` each rejects more than ``alpha`` of rankings drawn
-    at random with ``P(protected) = p``. The rule (Zehlike et al. 2017 section 5, as in their
-    reference code): bisect ``a`` on ``[0, alpha]``, keeping ``lo`` with fail probability
-    ``<= alpha`` and ``hi`` with fail probability ``> alpha``, until the minimum tables at
-    ``lo`` and ``hi`` differ by one count at one position (adjacent tables; or until
-    ``hi - lo <= 1e-12 * alpha``). Return whichever of ``lo``, ``hi`` has its fail probability
-    closer to ``alpha`` (``lo`` on a tie). If the table at ``alpha`` already fails with
-    probability ``<= alpha``, return ``alpha``.
+    Testing ``k`` prefixes at ``alpha`` each rejects more than ``alpha`` of the rankings drawn
+    at random with ``P(protected) = p`` (the multiple-test problem Zehlike et al. correct).
 
-    The result is the bisection point where the chosen table was found; any value in that
-    table's interval gives the same table. Its fail probability can be slightly above
-    ``alpha``: for ``(k=20, p=0.25, alpha=0.1)`` this returns 0.078125, whose table fails
-    with probability 0.1052 (the next lower table: 0.0897).
+    Rule (that of the authors' reference implementation, fairsearchcore, in its main case):
+    bisect ``a = t * alpha`` over ``t`` in ``[0, 1]``, keeping ``lo`` with
+    ``fail_probability <= alpha`` and ``hi`` with ``fail_probability > alpha``, until the
+    tables at ``lo`` and ``hi`` are adjacent (their sums differ by 1: one count at one place)
+    or ``hi - lo <= 1e-12``; return whichever of ``lo * alpha``, ``hi * alpha`` has its fail
+    probability closer to ``alpha`` (``lo`` on a tie). If the table at ``alpha`` itself fails
+    with probability ``<= alpha``, return ``alpha``. ``t`` is a dyadic fraction, exact in
+    binary, so the result is ``alpha * j / 2**d`` rounded once.
+
+    Any value in the chosen table's interval gives the same table; this returns the bisection
+    point where it was found. Its fail probability can be a little above ``alpha``: for
+    ``(k=20, p=0.25, alpha=0.1)`` the result is 0.078125 (``0.1 * 25/32``), whose table fails
+    with probability 0.1052; the next stricter table fails with 0.0897, further from 0.1.
 
     Raises:
         ConfigError: ``k`` is not an int >= 1, or ``p`` or ``alpha`` is not in (0, 1).
@@ -221,7 +251,7 @@ def fair_minimums(k: int, p: float, alpha: float, adjust: bool = True) -> np.nda
     k = _check_k(k, "fair_minimums")
     p = _check_unit("p", p, "fair_minimums")
     alpha = _check_unit("alpha", alpha, "fair_minimums")
-    return np.asarray(_mtable(k, p, _adjusted(k, p, alpha) if adjust else alpha), dtype=np.int64)
+    return np.asarray(_table(k, p, alpha, adjust)[0], dtype=np.int64)
 
 
 def fail_probability(mtable: Sequence[int] | np.ndarray, p: float) -> float:
@@ -284,7 +314,7 @@ def fa_ir(
     p, alpha = _check_unit("p", p, "fa_ir"), _check_unit("alpha", alpha, "fa_ir")
     if size == 0:
         return np.zeros(0, dtype=np.int64)
-    table = _mtable(size, p, _adjusted(size, p, alpha) if adjust else alpha)
+    table = _table(size, p, alpha, adjust)[0]
     order = _best_first(values).tolist()
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))  # position in the best-first order; lower is better
@@ -381,8 +411,8 @@ def det_greedy(scores: Any, groups: Any, target: Mapping[Group, float], k: int) 
     """DetGreedy (Geyik et al. 2019, Algorithm 1).
 
     At place ``i``: if some group is below ``floor(i * p_g)``, the best head among those groups;
-    else the best head among groups below ``ceil(i * p_g)``. Can leave two groups due at once
-    (a minimum then breaks) with 3 or more groups.
+    else the best head among groups below ``ceil(i * p_g)``. With 4 or more groups it can leave
+    two groups due at the same place, and one then misses its minimum.
 
     Returns:
         ``min(k, n)`` indices into ``scores``, best first.
@@ -507,6 +537,22 @@ def _target_check(labels: list[Group], target: Mapping[Group, float]) -> int | N
     return _first_unmet(counts.reshape(len(labels), len(groups)), minimums)
 
 
+def _default_pool(qualified: Any, n: int) -> np.ndarray:
+    """Who the defaults (target, p) come from: the qualified, or everyone if nobody is."""
+    if qualified is None:
+        return np.ones(n, dtype=bool)
+    mask = _check_mask(qualified, n, "qualified", "rerank")
+    return mask if mask.any() else np.ones(n, dtype=bool)
+
+
+_DET_METHODS: dict[str, Callable[..., np.ndarray]] = {
+    "det_greedy": det_greedy,
+    "det_cons": det_cons,
+    "det_relaxed": det_relaxed,
+    "det_const_sort": det_const_sort,
+}
+
+
 def rerank(
     method: str,
     scores: Any,
@@ -535,7 +581,8 @@ def rerank(
             (when that is 0 or 1 there is nothing to mitigate and the order is by score).
         alpha: FA*IR's significance.
         adjust: FA*IR's multiple-test adjustment.
-        qualified: one bool per candidate, for the defaults only; all candidates are ranked.
+        qualified: one bool per candidate, for the defaults only (all candidates are ranked);
+            None, or nobody qualified: the whole pool.
 
     Returns:
         The indices, whether every prefix met its minimums and the first that did not.
@@ -546,45 +593,37 @@ def rerank(
     if method not in METHODS:
         raise _bad("method", "rerank", f"one of {', '.join(map(repr, METHODS))}", method)
     values = _check_scores(scores, "rerank")
-    k = _check_k(k, "rerank")
-    n = len(values)
+    k, n = _check_k(k, "rerank"), len(values)
     labels = None if groups is None else _check_aligned(groups, n, "groups", "rerank")
+    pool = _default_pool(qualified, n)
     if method == "fair":
         if protected is None:
             raise _bad("protected", "rerank", "a bool array aligned with the scores", None)
         flags = _check_mask(protected, n, "protected", "rerank")
         if p is None:
-            pool = (
-                flags
-                if qualified is None
-                else flags[_check_mask(qualified, n, "qualified", "rerank")]
-            )
-            p = float(pool.mean()) if pool.size else 0.0
-            if not 0.0 < p < 1.0:
+            p = float(flags[pool].mean()) if n else 0.0
+            if not 0.0 < p < 1.0:  # nobody or everybody protected: nothing to mitigate
                 return RerankResult(method, _best_first(values)[:k], True)
         p, alpha = _check_unit("p", p, "rerank"), _check_unit("alpha", alpha, "rerank")
         indices = fa_ir(values, flags, k, p=p, alpha=alpha, adjust=adjust)
         if indices.size == 0:
             return RerankResult(method, indices, True)
-        used = _adjusted(indices.size, p, alpha) if adjust else alpha
-        table = np.asarray(_mtable(indices.size, p, used))[:, None]
-        unmet = _first_unmet(np.cumsum(flags[indices])[:, None], table)
+        table, used = _table(indices.size, p, alpha, adjust)
+        unmet = _first_unmet(np.cumsum(flags[indices])[:, None], np.asarray(table)[:, None])
         return RerankResult(method, indices, unmet is None, unmet, alpha=used)
+    if labels is None:
+        if method == "none":
+            return RerankResult(method, _best_first(values)[:k], None)
+        raise _bad("groups", "rerank", f"group labels aligned with the scores for {method}", None)
+    if target is not None:
+        goal = check_target(target, "rerank")
+    else:
+        goal = target_from_pool(labels, pool) if n else {}
+    if n == 0:
+        return RerankResult(method, np.zeros(0, dtype=np.int64), True, target=goal)
     if method == "none":
         indices = _best_first(values)[:k]
-        if labels is None:
-            return RerankResult(method, indices, None)
-    elif labels is None:
-        raise _bad("groups", "rerank", f"group labels aligned with the scores for {method}", None)
-    if n == 0:
-        return RerankResult(method, np.zeros(0, dtype=np.int64), True, target=dict(target or {}))
-    goal = (
-        check_target(target, "rerank")
-        if target is not None
-        else target_from_pool(labels, qualified)
-    )
-    if method != "none":
-        algorithm = {"det_greedy": det_greedy, "det_cons": det_cons, "det_relaxed": det_relaxed}
-        indices = algorithm.get(method, det_const_sort)(values, labels, goal, k)
+    else:
+        indices = _DET_METHODS[method](values, labels, goal, k)
     unmet = _target_check([labels[i] for i in indices], goal)
     return RerankResult(method, indices, unmet is None, unmet, target=goal)

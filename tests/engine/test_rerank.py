@@ -205,6 +205,28 @@ def test_rerank_dispatch_and_default_target() -> None:
     assert rerank("det_cons", [], [], 3).indices.tolist() == []
 
 
+def test_nobody_qualified_falls_back_to_the_whole_pool() -> None:
+    nobody = [False] * 10
+    assert rerank("det_cons", SCORES, GROUPS, 6, qualified=nobody).target == HALF
+    protected = [g == "b" for g in GROUPS]
+    assert (
+        rerank("fair", SCORES, GROUPS, 6, protected=protected, qualified=nobody).indices.tolist()
+        == rerank("fair", SCORES, GROUPS, 6, protected=protected, p=0.5).indices.tolist()
+    )
+
+
+def test_shares_times_places_count_as_the_integer_they_mean() -> None:
+    # target a 0.29: prefix 100 needs 29 a's, though the float 0.29 * 100 is 28.999999999999996.
+    # The j-th a (j = 1..28) sits where floor(i * 0.29) first reaches j, ceil(j / 0.29), so
+    # prefixes 1..99 are met; the 29th a is at place 101, so prefix 100 is the first unmet.
+    assert 0.29 * 100 < 29
+    places = {math.ceil(j / 0.29) for j in range(1, 29)} | {101}
+    groups = ["a" if i in places else "b" for i in range(1, 102)]
+    scores = list(range(101, 0, -1))
+    result = rerank("none", scores, groups, 100, target={"a": 0.29, "b": 0.71})
+    assert (result.minimums_met, result.first_unmet) == (False, 100)
+
+
 def test_parameter_errors_name_the_parameter() -> None:
     with pytest.raises(ConfigError) as e:
         fair_minimums(0, 0.2, 0.1)
