@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from engine.results import Match, TrainReport
+from engine.results import FairnessReport, Match, TrainReport
 from engine.settings import Settings
 from engine.training.options import TrainOptions
 from graph_schema.errors import NotTrainedError
@@ -28,6 +28,7 @@ from loaders.stores import GraphStore, open_store
 
 if TYPE_CHECKING:  # torch, FAISS and the models load on first use, not on import
     from engine.matching.recommender import Recommender
+    from engine.results import Explanation
     from engine.training.match_model import MatchModel
 
 
@@ -45,6 +46,7 @@ class MatchingEngine:
         self.model_dir = Path(settings.models_path(target or settings.db))
         self._model: MatchModel | None = None
         self._recommender: Recommender | None = None
+        self._groups: dict[str, str] | None = None
 
     @classmethod
     def open(
@@ -69,6 +71,7 @@ class MatchingEngine:
         self, directory: str | Path, options: ImportOptions | None = None
     ) -> ImportReport:
         """Import a dataset directory (JSONL/CSV tables); see ``loaders.import_job``."""
+        self._groups = None  # new or changed people
         return ImportJob(self.store, options or self.settings.import_options).run(directory)
 
     def import_esco(
@@ -148,14 +151,37 @@ class MatchingEngine:
             self._recommender = Recommender(runtime, indexes, [names.get(s, s) for s in skills])
         return self._recommender
 
-    def recommend_candidates(self, role_id: str, k: int = 10) -> list[Match]:
+    def recommend_candidates(
+        self, role_id: str, k: int = 10, rerank: str | None = None
+    ) -> list[Match]:
         """The ``k`` best candidates for a role, best first, with short reasons.
+
+        Args:
+            rerank: re-rank toward the group mix of the role's candidate pool
+                (``engine.fairness.rerank.METHODS``: ``"det_const_sort"``, ``"fair"`` for
+                FA*IR, ...; ``"none"``: by score); default ``settings.rerank``. The groups
+                are the intersection of ``settings.train.fairness_attributes``, read through
+                the audit module only when a method needs them.
 
         Raises:
             UnknownIdError: no role ``role_id`` in the graph.
             NotTrainedError: the engine is not trained.
+            ConfigError: an unknown re-ranking method.
         """
-        return self.recommender().rank("Role", role_id, k)
+        method = self.settings.rerank if rerank is None else rerank
+        groups = None if method == "none" else self.fairness_groups()
+        return self.recommender().rank("Role", role_id, k, rerank=method, groups=groups)
+
+    def fairness_groups(self) -> dict[str, str]:
+        """Candidate id -> group of the intersection of the fairness attributes (e.g.
+        ``"female|35-44"``), read once through ``engine.fairness.audit`` for re-ranking."""
+        if self._groups is None:
+            from engine.fairness.audit import sensitive_groups
+
+            by = [sensitive_groups(self.store, a) for a in self.settings.train.fairness_attributes]
+            ids = sorted(set().union(*by)) if by else []
+            self._groups = {c: "|".join(g.get(c, "unknown") for g in by) for c in ids}
+        return self._groups
 
     def recommend_roles(self, candidate_id: str, k: int = 10) -> list[Match]:
         """The ``k`` best roles for a candidate, best first, with short reasons.
@@ -165,6 +191,60 @@ class MatchingEngine:
             NotTrainedError: the engine is not trained.
         """
         return self.recommender().rank("Candidate", candidate_id, k)
+
+    def explain(
+        self,
+        candidate_id: str,
+        role_id: str,
+        level: str = "summary",
+        *,
+        versus: str | None = None,
+        k: int = 10,
+    ) -> Explanation:
+        """Why the merit scorer scores a pair as it does (``engine.explain.levels``): exact
+        TreeSHAP of the raw log-odds in recruiter language, and graph paths.
+
+        Args:
+            level: ``summary`` (3 reasons), ``detailed`` (every attribution and path),
+                ``comparative`` (against ``versus``, default the next-ranked candidate) or
+                ``counterfactual`` (the smallest skill/experience changes reaching the top ``k``).
+
+        Raises:
+            UnknownIdError: an id is not in the graph.
+            ConfigError: a bad level or ``k``.
+            NotTrainedError: the engine is not trained.
+        """
+        from engine.explain.levels import explainer_for
+
+        return explainer_for(self).explain(candidate_id, role_id, level, versus=versus, k=k)
+
+    def audit(
+        self,
+        attribute: str = "gender",
+        k: int = 10,
+        intersect: str | None = None,
+        source: str = "recommendations",
+        **options: Any,
+    ) -> FairnessReport:
+        """A bias audit after NYC Local Law 144 (``engine.fairness.audit``): selection and
+        scoring rates with impact ratios per category and intersection, and beside them
+        equal opportunity, calibration and exposure.
+
+        Args:
+            attribute: the sensitive attribute (``gender``, ``age_band``, ...).
+            k: the top ``k`` of each role's pool are selected.
+            intersect: a second attribute for the intersection tables.
+            source: ``"recommendations"`` or ``"history"`` (``"decisions"`` later).
+            options: ``pool``, ``truth_dir``, ``history_selection``, ``min_n``,
+                ``min_share``, ``progress`` (see ``engine.fairness.audit.audit``).
+
+        Raises:
+            ConfigError: a bad parameter.
+            NotTrainedError: the recommendations need a trained engine.
+        """
+        from engine.fairness.audit import audit
+
+        return audit(self, attribute, k, intersect, source=source, **options)
 
     def score(self, worker_profile: Mapping[str, Any], job_posting: Mapping[str, Any]) -> Match:
         """Score an ad-hoc worker profile against an ad-hoc job posting (no graph needed).

@@ -66,13 +66,23 @@ def generate(
     world: Annotated[
         str, typer.Option(help="Generative model: esco (first world) or careers (ICT tracks).")
     ] = "esco",
+    proxies: Annotated[
+        float,
+        typer.Option(
+            metavar="STRENGTH",
+            help="Proxy world strength in [0, 1]: merit-free proxies of gender and age band "
+            "that the history penalises; 1 is the documented setting (0: none).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Generate a synthetic ESCO-grounded dataset (and held-out ground truth)."""
     from loaders.synthetic import generate as run
 
     kwargs = {} if bias is None else {"bias": bias}
     try:
-        summary = run(out, scale=scale, seed=seed, progress=True, world=world, **kwargs)
+        summary = run(
+            out, scale=scale, seed=seed, progress=True, world=world, proxies=proxies, **kwargs
+        )
     except TalentGraphError as e:
         _fail(e)
     console.print(counts_table(summary.counts, f"Rows written to {summary.out_dir}", "table"))
@@ -272,6 +282,34 @@ def recommend(
 
 
 @app.command()
+def explain(
+    candidate: Annotated[str, typer.Option("--candidate", help="The candidate.")],
+    role: Annotated[str, typer.Option("--role", help="The role.")],
+    level: Annotated[
+        str, typer.Option(help="summary | detailed | comparative | counterfactual.")
+    ] = "summary",
+    versus: Annotated[
+        str | None, typer.Option(help="comparative: the other candidate (default: next ranked).")
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="counterfactual: the top k to reach.")] = 10,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
+) -> None:
+    """Explain a (candidate, role) score: SHAP attributions in recruiter language, graph paths."""
+    try:
+        with _engine(db) as eng:
+            found = eng.explain(candidate, role, level, versus=versus, k=k)
+    except TalentGraphError as e:
+        _fail(e)
+    if as_json:
+        print(found.model_dump_json(indent=2))
+        return
+    from engine.explain.render import print_explanation
+
+    print_explanation(found)
+
+
+@app.command()
 def evaluate(
     dataset: Annotated[Path, typer.Argument(help="The generated dataset (with _evaluation/).")],
     db: DbOption = None,
@@ -309,6 +347,82 @@ def evaluate(
         out.with_suffix(".md").write_text(result.markdown + "\n")
         out.with_suffix(".json").write_text(json.dumps(result.data, indent=2, default=str))
         console.print(f"written to {out.with_suffix('.md')} and {out.with_suffix('.json')}")
+
+
+@app.command()
+def audit(
+    out: Annotated[Path, typer.Option(help="Folder for audit.json and audit.html.")],
+    db: DbOption = None,
+    attribute: Annotated[str, typer.Option(help="Sensitive attribute audited.")] = "gender",
+    k: Annotated[int, typer.Option("--k", "-k", help="Top k of each role selected.")] = 10,
+    intersect: Annotated[
+        str | None, typer.Option(help="Second attribute for the intersection tables.")
+    ] = None,
+    source: Annotated[
+        str, typer.Option(help="recommendations or history (decisions: not yet).")
+    ] = "recommendations",
+    pool: Annotated[
+        str, typer.Option(help="Recommendations: 'retrieved' (served pool) or 'all' (exact).")
+    ] = "retrieved",
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Generated dataset whose _evaluation/ ground truth is the reference."),
+    ] = None,
+) -> None:
+    """Assess selection and scoring rates and impact ratios per category (NYC LL144).
+
+    Writes OUT/audit.json (the FairnessReport) and OUT/audit.html (tables and plots, one
+    self-contained page). The 0.8 line is information, not a pass mark.
+    """
+    from rich.progress import Progress
+
+    from engine.fairness.audit_html import render_html
+
+    began = time.perf_counter()
+    try:
+        with _engine(db) as eng, Progress(console=console, transient=True) as bar:
+            task = bar.add_task("scoring every role's pool", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = eng.audit(
+                attribute,
+                k,
+                intersect,
+                source,
+                pool=pool,
+                truth_dir=truth,
+                progress=progress,
+            )
+    except TalentGraphError as e:
+        _fail(e)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "audit.json").write_text(report.model_dump_json(indent=2) + "\n")
+    (out / "audit.html").write_text(render_html(report), encoding="utf-8")
+    rows = [
+        {
+            "category": " × ".join(r.category),
+            "rows": r.n,
+            "people": r.people,
+            "selection rate": f"{r.rate:.3f}",
+            "impact ratio": "–" if r.impact_ratio is None else f"{r.impact_ratio:.3f}",
+            "note": "insufficient evidence" if r.insufficient_evidence else r.excluded_reason or "",
+        }
+        for r in report.selection.rows
+    ]
+    console.print(rows_table(rows, title=f"Selection by {attribute} ({report.source})"))
+    if report.scoring is not None:
+        ratio = report.scoring.impact_ratio
+        console.print(
+            f"Scoring (share above the median score {report.scoring.median_score:.4f}): "
+            f"impact ratio {'–' if ratio is None else f'{ratio:.3f}'}"
+        )
+    console.print(
+        f"Audited {report.rows:,} pairs of {report.people:,} people over {report.queries:,} "
+        f"roles in {time.perf_counter() - began:.1f} s; written to {escape(str(out))}/audit.json "
+        "and audit.html. The 0.8 line is information, not a pass mark."
+    )
 
 
 @bench_app.command("import")
@@ -350,6 +464,30 @@ def bench_recommend(
             f"mean pool {r['mean_pool']}"
         )
     out = workdir / f"bench-recommend-s{scale:g}.json"
+    out.write_text(json.dumps(result, indent=2, default=str))
+    console.print(f"written to {out}")
+
+
+@bench_app.command("explain")
+def bench_explain(
+    scale: BenchScale = 1.0,
+    seed: Annotated[int, typer.Option()] = 0,
+    workdir: BenchDir = Path(".bench"),
+    pairs: Annotated[int, typer.Option(help="Sampled (candidate, role) pairs.")] = 200,
+    slow: Annotated[int, typer.Option(help="Pairs explained comparatively/counterfactually.")] = 20,
+) -> None:
+    """Latency of explain (SHAP + paths, and each alone), additivity, fidelity, stability."""
+    from engine.bench_explain import bench_explain as run
+
+    result = run(scale=scale, seed=seed, workdir=workdir, pairs=pairs, slow=slow)
+    r = result["explain"]
+    for name in ("summary", "detailed", "shap_only", "paths_only", "comparative", "counterfactual"):
+        console.print(f"{name}: p50 {r[name]['p50_ms']} ms, p99 {r[name]['p99_ms']} ms")
+    console.print(
+        f"additivity max error {r['additivity_max_error']:.2e}; fidelity {r['fidelity']}; "
+        f"stability {r['stability']}"
+    )
+    out = workdir / f"bench-explain-s{scale:g}.json"
     out.write_text(json.dumps(result, indent=2, default=str))
     console.print(f"written to {out}")
 

@@ -7,7 +7,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,121 @@ class Match(BaseModel):
     missing: tuple[str, ...] = ()
 
 
+class Attribution(BaseModel):
+    """The exact TreeSHAP attribution of one pair feature (raw log-odds of the scorer).
+
+    Attributes:
+        feature: the feature (``engine.features.pair_features.FEATURE_NAMES``).
+        group: the recruiter-level group it belongs to (``engine.explain.attributions``).
+        value: the feature's value for the pair (``None``: missing, NaN).
+        shap: its contribution to the raw log-odds; in a comparative explanation, the
+            first candidate's contribution minus the second's.
+        other_value: comparative only: the feature's value for the second candidate.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    feature: str
+    group: str
+    value: float | None
+    shap: float
+    other_value: float | None = None
+
+
+class GraphPath(BaseModel):
+    """A path from the candidate to the role in the graph, read by a ``cypher/explain`` query.
+
+    Attributes:
+        kind: ``held_skill``, ``similar_skill``, ``past_employer_domain``, ``same_location``
+            or ``same_country``.
+        labels, ids, names: the nodes along the path, candidate first, role last.
+        types, weights: its relationships, node i to node i + 1, and their weights (level,
+            similarity, importance; 1 for an unweighted one). Directions are fixed by the
+            kind, except ``SIMILAR_TO``, followed either way.
+        strength: the product of the weights (GESA eq. 4).
+        sentence: the path in recruiter language.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    labels: tuple[str, ...]
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    types: tuple[str, ...]
+    weights: tuple[float, ...]
+    strength: float
+    sentence: str
+
+
+class ProfileChange(BaseModel):
+    """One change of a counterfactual: a skill added, a level raised or years added.
+
+    Attributes:
+        kind: ``add_skill``, ``raise_level`` or ``add_years``.
+        skill_id, skill: the skill (``None`` for years).
+        before, after: the level (0 for a skill not held) or years of experience.
+        text: the change in recruiter language.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    skill_id: str | None = None
+    skill: str | None = None
+    before: float
+    after: float
+    text: str
+
+
+class Explanation(BaseModel):
+    """Why the merit scorer scores a (candidate, role) pair as it does (``eng.explain``).
+
+    The link is exact: ``base_value + sum(a.shap for a in attributions) + withheld ==
+    raw_score`` (the tree model's log-odds, exact TreeSHAP), and ``score`` is the calibrated
+    probability of ``raw_score`` (the number ``recommend`` shows). Attributions of features
+    flagged as proxies of a sensitive attribute are never reasons: their sum is ``withheld``.
+
+    Attributes:
+        candidate_id, role_id, level: the pair and ``summary``, ``detailed``, ``comparative``
+            or ``counterfactual``.
+        score, raw_score, base_value: calibrated score, raw log-odds, SHAP expected value.
+        link: how the numbers relate, in words.
+        reasons: recruiter-language reasons, strongest first (3 for ``summary``).
+        attributions: ``detailed``: every shown feature's attribution, largest first;
+            ``comparative``: differences with ``versus``, most in the candidate's favour first.
+        withheld: summed attribution of the features not shown (proxies).
+        paths: graph paths, strongest first (``summary``: the strongest of each kind).
+        versus, versus_score, versus_raw_score: ``comparative``: the other candidate.
+        k, changes, counterfactual_score, counterfactual_rank, threshold, reached:
+            ``counterfactual``: the smallest set of changes found that brings the candidate
+            into the role's top ``k``, its re-scored score and rank, the score to beat.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    candidate_id: str
+    role_id: str
+    level: str
+    score: Annotated[float, Field(ge=0.0, le=1.0)]
+    raw_score: float
+    base_value: float
+    link: str
+    reasons: tuple[str, ...] = ()
+    attributions: tuple[Attribution, ...] = ()
+    withheld: float = 0.0
+    paths: tuple[GraphPath, ...] = ()
+    versus: str | None = None
+    versus_score: float | None = None
+    versus_raw_score: float | None = None
+    k: int | None = None
+    changes: tuple[ProfileChange, ...] = ()
+    counterfactual_score: float | None = None
+    counterfactual_rank: int | None = None
+    threshold: float | None = None
+    reached: bool | None = None
+
+
 class TrainReport(BaseModel):
     """What ``MatchingEngine.train`` did: model version, time per stage, sizes, checks."""
 
@@ -46,3 +161,151 @@ class TrainReport(BaseModel):
     warnings: tuple[str, ...] = ()
     """Loud conditions, e.g. a loop stopped by the wall-clock safety cap (the model then
     depends on the machine's speed); the CLI prints them and the model's manifest keeps them."""
+
+
+# ----------------------------------------------------------------------- fairness audit
+class CategoryRate(BaseModel):
+    """One category's row of an LL144 table (selection rate or scoring rate).
+
+    Attributes:
+        category: one value per audited attribute (two for an intersection).
+        n: rows of the category (pairs considered; one person may appear in several pools).
+        people: distinct candidates among those rows.
+        share: ``n`` over every row of the table, unknown included.
+        hits: rows selected (selection) or scored above the median (scoring).
+        rate: ``hits / n``, with its 95 % Wilson interval ``ci_low``..``ci_high``.
+        impact_ratio: ``rate`` over the highest rate among the categories in the ratios,
+            with its 95 % (Katz log) interval; ``None`` when the category is left out.
+        insufficient_evidence: fewer people than the report's ``min_n``: shown, flagged.
+        excluded_reason: why the category is left out of the ratios (unknown, under 2 %).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: tuple[str, ...]
+    n: int
+    people: int
+    share: float
+    hits: int
+    rate: float
+    ci_low: float
+    ci_high: float
+    impact_ratio: float | None = None
+    impact_ratio_ci: tuple[float, float] | None = None
+    insufficient_evidence: bool = False
+    excluded_reason: str | None = None
+
+
+class RateTable(BaseModel):
+    """An LL144 table: rates and impact ratios per category of one or two attributes.
+
+    Attributes:
+        kind: ``"selection"`` (selected or not) or ``"scoring"`` (score above the median).
+        attributes: the audited attribute(s), e.g. ``("gender",)`` or ``("gender", "age_band")``.
+        rows: every category, unknown and excluded ones included, highest rate first.
+        median_score: the median score of all rows (scoring tables only).
+        unknown_rows, unknown_people: rows and people whose category is unknown.
+        reference: the category with the highest rate among those in the ratios.
+        impact_ratio: lowest rate over highest among the categories in the ratios.
+        difference: highest minus lowest rate among them (demographic parity difference).
+        below_four_fifths: categories whose impact ratio is under 0.8 (information only).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["selection", "scoring"]
+    attributes: tuple[str, ...]
+    rows: tuple[CategoryRate, ...]
+    median_score: float | None = None
+    unknown_rows: int = 0
+    unknown_people: int = 0
+    reference: tuple[str, ...] | None = None
+    impact_ratio: float | None = None
+    difference: float | None = None
+    below_four_fifths: tuple[tuple[str, ...], ...] = ()
+
+
+class GroupValue(BaseModel):
+    """A per-category value beside the LL144 tables (exposure, true positive rate, ...)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: tuple[str, ...]
+    n: int
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    insufficient_evidence: bool = False
+
+
+class GroupMetric(BaseModel):
+    """A metric beside the LL144 tables: per-category values and a summary.
+
+    Attributes:
+        name: what it is (``"equal opportunity difference"``, ``"exposure"``, ...).
+        reference: what it was measured against (``"ground truth"``, ``"hires"``, ...).
+        value: the summary (a difference or a ratio, named in ``summary``); ``None`` when
+            undefined, with the reason in ``note``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    reference: str
+    summary: str
+    value: float | None
+    groups: tuple[GroupValue, ...] = ()
+    note: str = ""
+
+
+class CalibrationRow(BaseModel):
+    """Mean merit score against the observed positive rate of one category."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: tuple[str, ...]
+    n: int
+    mean_score: float
+    observed_rate: float
+    ci_low: float
+    ci_high: float
+    gap: float
+    insufficient_evidence: bool = False
+
+
+class FairnessReport(BaseModel):
+    """A bias audit (``MatchingEngine.audit``), after NYC Local Law 144 (6 RCNY 5-301).
+
+    LL144 tables (selection and scoring, per category and per intersection) and, beside them,
+    equal opportunity, calibration and exposure. Ratios are information to assess; the 0.8
+    (four-fifths) line is not a pass mark.
+
+    Example:
+        >>> report = eng.audit(attribute="gender", k=10)                # doctest: +SKIP
+        >>> report.selection.impact_ratio                                # doctest: +SKIP
+        0.91
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: Literal["recommendations", "history", "decisions", "rankings"]
+    pool: str
+    attribute: str
+    intersect: str | None = None
+    k: int | None = None
+    model_version: str | None = None
+    queries: int
+    rows: int
+    people: int
+    min_n: int
+    min_share: float
+    confidence: float
+    selection: RateTable
+    scoring: RateTable | None = None
+    intersection_selection: RateTable | None = None
+    intersection_scoring: RateTable | None = None
+    equal_opportunity: GroupMetric | None = None
+    exposure: GroupMetric | None = None
+    calibration: tuple[CalibrationRow, ...] = ()
+    calibration_reference: str | None = None
+    notes: tuple[str, ...] = ()

@@ -28,7 +28,9 @@ class Settings(BaseSettings):
     default ``$XDG_STATE_HOME/talentgraph/sensitive``, the embedded store keeps it in its
     own directory); nested
     sections use ``__`` (``TALENTGRAPH_IMPORT_OPTIONS__BATCH_SIZE=5000``,
-    ``TALENTGRAPH_TRAIN__GNN_SECONDS=60``).
+    ``TALENTGRAPH_TRAIN__GNN_SECONDS=60``). ``TALENTGRAPH_RERANK`` is the re-ranking a
+    role's candidate list gets by default (``engine.fairness.rerank.METHODS``), toward the
+    group mix of its pool across the intersection of ``train.fairness_attributes``.
     """
 
     model_config = SettingsConfigDict(
@@ -43,6 +45,7 @@ class Settings(BaseSettings):
     sensitive_dir: str | None = None
     import_options: ImportOptions = Field(default_factory=ImportOptions)
     train: TrainOptions = Field(default_factory=TrainOptions)
+    rerank: str = "none"
 
     def models_path(self, db: str) -> str:
         """Where trained models live: ``model_dir``, else ``<db>/models`` for an embedded

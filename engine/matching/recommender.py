@@ -13,7 +13,10 @@ at 0.993; 50 + 250, 8.6 ms at 0.997 (the default). Scoring cost grows with the p
 skill pool finds most of the exact top 10.
 
 The union is scored exactly (features + calibrated scorer) and the best ``k`` get short
-reasons. ``exact=True`` scores every item instead: the reference the fast path's recall is
+reasons. A role's list can be re-ranked toward a group target (``rerank``, the methods of
+``engine.fairness.rerank``): the whole scored pool, best first, is re-ranked with the group of
+each candidate (handed in by the caller from the audit module; the recommender reads no
+sensitive attribute), toward the group mix of that pool. ``exact=True`` scores every item instead: the reference the fast path's recall is
 measured against (``talentgraph bench recommend``).
 
 Example:
@@ -29,6 +32,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from engine.explain.reasons import feature_reasons
+from engine.fairness.metrics import UNKNOWN_GROUP
+from engine.fairness.rerank import rerank as rerank_pool
 from engine.features.context import lookup
 from engine.features.pair_features import FEATURE_NAMES
 from engine.results import Match
@@ -114,7 +119,15 @@ class Recommender:
 
     # -- ranking ----------------------------------------------------------------------
     def rank(
-        self, label: str, query_id: str, k: int, *, exact: bool = False, reasons: bool = True
+        self,
+        label: str,
+        query_id: str,
+        k: int,
+        *,
+        exact: bool = False,
+        reasons: bool = True,
+        rerank: str = "none",
+        groups: Mapping[str, str] | None = None,
     ) -> list[Match]:
         """The best ``k`` items for one query, best first.
 
@@ -124,6 +137,10 @@ class Recommender:
             k: how many, in [1, 1000].
             exact: score every item instead of the retrieved pool.
             reasons: attach short reasons.
+            rerank: a method of ``engine.fairness.rerank.METHODS`` (role queries only);
+                ``"fair"`` (FA*IR) protects every group but the pool's largest.
+            groups: candidate id -> group (an audited attribute or an intersection, from
+                ``engine.fairness.audit``); needed by every method but ``"none"``.
 
         Raises:
             UnknownIdError: ``query_id`` is not in the graph (the message names it).
@@ -141,7 +158,10 @@ class Recommender:
         cand, role = (items, queries) if label == "Role" else (queries, items)
         scores, X = self.runtime.score_pairs(cand, role)
         item_ids = self._id_arrays[target][items]
-        order = np.lexsort((item_ids, -scores))[:k]
+        order = np.lexsort((item_ids, -scores))
+        if rerank != "none" and label == "Role":
+            order = order[fair_order(rerank, scores[order], item_ids[order], groups, k)]
+        order = order[:k]
         out = []
         for rank, pos in enumerate(order, start=1):
             c, r = int(cand[pos]), int(role[pos])
@@ -169,3 +189,29 @@ class Recommender:
         lacking = [self.skill_names[required[i]] for i in order if level[i] <= 0]
         values = dict(zip(FEATURE_NAMES, row.tolist(), strict=True))
         return feature_reasons(values, held=held, lacking=lacking, n_required=int(required.size))
+
+
+def fair_order(
+    method: str,
+    scores: np.ndarray,
+    candidate_ids: Sequence[str],
+    groups: Mapping[str, str] | None,
+    k: int,
+) -> np.ndarray:
+    """Positions (into a best-first pool) of its top ``k`` re-ranked by ``method`` toward the
+    pool's group mix; candidates without a known group are their own group ``"unknown"``.
+
+    Raises:
+        ConfigError: no ``groups`` were given, or a bad method.
+    """
+    if groups is None:
+        raise ConfigError(f"re-ranking by {method!r} needs each candidate's group; got none")
+    labels = [groups.get(c, UNKNOWN_GROUP) for c in candidate_ids]
+    protected = None
+    if method == "fair":
+        counts: dict[str, int] = {}
+        for g in labels:
+            counts[g] = counts.get(g, 0) + 1
+        largest = max(sorted(counts), key=counts.__getitem__)
+        protected = [g != largest for g in labels]
+    return rerank_pool(method, scores, labels, k, protected=protected).indices

@@ -42,10 +42,13 @@ from typing import Any
 import numpy as np
 
 from engine.fairness.audit import sensitive_groups
+from engine.fairness.metrics import UNKNOWN_GROUP
+from engine.fairness.proxies import screen_proxies
 from engine.features.context import FeatureContext
 from engine.features.labels import LabelledPairs, interaction_labels
 from engine.features.pair_features import FEATURE_NAMES, pair_features
 from engine.models.cf import interaction_matrix, out_of_fold_scores
+from engine.models.concept_erasure import ConceptEraser
 from engine.models.corpus import graph_texts
 from engine.models.nexus_training import NexusTrainer
 from engine.models.scorer import MeritScorer
@@ -201,6 +204,10 @@ def _train_in(
     sensitive = None
     if options.gnn and (options.adversary_weight > 0 or options.probe):
         sensitive = audit_groups(store, options.audit_attribute) or None
+    # the fairness attributes, for the proxy screen and the text eraser only (never features)
+    fairness = {a: audit_groups(store, a) for a in options.fairness_attributes}
+    fairness = {a: g for a, g in fairness.items() if g}
+    cand_ids = plain.ids["Candidate"].ids
     X = np.zeros((len(labels), len(FEATURE_NAMES)))
     cf_scores = out_of_fold_scores(
         interaction_matrix(plain),
@@ -215,6 +222,9 @@ def _train_in(
         rest = np.flatnonzero((fold != k) & (labels.sampled == 0))
         say(f"fold {k + 1} of {options.folds}: adapter and NexusGNN without its pairs")
         adapter, text = _adapt(base, labels, rest, options, seed)
+        eraser = _erase(text, cand_ids, fairness) if options.text_erasure and fairness else None
+        if eraser is not None:
+            text = {**text, "Candidate": eraser.transform(text["Candidate"])}
         exported = with_text_features(plain, text)
         graph = without_pairs(exported, labels.cand_idx[held], labels.role_idx[held])
         nexus = _nexus(graph, sensitive, options, seed) if options.gnn else None
@@ -247,8 +257,30 @@ def _train_in(
         )
         if k == 0:  # the first fold's models serve; every fold only informs the scorer
             model.adapter, model.nexus, served, served_text = adapter, nexus, exported, text
+            model.eraser = eraser
         lap(f"fold_{k + 1}")
 
+    if fairness:
+        screen = screen_proxies(
+            X,
+            FEATURE_NAMES,
+            {
+                a: [g.get(cand_ids[c], UNKNOWN_GROUP) for c in labels.cand_idx]
+                for a, g in fairness.items()
+            },
+            threshold=options.proxy_threshold,
+        )
+        report["proxy_screen"] = screen.as_dict()
+        if screen.proxies:
+            found = (
+                f"{n} ({max(screen.eta[n], key=screen.eta[n].get)} "
+                f"{max(screen.eta[n].values()):.2f})"
+                for n in screen.proxies
+            )
+            say(f"proxy screen (correlation ratio): {', '.join(found)}")
+        if options.drop_proxies and screen.proxies:
+            # a column with no value is read as a constant: the trees never split on it
+            X[:, [FEATURE_NAMES.index(n) for n in screen.proxies]] = np.nan
     say(f"fitting the merit scorer on {len(labels):,} pairs")
     scorer = MeritScorer(
         seed=seed, max_iter=options.scorer_iterations, feature_names=FEATURE_NAMES
@@ -332,6 +364,19 @@ def _adapt(
         seed=seed, epochs=options.finetune_epochs, max_seconds=options.safety_seconds
     ).fit(base["Candidate"][c], base["Role"][r], c, r)
     return adapter, {label: adapter.transform(label, base[label]) for label in LABELS}
+
+
+def _erase(
+    text: dict[str, np.ndarray], cand_ids: list[str], fairness: dict[str, dict[str, str]]
+) -> ConceptEraser | None:
+    """The eraser of the fairness attributes' intersection (one group per combination) from
+    the candidates' text vectors; ``None`` when fewer than two groups are known."""
+    groups = ["|".join(g.get(c, UNKNOWN_GROUP) for g in fairness.values()) for c in cand_ids]
+    groups = [UNKNOWN_GROUP if UNKNOWN_GROUP in x.split("|") else x for x in groups]
+    try:
+        return ConceptEraser().fit(text["Candidate"], groups)
+    except ConfigError:
+        return None
 
 
 def _nexus(

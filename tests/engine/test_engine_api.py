@@ -123,19 +123,29 @@ def test_adhoc_score_uses_the_trained_cold_start_scorer(trained) -> None:
     assert "worker.location" in match.missing and "job.location" in match.missing
 
 
-def test_training_reads_sensitive_attributes_only_for_the_adversary(trained, monkeypatch) -> None:
+def test_training_reads_sensitive_attributes_only_for_its_fairness_steps(
+    trained, monkeypatch
+) -> None:
+    """The adversary, the proxy screen and the text eraser read them (through the audit
+    module); with none of them, training never calls the sensitive store."""
     eng, _, _, root = trained
 
     def refuse(purpose: str):
         raise SensitiveAccessError("read_sensitive called")
 
     monkeypatch.setattr(eng.store, "read_sensitive", refuse)
-    update = {"finetune": False, "gnn": True, "adversary_weight": 0.0, "probe": False}
+    update = {
+        "finetune": False,
+        "gnn": True,
+        "adversary_weight": 0.0,
+        "probe": False,
+        "fairness_attributes": (),
+    }
     options = FAST.model_copy(update=update)
     from engine.training.pipeline import train_model
 
     model, _ = train_model(eng.store, options, seed=0, model_dir=root / "no-adv", write_back=False)
-    assert model.report["nexus"]["probe"] is None
+    assert model.report["nexus"]["probe"] is None and "proxy_screen" not in model.report
     with pytest.raises(SensitiveAccessError):
         train_model(eng.store, FAST, seed=0, model_dir=root / "adv", write_back=False)
 
