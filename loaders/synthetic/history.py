@@ -16,7 +16,9 @@ minus ``bias`` for the biased group (women), with a threshold:
     offer     = the role's ``capacity`` best interviewed by f + N(0, 0.04) - bias * female
 
 Thresholds are quantiles of the *unbiased* scores, so ``bias = 0`` gives equal selection
-rates in expectation and a model that imitates the history learns exactly ``bias``. Events
+rates in expectation and a model that imitates the history learns exactly ``bias``. In the
+proxy world (``loaders.synthetic.proxies``) a per-candidate ``penalty`` of merit-free proxies
+is subtracted beside it. Events
 later than the reference day are cut: recent funnels are still open.
 
 Example:
