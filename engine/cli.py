@@ -320,14 +320,22 @@ def evaluate(
     bootstrap: Annotated[
         int, typer.Option(min=0, help="Paired bootstrap resamples (0: no intervals).")
     ] = 2000,
+    fairness: Annotated[
+        bool,
+        typer.Option(help="Add the fairness-accuracy table (mitigations; retrains three times)."),
+    ] = False,
 ) -> None:
     """Rank the held-out ground truth with the engine, its ablations and the baselines.
 
     After the results table comes a second one: the full engine minus each other method
     (Top-3 and NDCG@10, both directions) with a 95 % paired bootstrap interval over queries.
+    With --fairness, a third: each mitigation's NDCG@10 and impact ratios (and a plot).
     """
+    from engine.evaluation.fairness_table import fairness_accuracy
+    from engine.evaluation.ground_truth import load_ground_truth
     from engine.evaluation.run import run_evaluation
 
+    table = None
     try:
         with _engine(db) as eng:
             result = run_evaluation(
@@ -339,14 +347,25 @@ def evaluate(
                 bootstrap=bootstrap,
                 say=_say,
             )
+            if fairness:
+                truth = load_ground_truth(dataset)
+                table = fairness_accuracy(eng, truth, seed=seed, resamples=bootstrap, say=_say)
     except TalentGraphError as e:
         _fail(e)
     print(result.markdown)
+    if table is not None:
+        print("\n" + table.markdown)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.with_suffix(".md").write_text(result.markdown + "\n")
         out.with_suffix(".json").write_text(json.dumps(result.data, indent=2, default=str))
         console.print(f"written to {out.with_suffix('.md')} and {out.with_suffix('.json')}")
+        if table is not None:
+            stem = out.with_name(out.name + "-fairness")
+            stem.with_suffix(".md").write_text(table.markdown + "\n")
+            stem.with_suffix(".json").write_text(json.dumps(table.data, indent=2, default=str))
+            stem.with_suffix(".png").write_bytes(table.plot_png)
+            console.print(f"fairness table and plot: {stem}.md, {stem}.json, {stem}.png")
 
 
 @app.command()
