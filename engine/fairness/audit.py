@@ -40,7 +40,8 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ from engine.fairness.audit_sources import (
 from engine.fairness.metrics import (
     BAD_PARAMETER,
     UNKNOWN_GROUP,
+    GroupMetrics,
     exposure,
     group_metrics,
     selection_rate,
@@ -180,7 +182,19 @@ def _is_unknown(category: Category) -> bool:
 # ------------------------------------------------------------------------ LL144 tables
 def categories_of(candidates: Sequence[str], *groups: Mapping[str, str]) -> list[Category]:
     """Each candidate's category: one value per mapping (missing: ``"unknown"``)."""
-    return [tuple(g.get(c, UNKNOWN_GROUP) for g in groups) for c in candidates]
+    of = {c: tuple(g.get(c, UNKNOWN_GROUP) for g in groups) for c in dict.fromkeys(candidates)}
+    return [of[c] for c in candidates]
+
+
+def _only(metrics: GroupMetrics, keep: Iterable[Hashable]) -> GroupMetrics:
+    """``metrics`` restricted to the groups ``keep`` (for the summaries over the categories
+    in the ratios, without a second pass over the rows)."""
+    keep = set(keep)
+    return GroupMetrics(
+        {g: v for g, v in metrics.by_group.items() if g in keep},
+        {g: n for g, n in metrics.counts.items() if g in keep},
+        math.nan,
+    )
 
 
 def rate_table(
@@ -210,12 +224,8 @@ def rate_table(
     labels = list(categories)
     total = len(labels)
     rates = selection_rate(hits, sensitive_features=labels)
-    counted = group_metrics(hits, sensitive_features=labels, metric=np.sum)
-    persons = group_metrics(
-        np.asarray(people, dtype=object),
-        sensitive_features=labels,
-        metric=lambda a: len(set(a.tolist())),
-    )
+    # a category is a function of the person: count people once each, not per row
+    persons = Counter(dict(zip(people, labels)).values())
     share = {g: n / total for g, n in rates.counts.items()}
     reasons: dict[Hashable, str | None] = {}
     for g in rates.by_group:
@@ -225,28 +235,27 @@ def rate_table(
             reasons[g] = SMALL_REASON.format(limit=min_share, share=share[g])
         else:
             reasons[g] = None
-    kept = np.array([reasons[g] is None for g in labels], dtype=bool)
-    eligible = selection_rate(
-        hits[kept], sensitive_features=[g for g in labels if reasons[g] is None]
-    )
+    eligible = _only(rates, (g for g, why in reasons.items() if why is None))
     high = eligible.group_max()
     reference = None
     if not math.isnan(high) and high > 0:
         reference = min(g for g, v in eligible.by_group.items() if v == high)
     rows = []
     for g, rate in rates.by_group.items():
-        n, k = rates.counts[g], int(counted.by_group[g])
+        n = rates.counts[g]
+        k = round(rate * n)
         low, up = wilson_interval(k, n)
         ratio = ci = None
         if reasons[g] is None and reference is not None:
             ratio = rate / high
             if g != reference:
-                ci = ratio_interval(k, n, int(counted.by_group[reference]), rates.counts[reference])
+                ref_n = rates.counts[reference]
+                ci = ratio_interval(k, n, round(high * ref_n), ref_n)
         rows.append(
             CategoryRate(
                 category=tuple(str(x) for x in g),
                 n=n,
-                people=int(persons.by_group[g]),
+                people=persons[g],
                 share=share[g],
                 hits=k,
                 rate=rate,
@@ -254,7 +263,7 @@ def rate_table(
                 ci_high=up,
                 impact_ratio=ratio,
                 impact_ratio_ci=ci,
-                insufficient_evidence=persons.by_group[g] < min_n,
+                insufficient_evidence=persons[g] < min_n,
                 excluded_reason=reasons[g],
             )
         )
@@ -262,7 +271,7 @@ def rate_table(
         key=lambda r: (r.excluded_reason is not None, _is_unknown(r.category), -r.rate, r.category)
     )
     unknown = [r for r in rows if _is_unknown(r.category)]
-    unknown_people = len({p for p, g in zip(people, labels) if _is_unknown(g)})
+    unknown_people = sum(n for g, n in persons.items() if _is_unknown(g))
     return RateTable(
         kind=kind,  # type: ignore[arg-type]
         attributes=tuple(attributes),
@@ -330,10 +339,7 @@ def equal_opportunity(
                 insufficient_evidence=n < min_n,
             )
         )
-    kept = [g in eligible for g in categories]
-    summary = true_positive_rate(
-        selected[kept], qualified[kept], sensitive_features=[g for g in categories if g in eligible]
-    )
+    summary = _only(tpr, eligible)
     return GroupMetric(
         name="equal opportunity difference",
         reference=reference,
@@ -351,8 +357,7 @@ def exposure_metric(
     rank = np.asarray(rank)
     cut = np.where(rank <= k, rank, 0)
     per = exposure(cut, sensitive_features=list(categories))
-    kept = [g in eligible for g in categories]
-    summary = exposure(cut[kept], sensitive_features=[g for g in categories if g in eligible])
+    summary = _only(per, eligible)
     return GroupMetric(
         name="exposure",
         reference=f"top {k} of each pool",
@@ -418,19 +423,16 @@ def report_of_rows(
     selection = rate_table(
         rows.selected, single, people, kind="selection", attributes=attrs, **options
     )
-    scored = rows.score is not None and bool(np.isfinite(rows.score).any())
-    finite = np.isfinite(rows.score) if scored else None
-    scoring = None
+    # the scoring tables cover the rows with a score (all of them, unless an id of the
+    # history is missing from the trained graph)
+    finite = np.isfinite(rows.score) if rows.score is not None else np.zeros(len(rows), bool)
+    scored = bool(finite.any())
+    sub = rows if finite.all() else rows.take(finite)
+    sub_people = sub.candidate.tolist()
+    scoring = both_sel = both_score = None
     if scored:
-        sub = rows.take(finite)
-        scoring = scoring_table(
-            sub.score,
-            categories_of(sub.candidate.tolist(), groups),
-            sub.candidate.tolist(),
-            attributes=attrs,
-            **options,
-        )
-    both_sel = both_score = None
+        cats = single if sub is rows else categories_of(sub_people, groups)
+        scoring = scoring_table(sub.score, cats, sub_people, attributes=attrs, **options)
     if intersect is not None and intersect_groups is not None:
         both = categories_of(people, groups, intersect_groups)
         attrs2 = (attribute, intersect)
@@ -438,11 +440,8 @@ def report_of_rows(
             rows.selected, both, people, kind="selection", attributes=attrs2, **options
         )
         if scored:
-            sub = rows.take(finite)
-            cats = categories_of(sub.candidate.tolist(), groups, intersect_groups)
-            both_score = scoring_table(
-                sub.score, cats, sub.candidate.tolist(), attributes=attrs2, **options
-            )
+            cats = both if sub is rows else categories_of(sub_people, groups, intersect_groups)
+            both_score = scoring_table(sub.score, cats, sub_people, attributes=attrs2, **options)
     exposure_ = None
     if rows.rank is not None and k is not None and len(rows):
         exposure_ = exposure_metric(
@@ -531,6 +530,7 @@ def audit(
     min_n: int = MIN_N,
     min_share: float = MIN_SHARE,
     progress: Progress | None = None,
+    rerank: str | None = None,
 ) -> FairnessReport:
     """Audit the engine's recommendations, the history, or given rankings.
 
@@ -548,6 +548,9 @@ def audit(
         min_n: fewer distinct people in a category: "insufficient evidence".
         min_share: a category under this share of the rows is left out of the ratios.
         progress: ``(roles done, roles)`` while the recommendations are scored.
+        rerank: the re-ranking of the audited top ``k`` (``recommend_candidates``'s
+            ``rerank``); default the engine's ``settings.rerank``, so the audit sees what
+            is served.
 
     Raises:
         ConfigError: a bad parameter, or ``source="decisions"``.
@@ -571,7 +574,10 @@ def audit(
     if isinstance(source, AuditRows):
         rows, name = source, "rankings"
     elif source == "recommendations":
-        rows, name = recommendation_rows(eng, k, pool, progress), "recommendations"
+        method = eng.settings.rerank if rerank is None else rerank
+        served = None if method == "none" else eng.fairness_groups()
+        rows = recommendation_rows(eng, k, pool, progress, method, served)
+        name = "recommendations"
     else:
         rows, name = history_rows(eng, history_selection, scored=version is not None), "history"
         if version is None:
@@ -628,7 +634,9 @@ def _beside(
         )
         beside["calibration"] = calibration(truth.score, qualified, cats, min_n=min_n)
         beside["calibration_reference"] = (
-            f"ground truth: observed = relevance >= {QUALIFIED_GRADE} in the held-out role pools"
+            f"ground truth: observed = relevance >= {QUALIFIED_GRADE} in the held-out role "
+            "pools (the score estimates a recruiter's positive judgement, not the true fit: "
+            "compare the gaps across groups rather than with 0)"
         )
         return beside
     if name != "history":

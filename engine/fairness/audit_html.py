@@ -92,7 +92,8 @@ def rate_plot(table: RateTable) -> str:
 
 
 def heat_map(table: RateTable) -> str:
-    """Impact ratio of each intersectional category (rate and rows in each cell)."""
+    """Impact ratio of each intersectional category (colour), with its rate, impact ratio
+    (IR; "out" when left out of the ratios) and rows in each cell."""
     first = sorted({r.category[0] for r in table.rows})
     second = sorted({r.category[1] for r in table.rows})
     grid = np.full((len(first), len(second)), np.nan)
@@ -102,7 +103,8 @@ def heat_map(table: RateTable) -> str:
         i, j = first.index(r.category[0]), second.index(r.category[1])
         if r.impact_ratio is not None:
             grid[i, j] = r.impact_ratio
-        text = f"{r.rate:.2f}\nn={r.n}" + ("\n(out)" if r.excluded_reason else "")
+        ratio = "out" if r.impact_ratio is None else f"IR {r.impact_ratio:.2f}"
+        text = f"{r.rate:.3g}\n{ratio}\nn={r.n:,}"
         text += " *" if r.insufficient_evidence else ""
         ax.text(j, i, text, ha="center", va="center", fontsize=7)
     image = ax.imshow(grid, cmap="RdYlBu", vmin=0, vmax=1, aspect="auto")
@@ -121,13 +123,15 @@ def calibration_plot(rows: Sequence[CalibrationRow]) -> str:
     ax = fig.subplots()
     for r in rows:
         err = [[r.observed_rate - r.ci_low], [r.ci_high - r.observed_rate]]
-        ax.errorbar(r.mean_score, r.observed_rate, yerr=err, fmt="o", capsize=3)
-        ax.annotate(_label(r.category), (r.mean_score, r.observed_rate), fontsize=8)
+        ax.errorbar(
+            r.mean_score, r.observed_rate, yerr=err, fmt="o", capsize=3, label=_label(r.category)
+        )
     top = max([0.05] + [max(r.mean_score, r.ci_high) for r in rows]) * 1.1
     ax.plot([0, top], [0, top], color="#999", linewidth=1, linestyle=":")
     ax.set_xlabel("mean merit score")
     ax.set_ylabel("observed positive rate (95 % interval)")
-    ax.set_title("calibration by group")
+    ax.set_title("calibration by group (dotted: score = rate)")
+    ax.legend(fontsize=8, loc="best")
     return _png(fig)
 
 

@@ -9,8 +9,9 @@ module only says which pairs were considered, which were selected and how they s
   (``Recommender.pool``); ``pool="all"`` scores every candidate for every role (exact; only
   for small stores: roles x candidates pairs). Each pool is ranked by the calibrated merit
   score exactly as ``Recommender.rank`` does (score descending, ties by candidate id), so
-  its top ``k`` are the ``recommend_candidates(role, k)`` list. Selected = in the top ``k``;
-  the score of every pair in the pool feeds the scoring table.
+  its top ``k`` are the ``recommend_candidates(role, k)`` list (re-ranked as served when a
+  ``rerank`` method is given: the audit's default is the engine's ``settings.rerank``).
+  Selected = in the top ``k``; the score of every pair in the pool feeds the scoring table.
 - **history**: every (candidate, role) pair of the interaction history (read through the
   catalog query ``export/interacted_edges``). Selected = the pair reached SHORTLISTED or a
   later stage (``selection="shortlisted"``) or was HIRED (``selection="hired"``); the score
@@ -121,7 +122,12 @@ def rows_from_rankings(
 
 
 def recommendation_rows(
-    eng: Any, k: int, pool: str = "retrieved", progress: Progress | None = None
+    eng: Any,
+    k: int,
+    pool: str = "retrieved",
+    progress: Progress | None = None,
+    rerank: str = "none",
+    groups: Mapping[str, str] | None = None,
 ) -> AuditRows:
     """Every role's pool ranked by the trained engine, as ``recommend_candidates`` ranks it.
 
@@ -130,6 +136,9 @@ def recommendation_rows(
         k: the cut-off (top ``k`` selected).
         pool: ``"retrieved"`` or ``"all"`` (see the module docstring).
         progress: called with (roles done, roles) after each batch.
+        rerank: the re-ranking of the served top ``k`` (``Recommender.rank``'s ``rerank``):
+            the top ``k`` are then the re-ranked ones, the rest of the pool follows by score.
+        groups: candidate id -> group the re-ranking works with (``rerank`` not ``"none"``).
 
     Raises:
         NotTrainedError: the engine is not trained.
@@ -138,6 +147,8 @@ def recommendation_rows(
         raise ConfigError(
             f"The 'pool' parameter of audit must be one of {POOLS}. Got {pool!r} instead."
         )
+    from engine.matching.recommender import fair_order
+
     rec = eng.recommender()
     runtime = rec.runtime
     role_ids = np.asarray(runtime.exported.ids["Role"].ids, dtype=object)
@@ -155,6 +166,9 @@ def recommendation_rows(
             s = scores[start : start + items.size]
             start += items.size
             order = np.lexsort((cand_ids[items], -s))  # as Recommender.rank
+            if rerank != "none":
+                top = order[fair_order(rerank, s[order], cand_ids[items][order], groups, k)]
+                order = np.concatenate([top, order[~np.isin(order, top)]])
             rank = np.empty(items.size, np.int64)
             rank[order] = np.arange(1, items.size + 1)
             parts.append((np.full(items.size, r), items, s, rank))
@@ -176,13 +190,14 @@ def recommendation_rows(
         empty = np.zeros(0, dtype=object)
         return AuditRows(empty, empty, np.zeros(0, bool), np.zeros(0), np.zeros(0, np.int64))
     role_idx, cand_idx, score, rank = (np.concatenate(c) for c in zip(*parts))
+    served = "" if rerank == "none" else f"; the top {k} re-ranked by {rerank!r}, as served"
     return AuditRows(
         role_ids[role_idx],
         cand_ids[cand_idx],
         rank <= k,
         score.astype(np.float64),
         rank,
-        POOL_TEXT[pool],
+        POOL_TEXT[pool] + served,
     )
 
 

@@ -43,6 +43,7 @@ from engine.fairness.audit_sources import (
     rows_from_rankings,
 )
 from engine.results import FairnessReport
+from engine.settings import Settings
 from graph_schema.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,6 +192,27 @@ def test_sensitive_groups_reads_the_audit_store(tiny_store_ro) -> None:
         sensitive_groups(tiny_store_ro, "name")
 
 
+def test_history_audit_of_the_tiny_graph_worked_on_paper(tiny_store_ro, tmp_path: Path) -> None:
+    # tests/data/tiny/interactions.jsonl, 9 pairs; reached SHORTLISTED or later:
+    # female c1-r1 c2-r5 c4-r2 (not c10-r3): 3/4; male c3-r1 c5-r3 c7-r4 (not c8-r4): 3/4;
+    # non-binary c6-r2 (withdrew): 0/1. Hired: c1-r1 (female), c5-r3 (male).
+    eng = MatchingEngine(tiny_store_ro, Settings(model_dir=str(tmp_path / "none")), "tiny")
+    report = eng.audit("gender", source="history", min_n=1)
+    rates = {r.category: (r.hits, r.n, r.impact_ratio) for r in report.selection.rows}
+    assert rates == {("female",): (3, 4, 1.0), ("male",): (3, 4, 1.0), ("non-binary",): (0, 1, 0.0)}
+    assert report.selection.impact_ratio == 0.0 and report.selection.reference == ("female",)
+    assert report.selection.below_four_fifths == (("non-binary",),)
+    assert report.scoring is None and report.model_version is None  # not trained
+    assert any("not trained" in n for n in report.notes)
+    hired = eng.audit("gender", source="history", history_selection="hired", min_n=1)
+    assert {r.category: r.hits for r in hired.selection.rows} == {
+        ("female",): 1,
+        ("male",): 1,
+        ("non-binary",): 0,
+    }
+    assert (report.queries, report.rows, report.people) == (5, 9, 9)
+
+
 def _calls_read_sensitive(path: Path) -> bool:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
@@ -318,6 +340,19 @@ def test_selected_rows_are_the_served_top_k(trained_engine) -> None:
     assert sorted(zip(mine.rank.tolist(), mine.candidate.tolist())) == list(
         zip(range(1, 6), served)
     )
+
+
+@pytest.mark.slow
+def test_re_ranked_rows_are_the_served_re_ranked_top_k(trained_engine) -> None:
+    eng = trained_engine.eng
+    rows = recommendation_rows(eng, 10, rerank="det_const_sort", groups=eng.fairness_groups())
+    for role in list(dict.fromkeys(rows.query.tolist()))[:10]:
+        served = eng.recommend_candidates(role, k=10, rerank="det_const_sort")
+        mine = rows.take((rows.query == role) & rows.selected)
+        assert sorted(zip(mine.rank.tolist(), mine.candidate.tolist())) == [
+            (m.rank, m.candidate_id) for m in served
+        ]
+    assert "re-ranked by 'det_const_sort'" in rows.pool
 
 
 @pytest.mark.slow
