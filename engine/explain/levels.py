@@ -5,7 +5,8 @@
 - ``detailed``: every shown feature's attribution (largest first), every group as a
   reason, every graph path; ``base_value + sum(shap) + withheld == raw_score``;
 - ``comparative``: two candidates for the same role (``versus``; default the candidate
-  ranked just below, or just above for the last). Attributions are the per-feature
+  ranked just below in the served ranking, the recommender's pool re-scored with the
+  candidate in it, or just above for the last). Attributions are the per-feature
   differences (first minus second), most in the first candidate's favour first; they sum,
   with the withheld difference, to the difference of raw log-odds (the base value cancels);
 - ``counterfactual``: the smallest set of profile changes found (a skill the role lists
@@ -238,9 +239,17 @@ class Explainer:
         ids = self.recommender._id_arrays["Candidate"]
         return scores, np.lexsort((ids, -scores))
 
+    def served_order(self, cand: int, role: int) -> np.ndarray:
+        """The role's served ranking (``Recommender`` pool, exactly re-scored) with the
+        candidate added when the pool missed them: candidate indices, best first."""
+        items = np.union1d(self.recommender.pool("Role", role), [cand])
+        scores, _ = self.runtime.score_pairs(items, np.full(items.size, role))
+        ids = self.recommender._id_arrays["Candidate"][items]
+        return items[np.lexsort((ids, -scores))]
+
     def comparative(self, cand: int, role: int, other: int | None = None) -> Explanation:
         if other is None:
-            _, order = self.ranking(role)
+            order = self.served_order(cand, role)
             at = int(np.flatnonzero(order == cand)[0])
             other = int(order[at + 1] if at + 1 < order.size else order[at - 1])
         if other == cand:

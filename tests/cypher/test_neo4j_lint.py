@@ -78,7 +78,7 @@ def rendered(name: str) -> list[dict[str, str]]:
     ]
 
 
-SUBFOLDERS = ("explore", "export")
+SUBFOLDERS = ("explore", "export", "explain")
 
 
 def neo4j_queries() -> list[dict[str, str]]:
@@ -135,6 +135,8 @@ def test_the_lint_covers_the_catalog() -> None:
         "node_counts",
         "node_ids",
         "delete_outgoing",
+        "explain/skill_paths",
+        "explain/location_paths",
         "ddl",
     } <= names
     assert not any(n.startswith("bulk_copy") for n in names)  # LadybugDB-only COPY files
