@@ -17,6 +17,9 @@
   exhaustively (so a set of that size or less is the smallest), larger ones greedily. No
   change touches a sensitive attribute (none is in the graph) or a withheld (proxy) group.
 
+Rankings here are by merit score (the recommender's order without a fairness re-ranker):
+what is explained is the merit scorer; a re-ranker's moves are the re-ranker's.
+
 Proxies (``MatchModel.proxy_features``): a group holding one is withheld everywhere: not a
 reason, not listed, its paths dropped, no counterfactual change through it; ``withheld``
 keeps the sum of its attributions so additivity stays checkable.
@@ -29,7 +32,6 @@ Example:
 from __future__ import annotations
 
 import itertools
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -430,17 +432,17 @@ class Explainer:
         return best, best_score
 
 
-_EXPLAINERS: weakref.WeakKeyDictionary[Any, Explainer] = weakref.WeakKeyDictionary()
-
-
 def explainer_for(eng: MatchingEngine) -> Explainer:
     """The engine's ``Explainer``, built once per recommender (a retrain builds a new one).
 
-    Proxies are read from the model (``MatchModel.proxy_features``, empty when absent).
+    It is kept on the recommender itself, so it goes with it (a cache keyed by the
+    recommender would keep both alive: the explainer refers to it). Proxies are read from
+    the model (``MatchModel.proxy_features``, empty when absent).
     """
     recommender = eng.recommender()
-    found = _EXPLAINERS.get(recommender)
-    if found is None:
+    found = getattr(recommender, "explainer_", None)
+    if found is None or found.store is not eng.store:
         proxies = getattr(eng.model(), "proxy_features", frozenset())
-        found = _EXPLAINERS[recommender] = Explainer(recommender, eng.store, proxies)
+        found = Explainer(recommender, eng.store, proxies)
+        recommender.explainer_ = found  # type: ignore[attr-defined]
     return found
