@@ -151,8 +151,8 @@ def rate_table_html(table: RateTable) -> str:
             f"{r.people:,}",
             f"{r.share:.2%}",
             f"{r.hits:,}",
-            _f(r.rate),
-            f"{_f(r.ci_low)}–{_f(r.ci_high)}",
+            _f(r.rate, 4),
+            f"{_f(r.ci_low, 4)}–{_f(r.ci_high, 4)}",
             _f(r.impact_ratio),
             f"{_f(ci[0])}–{_f(ci[1])}" if ci else "–",
         ]
