@@ -10,8 +10,9 @@ top 10 (what a recruiter asks to have explained), after a warm-up, one pair at a
 3. ``comparative`` (against the next candidate in the served list) on a smaller sample, and
    ``counterfactual`` for candidates ranked 21st to 50th of the same roles (it scores every
    candidate of the role: the exact ranking it verifies against);
-4. additivity (largest ``|base + sum(shap) + withheld - raw|``), deletion fidelity and
-   stability (``engine.explain.quality``).
+4. additivity (largest ``|base + sum(shap) + withheld - raw|``, ``raw`` recomputed by the
+   tree model), the largest gap between the score shown and ``scorer.predict``, deletion
+   fidelity and stability (``engine.explain.quality``).
 
 p50 and p99 in milliseconds, as ``bench recommend`` reports them.
 """
@@ -65,14 +66,18 @@ def measure(eng: Any, pairs: list[tuple[str, str]], slow: int, seed: int) -> dic
     out["counterfactual_pairs"] = len(few)
     out["counterfactual_reached"] = sum(bool(e.reached) for e in found)
     out["counterfactual_changes"] = [len(e.changes) for e in found]
+    X = np.vstack([explainer.runtime.features(np.array([c]), np.array([r])) for c, r in index])
+    raw = explainer.runtime.scorer.decision_function(X)  # the tree model, not TreeSHAP's sum
     out["additivity_max_error"] = float(
         max(
-            abs(e.base_value + sum(a.shap for a in e.attributions) + e.withheld - e.raw_score)
-            for e in detailed
+            abs(e.base_value + sum(a.shap for a in e.attributions) + e.withheld - model)
+            for e, model in zip(detailed, raw, strict=True)
         )
     )
+    out["score_max_error"] = float(
+        np.abs(np.array([e.score for e in detailed]) - explainer.runtime.scorer.predict(X)).max()
+    )
     out["paths_per_pair_mean"] = round(float(np.mean([len(e.paths) for e in detailed])), 1)
-    X = np.vstack([explainer.runtime.features(np.array([c]), np.array([r])) for c, r in index])
     rng = np.random.default_rng(seed)
     n_c, n_r = len(ids["Candidate"]), len(ids["Role"])
     sample = explainer.runtime.features(rng.integers(0, n_c, 2000), rng.integers(0, n_r, 2000))

@@ -98,6 +98,9 @@ class Explainer:
         recommender: the engine's ``Recommender`` (runtime, skill names, exact ranking).
         store: the graph store the path queries run on (read-only).
         proxy_features: feature names flagged as proxies of a sensitive attribute.
+        check: recompute each pair's raw log-odds with the tree model and check additivity
+            (``engine.explain.attributions.attribute``); off by default: the tests and
+            ``bench explain`` check it against the model independently.
     """
 
     def __init__(
@@ -105,8 +108,10 @@ class Explainer:
         recommender: Recommender,
         store: GraphStore,
         proxy_features: Iterable[str] = frozenset(),
+        check: bool = False,
     ) -> None:
         self.recommender = recommender
+        self.check = check
         self.runtime = recommender.runtime
         self.store = store
         self.proxy_features = frozenset(proxy_features)
@@ -157,7 +162,7 @@ class Explainer:
         """Features (or the given row ``X``), attributions and facts of one pair."""
         if X is None:
             X = self.runtime.features(np.array([cand]), np.array([role]))
-        att = attribute(self.runtime.scorer, X)
+        att = attribute(self.runtime.scorer, X, check=self.check)
         values = dict(zip(FEATURE_NAMES, att.X[0].tolist(), strict=True))
         signals = np.array([values[s] for s in SIGNALS])
         facts = pair_facts(

@@ -119,6 +119,9 @@ def test_calibrated_equals_predict(explainer, pairs):
     assert np.allclose(calibrated(scorer, raw), scorer.predict(X), rtol=0, atol=1e-12)
     att = attribute(scorer, X)
     assert np.abs(att.base + att.shap.sum(axis=1) - att.raw).max() <= 1e-6
+    fast = attribute(scorer, X, check=False)  # raw = TreeSHAP's own sum, as explain serves
+    assert np.abs(fast.raw - raw).max() <= 1e-12
+    assert np.array_equal(fast.shap, att.shap)
 
 
 def test_every_feature_is_in_one_group():
