@@ -387,6 +387,10 @@ def audit(
         Path | None,
         typer.Option(help="Generated dataset whose _evaluation/ ground truth is the reference."),
     ] = None,
+    rerank: Annotated[
+        str | None,
+        typer.Option(help="Re-ranking of the audited top k (default: TALENTGRAPH_RERANK)."),
+    ] = None,
 ) -> None:
     """Assess selection and scoring rates and impact ratios per category (NYC LL144).
 
@@ -413,6 +417,7 @@ def audit(
                 pool=pool,
                 truth_dir=truth,
                 progress=progress,
+                rerank=rerank,
             )
     except TalentGraphError as e:
         _fail(e)
@@ -424,7 +429,7 @@ def audit(
             "category": " × ".join(r.category),
             "rows": r.n,
             "people": r.people,
-            "selection rate": f"{r.rate:.3f}",
+            "selection rate": f"{r.rate:.4f}",
             "impact ratio": "–" if r.impact_ratio is None else f"{r.impact_ratio:.3f}",
             "note": "insufficient evidence" if r.insufficient_evidence else r.excluded_reason or "",
         }
