@@ -18,6 +18,9 @@
   18-24 band, and age-coded wording (55+: "Seasoned professional ...", 18-24: "Recent
   graduate ...", 50 % each).
 
+In the careers world, whose export leaves signals out for about half the people, a shifted
+signal is always written (the absence record is exported): missingness becomes a proxy too.
+
 Every probability scales with ``strength`` (0 = no proxy and no random draw: the files are
 byte-identical to a world without proxies). The true fit reads the *true* signals, skills and
 occupations, so truth does not move; only the rows the engine reads and the recruiter
@@ -143,19 +146,19 @@ def draw_proxies(
     zero, no = np.zeros(n), np.zeros(n, bool)
     if strength <= 0:
         return Proxies(
-            0.0,
-            no,
-            zero,
-            np.zeros(n, np.int64),
-            no,
-            -np.ones(n, np.int64),
-            no,
-            np.zeros(n, np.int64),
-            zero,
-            zero,
-            np.zeros(n, np.int64),
-            -np.ones(len(DOMAIN_NAMES), np.int64),
-            zero,
+            strength=0.0,
+            carer=no,
+            attendance_drop=zero,
+            gap_months=np.zeros(n, np.int64),
+            part_time=no,
+            flex_org=-np.ones(n, np.int64),
+            association=no,
+            wording=np.zeros(n, np.int64),
+            engagement_drop=zero,
+            churn_rise=zero,
+            age_wording=np.zeros(n, np.int64),
+            flex_orgs=-np.ones(len(DOMAIN_NAMES), np.int64),
+            penalty=zero,
         )
     rng = proxy_stream(seed)
     s = float(strength)
@@ -181,19 +184,19 @@ def draw_proxies(
     churn = np.where(u[:, 8] < share(HIGH_CHURN, age_band), rng.uniform(0.1, 0.25, n), 0)
     age_wording = np.where(u[:, 9] < share(AGE_WORDING, age_band), np.where(age_band == 0, 1, 2), 0)
     return Proxies(
-        s,
-        carer,
-        drop,
-        gap.astype(np.int64),
-        part_time,
-        np.where(flex, target, -1),
-        association,
-        wording.astype(np.int64),
-        engagement,
-        churn,
-        age_wording.astype(np.int64),
-        flex_orgs,
-        np.zeros(n),
+        strength=s,
+        carer=carer,
+        attendance_drop=drop,
+        gap_months=gap.astype(np.int64),
+        part_time=part_time,
+        flex_org=np.where(flex, target, -1),
+        association=association,
+        wording=wording.astype(np.int64),
+        engagement_drop=engagement,
+        churn_rise=churn,
+        age_wording=age_wording.astype(np.int64),
+        flex_orgs=flex_orgs,
+        penalty=np.zeros(n),  # set by with_penalty once the breaks are applied
     )
 
 

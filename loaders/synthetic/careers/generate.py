@@ -156,6 +156,7 @@ def generate_careers(
             p_texts,
             streams[8],
             signal_shift=signal_shift(drawn) if drawn.active else None,
+            signal_shown=(signal_shift(drawn) != 0) if drawn.active else None,
         ),
         "interactions": rows.interaction_rows(world, roles, hist, cand_ids, role_ids),
     }

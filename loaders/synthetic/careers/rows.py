@@ -65,9 +65,11 @@ def candidate_rows(
     texts: tuple[list[str | None], list[str], list[list[str]]],
     rng: np.random.Generator,
     signal_shift: np.ndarray | None = None,
+    signal_shown: np.ndarray | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Candidate rows; ``signal_shift`` (n x 4, the proxy world's) is added to the drawn
-    signals, clipped to [0, 1]."""
+    signals, clipped to [0, 1]; where ``signal_shown`` (n x 4 bool) is True the signal is
+    always written (a recorded absence is exported)."""
     headlines, summaries, titles = texts
     labels = resolvable_names(cat)
     skill_ids = [s.id for s in cat.skills]
@@ -85,6 +87,10 @@ def candidate_rows(
         drawn = np.clip(drawn + signal_shift, 0.0, 1.0)
     signals = np.round(drawn, 2).tolist()
     drop_signal = rng.random((people.n, 4)) < 0.15
+    has_signals = u[:, 4] >= 0.45
+    if signal_shown is not None:
+        drop_signal &= ~signal_shown
+        has_signals |= signal_shown.any(axis=1)
     for c in range(people.n):
         part = slice(int(people.skill_ptr[c]), int(people.skill_ptr[c + 1]))
         skills = []
@@ -133,7 +139,7 @@ def candidate_rows(
             row["location"] = world.city_ids[people.city[c]]
         row["skills"] = skills
         row["experience"] = experience
-        if u[c, 4] >= 0.45:
+        if has_signals[c]:
             row["signals"] = {
                 s: v for s, v, drop in zip(SIGNALS, signals[c], drop_signal[c]) if not drop
             }
