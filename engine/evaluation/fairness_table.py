@@ -16,8 +16,11 @@ Columns: role->candidate and candidate->role NDCG@10 (re-rankers change only the
 the impact ratio of the top-10 shortlists (lowest group's selection rate over the highest's)
 for each fairness attribute and for their intersection, and the paired bootstrap interval of
 each row's role NDCG@10 minus the unmitigated engine's. Groups with fewer than ``MIN_ROWS``
-pool appearances are left out of the ratios (too few to judge; listed in the JSON), as the
-audit does with small categories. The groups are read through ``engine.fairness.audit`` and
+pool appearances, or under 2 % of them, are left out of the ratios, as the audit does with
+small categories; each ratio carries a 95 % bootstrap interval over roles, because a
+selection rate at 10 of a group with a few hundred pool appearances moves by 10-20 % from
+sample to sample. An **oracle** row ranks each pool by its true relevance: the impact ratio a
+ranking that knew merit exactly would show on these pools. The groups are read through ``engine.fairness.audit`` and
 used by the re-rankers and the measurement only.
 
 Example:
@@ -42,12 +45,13 @@ from engine.evaluation.bootstrap import paired_bootstrap
 from engine.evaluation.harness import rank_pools
 from engine.evaluation.ranking_metrics import RankingReport, evaluate_rankings
 from engine.fairness.audit import sensitive_groups
-from engine.fairness.metrics import UNKNOWN_GROUP, selection_rate_at_k
+from engine.fairness.metrics import UNKNOWN_GROUP
 from engine.fairness.rerank import METHODS
 from engine.matching.recommender import fair_order
 
 Say = Callable[[str], None]
 MIN_ROWS = 30
+MIN_SHARE = 0.02  # as the audit (NYC LL144): smaller categories are listed, not rated
 RERANKERS = tuple(m for m in METHODS if m != "none")
 TRAINED = {
     "engine + text erasure": {"text_erasure": True},
@@ -56,6 +60,7 @@ TRAINED = {
 }
 BOTH = ("engine + text erasure + det_const_sort", "engine + text erasure", "det_const_sort")
 REFERENCE = "engine, no mitigation"
+ORACLE = "oracle: ranked by true relevance"
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ class FairnessRow:
     candidate: RankingReport
     impact_ratio: dict[str, float]
     """attribute (or ``"a x b"``) -> impact ratio@10 over groups with enough rows."""
+    impact_interval: dict[str, tuple[float, float]]
+    """attribute -> 95 % bootstrap interval (over roles) of the impact ratio."""
 
 
 @dataclass(frozen=True)
@@ -75,17 +82,64 @@ class FairnessAccuracy:
     plot_png: bytes
 
 
-def impact_ratio_top10(rankings: Mapping[str, list[str]], groups: Mapping[str, str]) -> float:
-    """Lowest over highest selection rate at 10 among groups with >= ``MIN_ROWS`` rows."""
-    metrics = selection_rate_at_k(rankings, 10, sensitive_features=groups)
-    rates = [
-        v
-        for g, v in metrics.by_group.items()
-        if metrics.counts[g] >= MIN_ROWS and g != UNKNOWN_GROUP and not math.isnan(v)
-    ]
-    if not rates or max(rates) == 0:
+def _selection_counts(
+    rankings: Mapping[str, list[str]], groups: Mapping[str, str], k: int = 10
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(groups, selected, rows): per query (row) and group (column), how many of the group
+    are in the top ``k`` and in the pool."""
+    names = sorted({groups.get(c, UNKNOWN_GROUP) for r in rankings.values() for c in r})
+    col = {g: i for i, g in enumerate(names)}
+    selected = np.zeros((len(rankings), len(names)))
+    rows = np.zeros((len(rankings), len(names)))
+    for q, ranking in enumerate(rankings.values()):
+        for position, c in enumerate(ranking):
+            j = col[groups.get(c, UNKNOWN_GROUP)]
+            rows[q, j] += 1
+            selected[q, j] += position < k
+    return names, selected, rows
+
+
+def _eligible(names: list[str], rows: np.ndarray) -> np.ndarray:
+    """Groups in the ratio: known, >= ``MIN_ROWS`` rows and >= ``MIN_SHARE`` of all rows."""
+    total = rows.sum(0)
+    share = total / max(total.sum(), 1)
+    known = np.array([g != UNKNOWN_GROUP for g in names])
+    return known & (total >= MIN_ROWS) & (share >= MIN_SHARE)
+
+
+def _ratio(selected: np.ndarray, rows: np.ndarray) -> float:
+    rates = selected / np.where(rows > 0, rows, np.nan)
+    if rates.size == 0 or np.isnan(rates).all() or np.nanmax(rates) == 0:
         return math.nan
-    return min(rates) / max(rates)
+    return float(np.nanmin(rates) / np.nanmax(rates))
+
+
+def impact_ratio_top10(rankings: Mapping[str, list[str]], groups: Mapping[str, str]) -> float:
+    """Lowest over highest selection rate at 10 among the eligible groups (``_eligible``)."""
+    names, selected, rows = _selection_counts(rankings, groups)
+    keep = _eligible(names, rows)
+    return _ratio(selected.sum(0)[keep], rows.sum(0)[keep])
+
+
+def impact_ratio_interval(
+    rankings: Mapping[str, list[str]],
+    groups: Mapping[str, str],
+    resamples: int = 2000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """95 % percentile bootstrap interval of :func:`impact_ratio_top10`, resampling queries
+    (roles) with replacement; the eligible groups are those of the full data."""
+    names, selected, rows = _selection_counts(rankings, groups)
+    keep = _eligible(names, rows)
+    selected, rows = selected[:, keep], rows[:, keep]
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(rows), size=(resamples, len(rows)))
+    ratios = np.array([_ratio(selected[d].sum(0), rows[d].sum(0)) for d in draws])
+    ratios = ratios[~np.isnan(ratios)]
+    if ratios.size == 0:
+        return math.nan, math.nan
+    low, high = np.percentile(ratios, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def reranked(
@@ -103,6 +157,11 @@ def reranked(
         chosen = set(top)
         out[role] = top + [c for c in ranking if c not in chosen]
     return out
+
+
+def _by_truth(pools: Mapping[str, Mapping[str, int]]) -> dict[str, list[str]]:
+    """Each pool ranked by its true relevance (ties by id): the oracle."""
+    return {q: sorted(pool, key=lambda c, pool=pool: (-pool[c], c)) for q, pool in pools.items()}
 
 
 def _scored(runtime_scorer: Any, pools: Mapping[str, Mapping[str, int]]):
@@ -172,7 +231,12 @@ def fairness_accuracy(
 
     def add(name: str, rankings: Mapping[str, list[str]], candidate: RankingReport) -> None:
         ratios = {a: impact_ratio_top10(rankings, g) for a, g in measured.items()}
-        rows.append(FairnessRow(name, evaluate_rankings(rankings, role_pools), candidate, ratios))
+        spans = {
+            a: impact_ratio_interval(rankings, g, resamples=max(resamples // 2, 100), seed=seed)
+            for a, g in measured.items()
+        }
+        role = evaluate_rankings(rankings, role_pools)
+        rows.append(FairnessRow(name, role, candidate, ratios, spans))
 
     for name, change in [(REFERENCE, {}), *TRAINED.items()]:
         say(name)
@@ -193,6 +257,8 @@ def fairness_accuracy(
     say(name)
     rankings, scores = scored[trained]
     add(name, reranked(rankings, scores, joint, method), cand_reports[trained])
+    say(ORACLE)
+    add(ORACLE, _by_truth(role_pools), evaluate_rankings(_by_truth(cand_pools), cand_pools))
 
     reference = rows[0]
     intervals = {
@@ -205,12 +271,14 @@ def fairness_accuracy(
     data = {
         "attributes": list(measured),
         "min_rows": MIN_ROWS,
+        "min_share": MIN_SHARE,
         "rows": [
             {
                 "method": r.method,
                 "role_ndcg@10": r.role.ndcg,
                 "candidate_ndcg@10": r.candidate.ndcg,
                 "impact_ratio@10": r.impact_ratio,
+                "impact_ratio@10_interval": r.impact_interval,
                 "role_ndcg@10_minus_unmitigated": (
                     None
                     if r.method not in intervals
@@ -230,13 +298,16 @@ def fairness_accuracy(
 
 def _markdown(rows: list[FairnessRow], attrs: list[str], intervals: Mapping[str, Any]) -> str:
     head = ["method", "R NDCG@10", "minus unmitigated [95 %]", "C NDCG@10"]
-    head += [f"impact ratio@10 {a}" for a in attrs]
+    head += [f"impact ratio@10 {a} [95 %]" for a in attrs]
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     for r in rows:
         iv = intervals.get(r.method)
         delta = "" if iv is None else f"{iv.mean_difference:+.3f} [{iv.low:+.3f}, {iv.high:+.3f}]"
         cells = [r.method, f"{r.role.ndcg:.3f}", delta, f"{r.candidate.ndcg:.3f}"]
-        cells += [f"{r.impact_ratio[a]:.3f}" for a in attrs]
+        cells += [
+            f"{r.impact_ratio[a]:.3f} [{r.impact_interval[a][0]:.2f}, {r.impact_interval[a][1]:.2f}]"
+            for a in attrs
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
