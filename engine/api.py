@@ -173,12 +173,14 @@ class MatchingEngine:
         return self.recommender().rank("Role", role_id, k, rerank=method, groups=groups)
 
     def fairness_groups(self) -> dict[str, str]:
-        """Candidate id -> group of the intersection of the fairness attributes (e.g.
-        ``"female|35-44"``), read once through ``engine.fairness.audit`` for re-ranking."""
+        """Candidate id -> group of the intersection of the re-ranking attributes (default
+        the fairness attributes, e.g. ``"female|35-44"``), read once through
+        ``engine.fairness.audit`` for re-ranking."""
         if self._groups is None:
             from engine.fairness.audit import sensitive_groups
 
-            by = [sensitive_groups(self.store, a) for a in self.settings.train.fairness_attributes]
+            names = self.settings.rerank_attributes or self.settings.train.fairness_attributes
+            by = [sensitive_groups(self.store, a) for a in names]
             ids = sorted(set().union(*by)) if by else []
             self._groups = {c: "|".join(g.get(c, "unknown") for g in by) for c in ids}
         return self._groups

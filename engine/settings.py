@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     sections use ``__`` (``TALENTGRAPH_IMPORT_OPTIONS__BATCH_SIZE=5000``,
     ``TALENTGRAPH_TRAIN__GNN_SECONDS=60``). ``TALENTGRAPH_RERANK`` is the re-ranking a
     role's candidate list gets by default (``engine.fairness.rerank.METHODS``), toward the
-    group mix of its pool across the intersection of ``train.fairness_attributes``.
+    group mix of its pool across the intersection of ``rerank_attributes`` (default
+    ``train.fairness_attributes``).
     """
 
     model_config = SettingsConfigDict(
@@ -46,6 +47,7 @@ class Settings(BaseSettings):
     import_options: ImportOptions = Field(default_factory=ImportOptions)
     train: TrainOptions = Field(default_factory=TrainOptions)
     rerank: str = "none"
+    rerank_attributes: tuple[str, ...] | None = None
 
     def models_path(self, db: str) -> str:
         """Where trained models live: ``model_dir``, else ``<db>/models`` for an embedded

@@ -71,10 +71,14 @@ class TrainOptions(BaseModel):
             standing in for a fairness attribute (``engine.fairness.proxies``); flagged
             features are listed in the manifest and never given as reasons.
         drop_proxies: also withhold the flagged features from the merit scorer (their
-            columns are missing for it, in training and serving).
+            columns are blank for it, so the trees never split on them).
         text_erasure: erase the fairness attributes' linear information from the
             candidates' text vectors (LEACE, ``engine.models.concept_erasure``), fitted per
             fold after the adapter.
+            These two are the default mitigation: on the proxy world (scale 1) they took the
+            impact ratio@10 from 0.58 to 0.94 (gender) and 0.51 to 0.76 (age band) while
+            role NDCG@10 rose by 0.059; on the first world without proxies they changed
+            NDCG@10 by +0.000 [-0.002, +0.002] (docs/fairness.md).
         progress: show progress bars.
     """
 
@@ -106,6 +110,6 @@ class TrainOptions(BaseModel):
     exact_threshold: Annotated[int, Field(ge=1)] = 50_000
     fairness_attributes: tuple[str, ...] = ("gender", "age_band")
     proxy_threshold: Annotated[float, Field(gt=0, le=1)] = 0.2
-    drop_proxies: bool = False
-    text_erasure: bool = False
+    drop_proxies: bool = True
+    text_erasure: bool = True
     progress: bool = True
