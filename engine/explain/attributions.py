@@ -4,9 +4,12 @@ What is explained is the tree model's **raw log-odds** (``MeritScorer.decision_f
 with shap's default tree-path-dependent ``TreeExplainer``: on scikit-learn's
 ``HistGradientBoostingClassifier`` it is exact there (``base_value + sum(shap) == raw`` to
 about 1e-14). The calibrated score is a monotone function of that number (Platt:
-``1 / (1 + exp(-(a * raw + b)))``) and is shown beside it, never attributed: shap's
-``model_output="probability"`` and its interventional mode are not additive on this model,
-and a ``CalibratedClassifierCV`` is refused by it.
+``1 / (1 + exp(-(a * raw + b)))``) and is shown beside it, never attributed: shap's exact
+tree-path-dependent algorithm supports only the raw output; ``model_output="probability"``
+needs the interventional mode, whose answer depends on a background sample and which
+explains the trees' own sigmoid, not the calibrated score (it was additive when checked here
+with shap 0.51, 7e-9, though the issue reported errors of 0.4-0.9 log-odds: see
+docs/explanations.md); and a ``CalibratedClassifierCV`` is refused by it.
 
 Features are grouped (``GROUPS``) into what a recruiter recognises: required skills,
 location, reliability, ... A group's attribution is the sum of its features' (still exact).
