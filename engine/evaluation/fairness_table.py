@@ -155,7 +155,7 @@ def reranked(
     out = {}
     for role, ranking in rankings.items():
         values = np.array([scores[role][c] for c in ranking])
-        top = [ranking[i] for i in fair_order(method, values, ranking, groups, k)]
+        top = [ranking[i] for i in fair_order(method, values, ranking, groups, k, role)]
         chosen = set(top)
         out[role] = top + [c for c in ranking if c not in chosen]
     return out

@@ -11,6 +11,9 @@ sensitive store through the audit path); nothing here does I/O.
   2019) and :func:`det_const_sort` (their Algorithm 3): any number of groups and a target
   distribution; group ``g`` needs at least ``floor(i * p_g)`` and at most ``ceil(i * p_g)`` of
   the first ``i`` places.
+- :func:`proportional`: the top ``k`` holds ``floor`` or ``ceil`` of ``k * p_g`` of each group
+  by systematic rounding with a per-request offset, so that across requests each group's
+  expected count is exactly ``k * p_g``, small groups included (ours; see its docstring).
 - :func:`rerank`: one entry point by name, returning a :class:`RerankResult` that says whether
   every prefix met its minimums; :func:`target_from_pool`: the default target, the group mix
   of the (qualified) pool.
@@ -60,7 +63,15 @@ import numpy as np
 from engine.fairness.metrics import BAD_PARAMETER, Group, check_target
 from graph_schema.errors import ConfigError
 
-METHODS = ("none", "fair", "det_greedy", "det_cons", "det_relaxed", "det_const_sort")
+METHODS = (
+    "none",
+    "fair",
+    "det_greedy",
+    "det_cons",
+    "det_relaxed",
+    "det_const_sort",
+    "proportional",
+)
 _INTEGER_TOLERANCE = 1e-9
 _BISECTION_TOLERANCE = 1e-12  # stop when [lo, hi] is this narrow a fraction of alpha
 
@@ -494,6 +505,50 @@ def det_const_sort(scores: Any, groups: Any, target: Mapping[Group, float], k: i
     return np.asarray(ranked[: pool.size], dtype=np.int64)
 
 
+def proportional(
+    scores: Any, groups: Any, target: Mapping[Group, float], k: int, offset: float = 0.0
+) -> np.ndarray:
+    """The best ``k`` with each group's count set by systematic rounding of ``k * p_g``.
+
+    Why: the Det* methods place a group only when ``floor(i * p_g)`` grows, so a group under
+    ``1 / k`` of the pool is placed on its score alone (DetConstSort never places it), and
+    across many requests its selection rate falls far below the others'. Here the counts are
+    ``n_g = floor(C_g + u) - floor(C_{g-1} + u)`` with ``C_g`` the cumulative ``k * p`` over
+    the groups in a fixed order and ``u = offset`` in [0, 1) (systematic sampling, Madow
+    1949): every ``n_g`` is ``floor`` or ``ceil`` of ``k * p_g``, they sum to ``k``, and with
+    ``u`` spread evenly over requests (the caller derives it from the request, e.g. a hash of
+    the role id: deterministic) each group's expected count is exactly ``k * p_g``. Each group
+    contributes its best members; places a group cannot fill (too few members) and members
+    of groups outside ``target`` are filled by score. The chosen are ordered by score: there
+    is no per-prefix guarantee, only the top ``k``'s composition.
+
+    Returns:
+        ``min(k, n)`` indices into ``scores``, best first.
+
+    Raises:
+        ConfigError: an invalid parameter, an invalid target, misaligned arrays, or an
+            offset outside [0, 1).
+    """
+    values = _check_scores(scores, "proportional")
+    k, n = _check_k(k, "proportional"), len(values)
+    labels = _check_aligned(groups, n, "groups", "proportional")
+    goal = check_target(target, "proportional")
+    if not 0.0 <= offset < 1.0:
+        raise _bad("offset", "proportional", "a float in [0, 1)", offset)
+    size = min(k, n)
+    order = _best_first(values).tolist()
+    chosen: list[int] = []
+    cumulative = 0.0
+    for group in sorted(goal, key=str):
+        after = cumulative + size * goal[group]
+        count = _floor(after + offset) - _floor(cumulative + offset)
+        cumulative = after
+        chosen += [i for i in order if labels[i] == group][:count]
+    taken = set(chosen)
+    chosen += [i for i in order if i not in taken][: size - len(chosen)]
+    return np.asarray(sorted(chosen, key=lambda i: (-values[i], i)), dtype=np.int64)
+
+
 # ----------------------------------------------------------------- entry point
 def target_from_pool(groups: Any, qualified_mask: Any = None) -> dict[Group, float]:
     """The group mix of the pool (or of its qualified members): the default target.
@@ -565,6 +620,7 @@ def rerank(
     alpha: float = 0.1,
     adjust: bool = True,
     qualified: Any = None,
+    offset: float = 0.0,
 ) -> RerankResult:
     """Re-rank the top ``k`` with the named method and say whether its minimums hold.
 
@@ -583,6 +639,7 @@ def rerank(
         adjust: FA*IR's multiple-test adjustment.
         qualified: one bool per candidate, for the defaults only (all candidates are ranked);
             None, or nobody qualified: the whole pool.
+        offset: ``"proportional"`` only: the systematic-rounding offset in [0, 1).
 
     Returns:
         The indices, whether every prefix met its minimums and the first that did not.
@@ -624,6 +681,10 @@ def rerank(
     if method == "none":
         indices = _best_first(values)[:k]
     else:
-        indices = _DET_METHODS[method](values, labels, goal, k)
+        indices = (
+            proportional(values, labels, goal, k, offset)
+            if method == "proportional"
+            else _DET_METHODS[method](values, labels, goal, k)
+        )
     unmet = _target_check([labels[i] for i in indices], goal)
     return RerankResult(method, indices, unmet is None, unmet, target=goal)

@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -160,7 +161,7 @@ class Recommender:
         item_ids = self._id_arrays[target][items]
         order = np.lexsort((item_ids, -scores))
         if rerank != "none" and label == "Role":
-            order = order[fair_order(rerank, scores[order], item_ids[order], groups, k)]
+            order = order[fair_order(rerank, scores[order], item_ids[order], groups, k, query_id)]
         order = order[:k]
         out = []
         for rank, pos in enumerate(order, start=1):
@@ -191,12 +192,20 @@ class Recommender:
         return feature_reasons(values, held=held, lacking=lacking, n_required=int(required.size))
 
 
+def request_offset(query_id: str) -> float:
+    """A per-request number in [0, 1), the same for the same id on any machine (the
+    systematic-rounding offset of the ``proportional`` re-ranker)."""
+    digest = hashlib.sha256(query_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
 def fair_order(
     method: str,
     scores: np.ndarray,
     candidate_ids: Sequence[str],
     groups: Mapping[str, str] | None,
     k: int,
+    query_id: str = "",
 ) -> np.ndarray:
     """Positions (into a best-first pool) of its top ``k`` re-ranked by ``method`` toward the
     pool's group mix; candidates without a known group are their own group ``"unknown"``.
@@ -214,4 +223,5 @@ def fair_order(
             counts[g] = counts.get(g, 0) + 1
         largest = max(sorted(counts), key=counts.__getitem__)
         protected = [g != largest for g in labels]
-    return rerank_pool(method, scores, labels, k, protected=protected).indices
+    offset = request_offset(query_id)
+    return rerank_pool(method, scores, labels, k, protected=protected, offset=offset).indices

@@ -383,3 +383,45 @@ def test_ndkl_by_hand() -> None:
     plain = [GROUPS[i] for i in range(6)]
     mitigated = [GROUPS[i] for i in det_const_sort(SCORES, GROUPS, HALF, 6)]
     assert ndkl(mitigated, target=HALF) < ndkl(plain, target=HALF)
+
+
+# ------------------------------------------------------------------ proportional
+def test_proportional_counts_are_floor_or_ceil_and_exact_in_expectation() -> None:
+    from engine.fairness.rerank import proportional
+
+    rng = np.random.default_rng(0)
+    groups = ["a"] * 60 + ["b"] * 37 + ["c"] * 3  # c is 3 % of the pool: 0.3 of a top 10
+    scores = rng.random(100)
+    target = {"a": 0.60, "b": 0.37, "c": 0.03}
+    totals = dict.fromkeys(target, 0)
+    steps = 1000
+    for j in range(steps):
+        out = proportional(scores, groups, target, 10, offset=j / steps)
+        assert len(out) == 10 and list(out) == sorted(out, key=lambda i: (-scores[i], i))
+        for g, p in target.items():
+            count = sum(groups[i] == g for i in out)
+            assert count in (int(np.floor(10 * p)), int(np.ceil(10 * p)))
+            totals[g] += count
+    for g, p in target.items():  # offsets spread evenly: exactly k * p_g on average
+        assert totals[g] / steps == pytest.approx(10 * p, abs=1e-9)
+
+
+def test_proportional_takes_each_groups_best_and_fills_what_a_group_cannot() -> None:
+    from engine.fairness.rerank import proportional
+
+    scores = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]
+    groups = list("aaaaaaaabb")
+    out = proportional(scores, groups, {"a": 0.5, "b": 0.5}, 6, offset=0.0).tolist()
+    assert out == [0, 1, 2, 3, 8, 9]  # a's best three... and b's only two; the sixth by score
+    out = proportional(scores, groups, {"a": 0.2, "b": 0.2, "x": 0.6}, 5, offset=0.0).tolist()
+    assert set(out) >= {0, 8}  # one a, one b, then the best left
+    with pytest.raises(ConfigError, match="offset"):
+        proportional(scores, groups, {"a": 0.5, "b": 0.5}, 6, offset=1.0)
+
+
+def test_request_offset_is_stable_and_spread() -> None:
+    from engine.matching.recommender import request_offset
+
+    values = [request_offset(f"r{i:05d}") for i in range(2000)]
+    assert request_offset("r00001") == values[1] and all(0 <= v < 1 for v in values)
+    assert abs(np.mean(values) - 0.5) < 0.03
