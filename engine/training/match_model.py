@@ -282,7 +282,7 @@ class MatchModel:
                 raise ModelFileError(PICKLED.format(path=folder, name=name))
         manifest = _read_manifest(folder / MANIFEST)
         try:
-            options = TrainOptions(**manifest["options"])
+            options = TrainOptions(**{**BEFORE_THE_OPTION, **manifest["options"]})
         except ValidationError as e:
             reason = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
             raise NotTrainedError(INCOMPATIBLE.format(path=folder, reason=reason)) from e
@@ -303,6 +303,8 @@ class MatchModel:
         )
 
 
+BEFORE_THE_OPTION = {"text_erasure": False, "drop_proxies": False}
+"""What a model saved before an option existed was trained with (not today's default)."""
 MANIFEST_KEYS = {"version": str, "seed": int, "options": dict, "report": dict}
 
 
