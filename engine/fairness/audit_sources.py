@@ -167,7 +167,8 @@ def recommendation_rows(
             start += items.size
             order = np.lexsort((cand_ids[items], -s))  # as Recommender.rank
             if rerank != "none":
-                top = order[fair_order(rerank, s[order], cand_ids[items][order], groups, k)]
+                ranked_ids = cand_ids[items][order]
+                top = order[fair_order(rerank, s[order], ranked_ids, groups, k, role_ids[r])]
                 order = np.concatenate([top, order[~np.isin(order, top)]])
             rank = np.empty(items.size, np.int64)
             rank[order] = np.arange(1, items.size + 1)

@@ -205,10 +205,11 @@ def fair_order(
     candidate_ids: Sequence[str],
     groups: Mapping[str, str] | None,
     k: int,
-    query_id: str = "",
+    query_id: str,
 ) -> np.ndarray:
     """Positions (into a best-first pool) of its top ``k`` re-ranked by ``method`` toward the
     pool's group mix; candidates without a known group are their own group ``"unknown"``.
+    ``query_id`` (the role) seeds the ``proportional`` method's offset.
 
     Raises:
         ConfigError: no ``groups`` were given, or a bad method.
