@@ -205,8 +205,10 @@ def fairness_accuracy(
     model = eng.model()
     attributes = tuple(model.options.fairness_attributes)
     by_attr = {a: sensitive_groups(eng.store, a) for a in attributes}
-    joint = eng.fairness_groups()
-    measured = {**by_attr, " x ".join(attributes): joint}
+    joint = eng.fairness_groups()  # what the served re-ranker works with
+    people = sorted(set().union(*by_attr.values())) if by_attr else []
+    intersection = {c: "|".join(g.get(c, UNKNOWN_GROUP) for g in by_attr.values()) for c in people}
+    measured = {**by_attr, " x ".join(attributes): intersection}
     role_pools, cand_pools = truth.pools("role"), truth.pools("candidate")
     base = model.options.model_copy(
         update={"text_erasure": False, "drop_proxies": False, "progress": False}
