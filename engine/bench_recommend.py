@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.bench import machine, peak_rss_mib
+from engine.bench import peak_rss_mib, trained_bench_store
 
 
 def _percentiles(seconds: list[float]) -> dict[str, float]:
@@ -78,30 +78,7 @@ def bench_recommend(
         k: list length.
         train: ``TrainOptions`` for the training run when the store has no model.
     """
-    from engine.api import MatchingEngine
-    from engine.settings import Settings
-    from engine.training.match_model import MatchModel
-    from loaders.import_job import ImportOptions
-    from loaders.synthetic import generate
-
-    workdir.mkdir(parents=True, exist_ok=True)
-    data = workdir / f"data-s{scale:g}-seed{seed}"
-    if not (data / "candidates.jsonl").exists():
-        generate(data, scale=scale, seed=seed, progress=True)
-    store_dir = workdir / f"store-s{scale:g}-recommend"
-    settings = Settings(db=str(store_dir), seed=seed, **({"train": train} if train else {}))
-    facts: dict[str, Any] = {"machine": machine(), "scale": scale, "seed": seed}
-    with MatchingEngine.open(store_dir, settings=settings) as eng:
-        if not eng.stats()["nodes"].get("Candidate"):
-            eng.import_dataset(data, ImportOptions(progress=True))
-        if not MatchModel.exists(eng.model_dir):
-            began = time.perf_counter()
-            report = eng.train(seed=seed, say=print)
-            facts["train"] = {
-                "seconds": round(time.perf_counter() - began, 1),
-                "stages": report.seconds,
-                "peak_rss_mib": peak_rss_mib(),
-            }
+    with trained_bench_store(scale, seed, workdir, train) as (eng, facts):
         began = time.perf_counter()
         rec = eng.recommender()
         facts["open_seconds"] = round(time.perf_counter() - began, 1)

@@ -1,0 +1,28 @@
+"""``bench recommend`` and ``bench explain`` end to end on one tiny benchmark store (they
+share it): every figure they report is there and the quality checks they make hold."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.bench_explain import bench_explain
+from engine.bench_recommend import bench_recommend
+from engine.training.options import TrainOptions
+
+pytestmark = pytest.mark.slow
+FAST = TrainOptions(finetune_epochs=2, progress=False)
+
+
+def test_both_benchmarks_on_one_store(tmp_path) -> None:
+    facts = bench_recommend(0.02, 0, tmp_path, queries=10, k=10, train=FAST)
+    assert facts["train"]["seconds"] > 0 and facts["nodes"] == {"Candidate": 400, "Role": 60}
+    for direction in ("recommend_candidates", "recommend_roles"):
+        found = facts[direction]
+        assert found["fast"]["p50_ms"] > 0 and found["exact"]["p50_ms"] > 0
+        assert found["recall_at_10"] >= 0.9
+    again = bench_explain(0.02, 0, tmp_path, pairs=10, slow=2, train=FAST)
+    assert "train" not in again  # the store and model of the first run are reused
+    explain = again["explain"]
+    assert explain["summary"]["p50_ms"] > 0
+    assert explain["additivity_max_error"] < 1e-6 and explain["score_max_error"] < 1e-6
+    assert explain["counterfactual_pairs"] == 2
