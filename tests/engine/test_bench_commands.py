@@ -20,6 +20,7 @@ def test_both_benchmarks_on_one_store(tmp_path) -> None:
         found = facts[direction]
         assert found["fast"]["p50_ms"] > 0 and found["exact"]["p50_ms"] > 0
         assert found["recall_at_10"] >= 0.9
+    assert facts["recommend_candidates"]["served"]["rerank"] == "proportional"
     again = bench_explain(0.02, 0, tmp_path, pairs=10, slow=2, train=FAST)
     assert "train" not in again  # the store and model of the first run are reused
     explain = again["explain"]
