@@ -1,0 +1,1 @@
+"""Allocation: who goes where when many roles compete for many candidates (issue #10)."""
