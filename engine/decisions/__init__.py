@@ -1,0 +1,1 @@
+"""Recruiter decisions: the append-only, tamper-evident log (issue #10)."""
