@@ -1,0 +1,263 @@
+"""Seeded NSGA-II over the allocation problem: the Pareto front and one chosen allocation.
+
+The operators keep every individual a valid assignment: the variables are bounded per
+candidate (0 = unplaced, else one of their arcs), uniform crossover and a per-candidate
+reset mutation stay within the bounds, and :class:`CapacityRepair` unplaces the lowest-scored
+candidates of any role over capacity. Quotas are constraints (pymoo prefers feasible
+individuals, then the smaller violation).
+
+The first population is seeded (measured in the issue: random starts reached 59-66 % of the
+merit optimum on 2,000 x 300, seeded starts 99-100 %): the exact merit optimum
+(``engine.allocation.exact``), greedy allocations (candidates in order of their best score,
+each to their best role with a free place; and the same on score + preference), then random
+valid individuals. The exact optimum is also the reference the report measures the front
+against. Budgets are generations, never seconds: the same seed gives the same front.
+
+The chosen allocation maximises ``weights`` applied to the front's objectives min-max
+normalised over the front (merit, diversity, preference). When a quota is violated by every
+member of the front, the diversity weight is doubled and the search runs again (GESA VII-D),
+up to ``max_relaxations`` times; the result says what was raised.
+
+Example:
+    >>> result = solve(instance, generations=100, seed=0)    # doctest: +SKIP
+    >>> result.chosen.merit / result.exact_merit             # doctest: +SKIP
+    0.998
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.core.crossover import Crossover
+from pymoo.core.mutation import Mutation
+from pymoo.core.repair import Repair
+from pymoo.optimize import minimize
+
+from engine.allocation.exact import exact_allocation
+from engine.allocation.problem import (
+    AllocationInstance,
+    AllocationProblem,
+    diversity,
+    violations,
+)
+from graph_schema.errors import ConfigError
+
+
+class CapacityRepair(Repair):
+    """Unplace the lowest-scored candidates of every role over its capacity."""
+
+    def _do(self, problem: AllocationProblem, X: np.ndarray, **kwargs: object) -> np.ndarray:
+        inst = problem.instance
+        X = np.rint(X).astype(np.int64)
+        for row in range(len(X)):
+            X[row] = repair_row(inst, X[row])
+        return X
+
+
+def repair_row(inst: AllocationInstance, x: np.ndarray) -> np.ndarray:
+    """One individual with every role within capacity (lowest scores unplaced first)."""
+    x = np.array(x, dtype=np.int64)
+    arcs = inst.arcs_of(x[None, :])[0]
+    placed = np.flatnonzero(arcs >= 0)
+    roles = inst.arc_role[arcs[placed]]
+    counts = np.bincount(roles, minlength=inst.capacity.size)
+    for role in np.flatnonzero(counts > inst.capacity):
+        members = placed[roles == role]
+        order = np.argsort(-inst.arc_score[arcs[members]], kind="stable")
+        x[members[order[inst.capacity[role] :]]] = 0
+    return x
+
+
+class UniformCrossover(Crossover):
+    """Each candidate's variable from either parent (two parents, two children)."""
+
+    def __init__(self, prob: float = 0.9) -> None:
+        super().__init__(2, 2, prob=prob)
+
+    def _do(
+        self,
+        problem: AllocationProblem,
+        X: np.ndarray,
+        *args: object,
+        random_state=None,
+        **kwargs: object,
+    ) -> np.ndarray:
+        mask = random_state.random(X.shape[1:]) < 0.5
+        out = np.copy(X)
+        out[0][mask], out[1][mask] = X[1][mask], X[0][mask]
+        return out
+
+
+class ResetMutation(Mutation):
+    """Each candidate, with probability ``rate`` (default 1 / candidates), gets a uniformly
+    drawn value in its bounds (unplaced or one of their roles)."""
+
+    def __init__(self, rate: float | None = None) -> None:
+        super().__init__()
+        self.rate = rate
+
+    def _do(
+        self, problem: AllocationProblem, X: np.ndarray, random_state=None, **kwargs: object
+    ) -> np.ndarray:
+        rate = self.rate if self.rate is not None else 1.0 / max(1, problem.n_var)
+        X = np.rint(X).astype(np.int64)
+        hit = random_state.random(X.shape) < rate
+        draw = np.floor(random_state.random(X.shape) * (problem.xu + 1)).astype(np.int64)
+        X[hit] = np.minimum(draw, problem.xu.astype(np.int64)[None, :].repeat(len(X), 0))[hit]
+        return X
+
+
+def _greedy(inst: AllocationInstance, value: np.ndarray) -> np.ndarray:
+    """Candidates by their best arc value, each to their best arc with a free place."""
+    start, degree = inst.offsets
+    free = inst.capacity.copy()
+    x = np.zeros(inst.n_candidates, dtype=np.int64)
+    best = np.full(inst.n_candidates, -np.inf)
+    np.maximum.at(best, inst.arc_candidate, value)
+    for c in np.argsort(-best, kind="stable"):
+        arcs = np.arange(start[c], start[c] + degree[c])
+        for a in arcs[np.argsort(-value[arcs], kind="stable")]:
+            if free[inst.arc_role[a]] > 0:
+                free[inst.arc_role[a]] -= 1
+                x[c] = a - start[c] + 1
+                break
+    return x
+
+
+def seeds(
+    inst: AllocationInstance, size: int, rng: np.random.Generator
+) -> tuple[np.ndarray, float]:
+    """The first population (exact optimum, greedy ones, random valid ones) and the exact
+    merit optimum."""
+    start, degree = inst.offsets
+    exact = exact_allocation(
+        inst.arc_candidate, inst.arc_role, inst.arc_score, inst.capacity, inst.n_candidates
+    )
+    x_exact = np.zeros(inst.n_candidates, dtype=np.int64)
+    for c, r in exact.assignment.items():
+        arcs = np.arange(start[c], start[c] + degree[c])
+        x_exact[c] = int(np.flatnonzero(inst.arc_role[arcs] == r)[0]) + 1
+    rows = [
+        x_exact,
+        _greedy(inst, inst.arc_score),
+        _greedy(inst, inst.arc_score + inst.arc_preference),
+    ]
+    while len(rows) < size:
+        rows.append(
+            repair_row(
+                inst, np.floor(rng.random(inst.n_candidates) * (degree + 1)).astype(np.int64)
+            )
+        )
+    return np.stack(rows[:size]), exact.total
+
+
+@dataclass(frozen=True)
+class Member:
+    """One allocation of the front."""
+
+    x: np.ndarray
+    assignment: dict[int, int]
+    merit: float
+    diversity: float
+    preference: float
+    capacity_excess: float
+    quota_shortfall: float
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """The front, the chosen member, the exact merit optimum and what was relaxed."""
+
+    front: list[Member]
+    chosen: Member
+    exact_merit: float
+    weights: tuple[float, float, float]
+    relaxed: list[str] = field(default_factory=list)
+
+
+def _member(inst: AllocationInstance, x: np.ndarray) -> Member:
+    arcs = inst.arcs_of(x[None, :])[0]
+    chosen = arcs[arcs >= 0]
+    excess, shortfall = violations(inst, arcs)
+    assignment = {int(inst.arc_candidate[a]): int(inst.arc_role[a]) for a in chosen}
+    return Member(
+        x=np.asarray(x, dtype=np.int64),
+        assignment=assignment,
+        merit=float(inst.arc_score[chosen].sum()),
+        diversity=diversity(inst, inst.arc_candidate[chosen]),
+        preference=float(inst.arc_preference[chosen].sum()),
+        capacity_excess=excess,
+        quota_shortfall=shortfall,
+    )
+
+
+def _choose(front: list[Member], weights: tuple[float, float, float]) -> Member:
+    values = np.array([[m.merit, m.diversity, m.preference] for m in front])
+    low, high = values.min(0), values.max(0)
+    scaled = (values - low) / np.where(high > low, high - low, 1.0)
+    feasible = np.array([m.quota_shortfall == 0 and m.capacity_excess == 0 for m in front])
+    score = scaled @ np.asarray(weights) - 1e9 * ~feasible
+    return front[int(np.argmax(score))]
+
+
+def solve(
+    inst: AllocationInstance,
+    *,
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    pop_size: int = 60,
+    generations: int = 100,
+    seed: int = 0,
+    max_relaxations: int = 3,
+) -> SolveResult:
+    """Run the seeded NSGA-II (see the module docstring).
+
+    Args:
+        inst: the instance.
+        weights: stakeholder weights of merit, diversity and preference (>= 0).
+        pop_size: population size (>= 4).
+        generations: the budget.
+        seed: seeds sampling and the algorithm.
+        max_relaxations: how often the diversity weight may be doubled when every member
+            violates a quota.
+
+    Raises:
+        ConfigError: bad weights, population size or budget.
+    """
+    if len(weights) != 3 or min(weights) < 0 or sum(weights) == 0:
+        raise ConfigError(f"weights must be three numbers >= 0, not all 0; got {weights!r}")
+    if pop_size < 4 or generations < 1:
+        raise ConfigError(
+            f"pop_size must be >= 4 and generations >= 1; got {pop_size}, {generations}"
+        )
+    problem = AllocationProblem(inst)
+    rng = np.random.default_rng(seed)
+    first, exact_merit = seeds(inst, pop_size, rng)
+    relaxed: list[str] = []
+    weights = tuple(float(w) for w in weights)
+    for attempt in range(max_relaxations + 1):
+        algorithm = NSGA2(
+            pop_size=pop_size,
+            sampling=first,
+            crossover=UniformCrossover(),
+            mutation=ResetMutation(),
+            repair=CapacityRepair(),
+            eliminate_duplicates=True,
+        )
+        found = minimize(
+            problem, algorithm, ("n_gen", generations), seed=seed + attempt, verbose=False
+        )
+        population = found.pop
+        ranked = population.get("X") if found.X is None else np.atleast_2d(found.X)
+        front = [_member(inst, np.rint(x).astype(np.int64)) for x in ranked]
+        if (
+            any(m.quota_shortfall == 0 for m in front)
+            or not inst.quotas
+            or attempt == max_relaxations
+        ):
+            break
+        weights = (weights[0], weights[1] * 2 if weights[1] else 1.0, weights[2])
+        relaxed.append(f"every member missed a quota: diversity weight raised to {weights[1]:g}")
+        first = np.stack([m.x for m in front] + list(first))[:pop_size]
+    return SolveResult(front, _choose(front, weights), exact_merit, weights, relaxed)
