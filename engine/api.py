@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from engine.results import FairnessReport, Match, TrainReport
+from engine.results import Allocation, FairnessReport, Match, TrainReport
 from engine.settings import Settings
 from engine.training.options import TrainOptions
 from graph_schema.errors import NotTrainedError
@@ -171,6 +171,38 @@ class MatchingEngine:
         method = self.settings.rerank if rerank is None else rerank
         groups = None if method == "none" else self.fairness_groups()
         return self.recommender().rank("Role", role_id, k, rerank=method, groups=groups)
+
+    def allocate(
+        self,
+        role_ids: list[str],
+        candidate_ids: list[str],
+        weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+        *,
+        capacity: int | dict[str, int] | None = None,
+        quotas: dict[tuple[str, str], float] | None = None,
+        generations: int = 100,
+        pop_size: int = 60,
+    ) -> Allocation:
+        """Who goes where (``engine.allocation``): at most one role per candidate, within
+        each role's capacity, the Pareto front of merit, diversity and preference by seeded
+        NSGA-II, and the allocation ``weights`` choose from it.
+
+        Args:
+            role_ids, candidate_ids: who competes.
+            weights: stakeholder weights of merit, diversity and preference.
+            capacity: places per role (default: the graph's ``capacity``).
+            quotas: ``(attribute, group) -> minimum share`` among the placed.
+            generations, pop_size: the search budget (deterministic for the seed).
+
+        Raises:
+            UnknownIdError: an id is not in the graph.
+            ConfigError: bad weights, quotas or budget.
+        """
+        from engine.allocation.report import allocate
+
+        return allocate(
+            self, role_ids, candidate_ids, weights, capacity, quotas, generations, pop_size
+        )
 
     def fairness_groups(self) -> dict[str, str]:
         """Candidate id -> group of the intersection of the re-ranking attributes (default

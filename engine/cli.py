@@ -281,6 +281,75 @@ def recommend(
         _print_matches(matches, f"Roles for candidate {candidate}", "role")
 
 
+def _id_list(value: str) -> list[str]:
+    """Comma-separated ids, or @FILE with one id per line."""
+    if value.startswith("@"):
+        return [x.strip() for x in Path(value[1:]).read_text().splitlines() if x.strip()]
+    return [x.strip() for x in value.split(",") if x.strip()]
+
+
+@app.command()
+def allocate(
+    roles: Annotated[str, typer.Option(help="Role ids, comma-separated, or @FILE.")],
+    candidates: Annotated[str, typer.Option(help="Candidate ids, comma-separated, or @FILE.")],
+    weights: Annotated[str, typer.Option(help="Merit,diversity,preference weights.")] = "1,1,1",
+    capacity: Annotated[
+        int | None, typer.Option(help="Places per role (default: the graph's capacity).")
+    ] = None,
+    quota: Annotated[
+        list[str] | None, typer.Option(help="ATTRIBUTE=GROUP:SHARE, e.g. gender=female:0.4.")
+    ] = None,
+    generations: Annotated[int, typer.Option(min=1, help="NSGA-II generations.")] = 100,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the allocation as JSON.")] = False,
+) -> None:
+    """Allocate candidates to roles: Pareto front of merit, diversity and preference."""
+    try:
+        w = tuple(float(x) for x in weights.split(","))
+        quotas = {}
+        for q in quota or []:
+            attribute, rest = q.split("=", 1)
+            group, share = rest.rsplit(":", 1)
+            quotas[attribute, group] = float(share)
+    except ValueError as e:
+        raise typer.BadParameter(f"--weights a,b,c and --quota ATTRIBUTE=GROUP:SHARE ({e})") from e
+    if len(w) != 3:
+        raise typer.BadParameter("--weights needs three numbers: merit,diversity,preference")
+    try:
+        with _engine(db) as eng:
+            out = eng.allocate(
+                _id_list(roles),
+                _id_list(candidates),
+                w,
+                capacity=capacity,
+                quotas=quotas,
+                generations=generations,
+            )
+    except TalentGraphError as e:
+        _fail(e)
+    if as_json:
+        print(out.model_dump_json(indent=2))
+        return
+    rows = [
+        {
+            "candidate": a.candidate_id,
+            "role": a.role_id,
+            "score": f"{a.score:.3f}",
+            "why": "; ".join(a.reasons),
+        }
+        for a in out.assignments
+    ]
+    title = f"Allocation ({len(out.assignments)} placed, {len(out.unplaced)} not)"
+    console.print(rows_table(rows, title))
+    point = out.front[out.chosen]
+    share = point.merit / out.exact_merit if out.exact_merit else 1.0
+    console.print(
+        f"front of {len(out.front)}; chosen: merit {point.merit:.2f} ({share:.1%} of the "
+        f"optimum {out.exact_merit:.2f}), diversity {point.diversity:.3f}, preference "
+        f"{point.preference:.2f}" + ("".join(f"\n{r}" for r in out.relaxed))
+    )
+
+
 @app.command()
 def explain(
     candidate: Annotated[str, typer.Option("--candidate", help="The candidate.")],

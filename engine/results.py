@@ -309,3 +309,52 @@ class FairnessReport(BaseModel):
     calibration: tuple[CalibrationRow, ...] = ()
     calibration_reference: str | None = None
     notes: tuple[str, ...] = ()
+
+
+class Assignment(BaseModel):
+    """One placement of an allocation: the pair, its merit score, preference and reasons."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    candidate_id: str
+    role_id: str
+    score: float
+    preference: float
+    reasons: tuple[str, ...] = ()
+
+
+class FrontPoint(BaseModel):
+    """One allocation of the Pareto front, by its objectives."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    merit: float
+    diversity: float
+    preference: float
+    placed: int
+    quota_shortfall: float
+
+
+class Allocation(BaseModel):
+    """What ``MatchingEngine.allocate`` chose, and the front it chose from.
+
+    Attributes:
+        assignments: the chosen allocation, best score first.
+        unplaced: candidates left without a role.
+        front: every allocation of the Pareto front (merit, diversity, preference).
+        chosen: the index of the chosen one in ``front``.
+        exact_merit: the merit optimum (min-cost flow), the reference of the front.
+        weights: the stakeholder weights (merit, diversity, preference) the choice used,
+            after any relaxation.
+        relaxed: what was raised because every allocation missed a quota.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    assignments: tuple[Assignment, ...]
+    unplaced: tuple[str, ...]
+    front: tuple[FrontPoint, ...]
+    chosen: int
+    exact_merit: float
+    weights: tuple[float, float, float]
+    relaxed: tuple[str, ...] = ()
