@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from engine.results import Allocation, FairnessReport, Match, TrainReport
+from engine.results import Allocation, Decision, FairnessReport, Match, TrainReport
 from engine.settings import Settings
 from engine.training.options import TrainOptions
 from graph_schema.errors import NotTrainedError
@@ -43,7 +43,9 @@ class MatchingEngine:
     def __init__(self, store: GraphStore, settings: Settings, target: str = "") -> None:
         self.store = store
         self.settings = settings
-        self.model_dir = Path(settings.models_path(target or settings.db))
+        self.target = str(target or settings.db)
+        self.model_dir = Path(settings.models_path(self.target))
+        self.decisions_path = settings.decisions_path(self.target)
         self._model: MatchModel | None = None
         self._recommender: Recommender | None = None
         self._groups: dict[str, str] | None = None
@@ -203,6 +205,21 @@ class MatchingEngine:
         return allocate(
             self, role_ids, candidate_ids, weights, capacity, quotas, generations, pop_size
         )
+
+    def record_decision(
+        self, role_id: str, candidate_id: str, decision: str, reviewer: str, reason: str = ""
+    ) -> Decision:
+        """Log a recruiter's decision (accept, reject, override with a reason) with the
+        ranking and explanation shown, in the tamper-evident log, then in the graph
+        (``engine.decisions.record``); the next training learns from it.
+
+        Raises:
+            ConfigError: a bad decision, no reviewer, an override without a reason.
+            UnknownIdError: an id is not in the graph.
+        """
+        from engine.decisions.record import record_decision
+
+        return record_decision(self, role_id, candidate_id, decision, reviewer, reason)
 
     def fairness_groups(self) -> dict[str, str]:
         """Candidate id -> group of the intersection of the re-ranking attributes (default

@@ -27,6 +27,8 @@ bench_app = typer.Typer(
     help="Benchmarks (results go to BENCHMARKS.md by hand).", no_args_is_help=True
 )
 app.add_typer(bench_app, name="bench")
+decisions_app = typer.Typer(help="The recruiter decision log.", no_args_is_help=True)
+app.add_typer(decisions_app, name="decisions")
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Store directory or neo4j:// URI.")]
 DEMO_QUERY = "explore/role_closest_skills"
@@ -348,6 +350,55 @@ def allocate(
         f"optimum {out.exact_merit:.2f}), diversity {point.diversity:.3f}, preference "
         f"{point.preference:.2f}" + ("".join(f"\n{r}" for r in out.relaxed))
     )
+
+
+@app.command()
+def decide(
+    role: Annotated[str, typer.Option("--role", help="The role.")],
+    candidate: Annotated[str, typer.Option("--candidate", help="The candidate.")],
+    decision: Annotated[str, typer.Option(help="accept | reject | override.")],
+    reviewer: Annotated[str, typer.Option(help="Who decides.")],
+    reason: Annotated[str, typer.Option(help="Why (required for an override).")] = "",
+    db: DbOption = None,
+) -> None:
+    """Record a recruiter's decision: the log (with what was shown), then the graph."""
+    try:
+        with _engine(db) as eng:
+            d = eng.record_decision(role, candidate, decision, reviewer, reason)
+    except TalentGraphError as e:
+        _fail(e)
+    console.print(
+        f"decision {d.seq} logged ({d.decision} {d.candidate_id} for {d.role_id}, {d.hash[:12]})"
+    )
+
+
+@decisions_app.command("verify")
+def decisions_verify(db: DbOption = None) -> None:
+    """Check the decision log's hash chain and head: exit 1 on any edit or deletion."""
+    from engine.decisions.log import verify
+
+    path = Settings().decisions_path(db or Settings().db)
+    result = verify(path)
+    if result.ok:
+        console.print(
+            f"[green]ok[/green]: {result.records} decisions, chain and head intact ({path})"
+        )
+        return
+    console.print(f"[red]{result.problem}[/red]: {escape(result.detail)} ({path})")
+    raise typer.Exit(1)
+
+
+@decisions_app.command("replay")
+def decisions_replay(db: DbOption = None) -> None:
+    """Re-apply every logged decision to the graph (after a crash or a re-import)."""
+    from engine.decisions.record import replay
+
+    try:
+        with _engine(db) as eng:
+            written = replay(eng)
+    except TalentGraphError as e:
+        _fail(e)
+    console.print(f"{written} decision edges written")
 
 
 @app.command()

@@ -358,3 +358,32 @@ class Allocation(BaseModel):
     exact_merit: float
     weights: tuple[float, float, float]
     relaxed: tuple[str, ...] = ()
+
+
+class Decision(BaseModel):
+    """A recruiter's decision as logged (``MatchingEngine.record_decision``).
+
+    Attributes:
+        seq, hash: its place and hash in the tamper-evident log.
+        at: UTC timestamp (ISO 8601).
+        decision: ``accept``, ``reject`` or ``override`` (accepting a candidate the list
+            shown did not hold; needs a reason).
+        model_version: the model that ranked.
+        shown: the ranking shown for the role when the decision was taken (candidate ids).
+        reasons_shown: the explanation shown for the pair (its summary reasons).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int
+    hash: str
+    at: str
+    role_id: str
+    candidate_id: str
+    decision: Literal["accept", "reject", "override"]
+    reviewer: str
+    reason: str
+    model_version: str
+    rerank: str
+    shown: tuple[str, ...]
+    reasons_shown: tuple[str, ...]

@@ -63,6 +63,13 @@ class Settings(BaseSettings):
             return ".talentgraph-models"
         return str(Path(db) / "models")
 
+    def decisions_path(self, db: str) -> Path:
+        """The decision log: ``<db>/decisions.jsonl`` for an embedded store, else
+        ``.talentgraph-decisions.jsonl`` (a Neo4j URI is not a directory)."""
+        if "://" in db:
+            return Path(".talentgraph-decisions.jsonl")
+        return Path(db) / "decisions.jsonl"
+
     def neo4j_auth(self) -> tuple[str, str] | None:
         if self.neo4j_password is None:
             return None
