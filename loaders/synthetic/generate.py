@@ -34,13 +34,7 @@ from loaders.synthetic.people import (
     Candidates,
     draw_candidates,
 )
-from loaders.synthetic.proxies import (
-    PENALTY,
-    apply_to_people,
-    apply_to_texts,
-    correlations,
-    draw_proxies,
-)
+from loaders.synthetic.proxies import PENALTY, apply_to_texts, correlations, proxy_world
 from loaders.synthetic.roles import draw_roles, occupation_demand
 from loaders.synthetic.text import candidate_texts, role_texts
 from loaders.synthetic.truth import RELEVANCE_CUTS, draw_truth
@@ -225,18 +219,8 @@ def generate(
     step()
     truth = draw_truth(fit, people, roles, streams[4])
     step()
-    drawn = draw_proxies(
-        people.gender,
-        people.age_band,
-        proxies,
-        seed,
-        world.org_domain,
-        people.job_org[people.job_ptr[:-1]],
-    )
     # the true fit keeps the original people; rows and texts show `shown`, recruiters penalise
-    shown, drawn = (
-        apply_to_people(people, drawn, REFERENCE_MONTH) if drawn.active else (people, drawn)
-    )
+    shown, drawn = proxy_world(people, world.org_domain, proxies, seed, REFERENCE_MONTH)
     hist = draw_history(
         fit,
         people,

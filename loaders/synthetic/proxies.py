@@ -246,6 +246,25 @@ def apply_to_people(people: Any, p: Proxies, reference_month: int) -> tuple[Any,
     return dataclasses.replace(people, **changes), with_penalty(p, gap)
 
 
+def proxy_world(
+    people: Any, org_domain: np.ndarray, strength: float, seed: int, reference_month: int
+) -> tuple[Any, Proxies]:
+    """(the people as the rows and texts show them, the proxies drawn) for one world's
+    candidates: :func:`draw_proxies` on their groups and latest employers, then
+    :func:`apply_to_people` when any proxy is active (else ``people`` unchanged)."""
+    drawn = draw_proxies(
+        people.gender,
+        people.age_band,
+        strength,
+        seed,
+        org_domain,
+        people.job_org[people.job_ptr[:-1]],
+    )
+    if not drawn.active:
+        return people, drawn
+    return apply_to_people(people, drawn, reference_month)
+
+
 def signal_shift(p: Proxies) -> np.ndarray:
     """(n, 4) shift of reliability, attendance, engagement, churn risk."""
     zero = np.zeros_like(p.attendance_drop)

@@ -47,7 +47,7 @@ from loaders.synthetic.generate import (
 )
 from loaders.synthetic.history import BIASED_GROUP, History, draw_history
 from loaders.synthetic.people import REFERENCE_MONTH
-from loaders.synthetic.proxies import apply_to_people, apply_to_texts, draw_proxies, signal_shift
+from loaders.synthetic.proxies import apply_to_texts, proxy_world, signal_shift
 from loaders.synthetic.roles import draw_roles, occupation_demand
 from loaders.synthetic.world import build_world
 from loaders.synthetic.writer import write_jsonl
@@ -103,18 +103,8 @@ def generate_careers(
     truth = draw_career_truth(fit, held_out, streams[4])
     bar.update()
     step()
-    drawn = draw_proxies(
-        people.gender,
-        people.age_band,
-        proxies,
-        seed,
-        world.org_domain,
-        people.job_org[people.job_ptr[:-1]],
-    )
     # the true fit keeps the original people; rows and texts show `shown`, recruiters penalise
-    shown, drawn = (
-        apply_to_people(people, drawn, REFERENCE_MONTH) if drawn.active else (people, drawn)
-    )
+    shown, drawn = proxy_world(people, world.org_domain, proxies, seed, REFERENCE_MONTH)
     hist = draw_history(
         fit,  # type: ignore[arg-type]
         people,  # type: ignore[arg-type]
