@@ -227,11 +227,10 @@ class MatchingEngine:
         ``engine.fairness.audit`` for re-ranking."""
         if self._groups is None:
             from engine.fairness.audit import sensitive_groups
+            from engine.fairness.metrics import joined
 
             names = self.settings.rerank_attributes or self.settings.train.fairness_attributes
-            by = [sensitive_groups(self.store, a) for a in names]
-            ids = sorted(set().union(*by)) if by else []
-            self._groups = {c: "|".join(g.get(c, "unknown") for g in by) for c in ids}
+            self._groups = joined(*(sensitive_groups(self.store, a) for a in names))
         return self._groups
 
     def recommend_roles(self, candidate_id: str, k: int = 10) -> list[Match]:

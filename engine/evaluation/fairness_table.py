@@ -48,7 +48,7 @@ from engine.evaluation.bootstrap import paired_bootstrap
 from engine.evaluation.harness import rank_pools
 from engine.evaluation.ranking_metrics import RankingReport, evaluate_rankings
 from engine.fairness.audit import sensitive_groups
-from engine.fairness.metrics import UNKNOWN_GROUP
+from engine.fairness.metrics import UNKNOWN_GROUP, joined
 from engine.fairness.rerank import METHODS
 from engine.matching.recommender import fair_order
 
@@ -206,9 +206,7 @@ def fairness_accuracy(
     attributes = tuple(model.options.fairness_attributes)
     by_attr = {a: sensitive_groups(eng.store, a) for a in attributes}
     joint = eng.fairness_groups()  # what the served re-ranker works with
-    people = sorted(set().union(*by_attr.values())) if by_attr else []
-    intersection = {c: "|".join(g.get(c, UNKNOWN_GROUP) for g in by_attr.values()) for c in people}
-    measured = {**by_attr, " x ".join(attributes): intersection}
+    measured = {**by_attr, " x ".join(attributes): joined(*by_attr.values())}
     role_pools, cand_pools = truth.pools("role"), truth.pools("candidate")
     base = model.options.model_copy(
         update={"text_erasure": False, "drop_proxies": False, "progress": False}

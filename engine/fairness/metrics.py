@@ -249,6 +249,12 @@ def intersect(*features: Mapping[str, Hashable]) -> dict[str, tuple[Hashable, ..
     return {i: tuple(f.get(i, UNKNOWN_GROUP) for f in features) for i in ids}
 
 
+def joined(*features: Mapping[str, Hashable]) -> dict[str, str]:
+    """:func:`intersect` with each tuple joined by ``|`` (``"female|35-44"``): the
+    intersection as plain labels, for re-rankers and tables."""
+    return {i: "|".join(map(str, labels)) for i, labels in intersect(*features).items()}
+
+
 def ranked_rows(rankings: Rankings, *, sensitive_features: Mapping[str, Group]) -> RankedRows:
     """Flatten ``rankings`` (query -> ranked ids) with each id's group."""
     query, item, rank, group = [], [], [], []

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from engine.fairness.audit import sensitive_groups
-from engine.fairness.metrics import UNKNOWN_GROUP
+from engine.fairness.metrics import UNKNOWN_GROUP, intersect
 from engine.fairness.proxies import screen_proxies
 from engine.features.context import FeatureContext
 from engine.features.labels import LabelledPairs, interaction_labels
@@ -371,8 +371,12 @@ def _erase(
 ) -> ConceptEraser | None:
     """The eraser of the fairness attributes' intersection (one group per combination) from
     the candidates' text vectors; ``None`` when fewer than two groups are known."""
-    groups = ["|".join(g.get(c, UNKNOWN_GROUP) for g in fairness.values()) for c in cand_ids]
-    groups = [UNKNOWN_GROUP if UNKNOWN_GROUP in x.split("|") else x for x in groups]
+    labels = intersect(*fairness.values())
+    unknown = (UNKNOWN_GROUP,)
+    groups = [
+        UNKNOWN_GROUP if UNKNOWN_GROUP in labels.get(c, unknown) else "|".join(labels[c])
+        for c in cand_ids
+    ]
     try:
         return ConceptEraser().fit(text["Candidate"], groups)
     except ConfigError:

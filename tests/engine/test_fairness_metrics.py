@@ -160,3 +160,16 @@ def test_parameter_errors() -> None:
     assert str(info.value) == (
         "The 'k' parameter of selection_rate_at_k must be an int >= 1. Got 0 instead."
     )
+
+
+def test_joined_labels_the_intersection_and_marks_missing_as_unknown() -> None:
+    from engine.fairness.metrics import joined
+
+    gender = {"c1": "female", "c2": "male"}
+    age = {"c1": "25-34", "c3": "55-64"}
+    assert joined(gender, age) == {
+        "c1": "female|25-34",
+        "c2": "male|unknown",
+        "c3": "unknown|55-64",
+    }
+    assert joined(age) == age and joined() == {}
