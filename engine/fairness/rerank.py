@@ -537,13 +537,16 @@ def proportional(
         raise _bad("offset", "proportional", "a float in [0, 1)", offset)
     size = min(k, n)
     order = _best_first(values).tolist()
+    members: dict[Group, list[int]] = {}
+    for i in order:  # each group's members, best first, in one pass
+        members.setdefault(labels[i], []).append(i)
     chosen: list[int] = []
     cumulative = 0.0
     for group in sorted(goal, key=str):
         after = cumulative + size * goal[group]
         count = _floor(after + offset) - _floor(cumulative + offset)
         cumulative = after
-        chosen += [i for i in order if labels[i] == group][:count]
+        chosen += members.get(group, [])[:count]
     taken = set(chosen)
     chosen += [i for i in order if i not in taken][: size - len(chosen)]
     return np.asarray(sorted(chosen, key=lambda i: (-values[i], i)), dtype=np.int64)
