@@ -133,32 +133,73 @@ class AllocationInstance:
 
 def diversity(instance: AllocationInstance, placed: np.ndarray) -> float:
     """GESA's weighted, normalised entropy of group shares among the ``placed`` candidates."""
-    total, weight_sum = 0.0, 0.0
-    for category, codes in instance.groups.items():
-        weight = instance.category_weights.get(category, 1.0)
-        known = codes[placed]
-        known = known[known >= 0]
-        n_groups = np.unique(codes[codes >= 0]).size
-        weight_sum += weight
-        if known.size == 0 or n_groups < 2:
-            continue
-        shares = np.bincount(known) / known.size
-        shares = shares[shares > 0]
-        total += weight * float(-(shares * np.log(shares)).sum() / np.log(n_groups))
-    return total / weight_sum if weight_sum else 0.0
+    mask = np.zeros((1, instance.n_candidates), dtype=bool)
+    mask[0, np.asarray(placed, dtype=np.int64)] = True
+    return float(_diversity_rows(instance, mask)[0])
 
 
 def violations(instance: AllocationInstance, arcs: np.ndarray) -> tuple[float, float]:
     """(capacity excess, quota shortfall) of one row's arcs (-1 = unplaced)."""
-    chosen = arcs[arcs >= 0]
-    counts = np.bincount(instance.arc_role[chosen], minlength=instance.capacity.size)
-    excess = float(np.maximum(counts - instance.capacity, 0).sum())
-    placed = instance.arc_candidate[chosen]
-    shortfall = 0.0
+    G = constraint_rows(instance, np.asarray(arcs)[None, :])
+    return float(G[0, 0]), float(G[0, 1])
+
+
+def _group_counts(codes: np.ndarray, placed: np.ndarray) -> np.ndarray:
+    """Placed members of each group per row: ``(rows, groups)`` (unknown codes skipped)."""
+    n_groups = int(codes.max()) + 1 if codes.size and codes.max() >= 0 else 0
+    rows = placed.shape[0]
+    take = placed & (codes >= 0)[None, :]
+    row, col = np.nonzero(take)
+    flat = np.bincount(row * n_groups + codes[col], minlength=rows * n_groups)
+    return flat.reshape(rows, n_groups)
+
+
+def _diversity_rows(instance: AllocationInstance, placed: np.ndarray) -> np.ndarray:
+    """:func:`diversity` of every row of a boolean ``(rows, candidates)`` placed mask."""
+    total = np.zeros(placed.shape[0])
+    weight_sum = 0.0
+    for category, codes in instance.groups.items():
+        weight = instance.category_weights.get(category, 1.0)
+        weight_sum += weight
+        n_groups = np.unique(codes[codes >= 0]).size
+        if n_groups < 2:
+            continue
+        counts = _group_counts(codes, placed).astype(float)
+        known = counts.sum(1, keepdims=True)
+        shares = counts / np.where(known > 0, known, 1.0)
+        terms = np.where(shares > 0, shares * np.log(np.where(shares > 0, shares, 1.0)), 0.0)
+        total += weight * (-terms.sum(1) / np.log(n_groups))
+    return total / weight_sum if weight_sum else total
+
+
+def constraint_rows(instance: AllocationInstance, arcs: np.ndarray) -> np.ndarray:
+    """``(rows, 2)``: capacity excess and quota shortfall of every row of arc indices."""
+    placed = arcs >= 0
+    row, col = np.nonzero(placed)
+    n_roles = instance.capacity.size
+    counts = np.bincount(
+        row * n_roles + instance.arc_role[arcs[row, col]], minlength=arcs.shape[0] * n_roles
+    ).reshape(arcs.shape[0], n_roles)
+    G = np.zeros((arcs.shape[0], 2))
+    G[:, 0] = np.maximum(counts - instance.capacity[None, :], 0).sum(1)
+    n_placed = placed.sum(1)
     for (category, group), share in instance.quotas.items():
-        have = int((instance.groups[category][placed] == group).sum())
-        shortfall += max(0.0, np.ceil(share * placed.size - 1e-9) - have)
-    return excess, shortfall
+        counts_g = _group_counts(instance.groups[category], placed)
+        have = counts_g[:, group] if group < counts_g.shape[1] else np.zeros(arcs.shape[0])
+        G[:, 1] += np.maximum(0.0, np.ceil(share * n_placed - 1e-9) - have)
+    return G
+
+
+def objective_rows(instance: AllocationInstance, arcs: np.ndarray) -> np.ndarray:
+    """``(rows, 3)``: merit, diversity and preference of every row of arc indices."""
+    placed = arcs >= 0
+    safe = np.where(placed, arcs, 0)
+    F = np.zeros((arcs.shape[0], 3))
+    F[:, 1] = _diversity_rows(instance, placed)
+    if instance.arc_score.size:  # no arc: nobody can be placed
+        F[:, 0] = np.where(placed, instance.arc_score[safe], 0.0).sum(1)
+        F[:, 2] = np.where(placed, instance.arc_preference[safe], 0.0).sum(1)
+    return F
 
 
 class AllocationProblem(Problem):
@@ -177,16 +218,6 @@ class AllocationProblem(Problem):
         self.instance = instance
 
     def _evaluate(self, X: np.ndarray, out: dict, *args: object, **kwargs: object) -> None:
-        inst = self.instance
-        arcs = inst.arcs_of(np.rint(X))
-        F = np.zeros((len(X), 3))
-        G = np.zeros((len(X), 2))
-        for row, a in enumerate(arcs):
-            chosen = a[a >= 0]
-            F[row] = (
-                -inst.arc_score[chosen].sum(),
-                -diversity(inst, inst.arc_candidate[chosen]),
-                -inst.arc_preference[chosen].sum(),
-            )
-            G[row] = violations(inst, a)
-        out["F"], out["G"] = F, G
+        arcs = self.instance.arcs_of(np.rint(X))
+        out["F"] = -objective_rows(self.instance, arcs)
+        out["G"] = constraint_rows(self.instance, arcs)

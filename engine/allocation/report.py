@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from engine.allocation.build import instance_from_engine
+from engine.allocation.policy import AllocationPolicy, make_policy, normalise_weights
 from engine.allocation.solve import solve
 from engine.results import Allocation, Assignment, FrontPoint
 
@@ -22,14 +23,18 @@ def allocate(
     eng: Any,
     role_ids: Sequence[str],
     candidate_ids: Sequence[str],
-    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    weights: Sequence[float] | Mapping[str, float] = (1.0, 1.0, 1.0),
+    policy: AllocationPolicy | Mapping[str, Any] | None = None,
+    *,
     capacity: int | Mapping[str, int] | None = None,
     quotas: Mapping[tuple[str, str], float] | None = None,
     generations: int = 100,
     pop_size: int = 60,
 ) -> Allocation:
     """See ``MatchingEngine.allocate``."""
-    inst, ids = instance_from_engine(eng, role_ids, candidate_ids, capacity=capacity, quotas=quotas)
+    weights = normalise_weights(weights)
+    policy = make_policy(policy, capacity=capacity, quotas=quotas)
+    inst, ids = instance_from_engine(eng, role_ids, candidate_ids, policy)
     result = solve(
         inst, weights=weights, pop_size=pop_size, generations=generations, seed=eng.settings.seed
     )

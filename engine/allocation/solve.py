@@ -26,22 +26,27 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.core.callback import Callback
 from pymoo.core.crossover import Crossover
 from pymoo.core.mutation import Mutation
 from pymoo.core.repair import Repair
 from pymoo.optimize import minimize
 
 from engine.allocation.exact import exact_allocation
+from engine.allocation.policy import normalise_weights
 from engine.allocation.problem import (
     AllocationInstance,
     AllocationProblem,
     diversity,
     violations,
 )
+from engine.allocation.quota_flow import quota_seed
 from graph_schema.errors import ConfigError
 
 
@@ -49,25 +54,38 @@ class CapacityRepair(Repair):
     """Unplace the lowest-scored candidates of every role over its capacity."""
 
     def _do(self, problem: AllocationProblem, X: np.ndarray, **kwargs: object) -> np.ndarray:
-        inst = problem.instance
-        X = np.rint(X).astype(np.int64)
-        for row in range(len(X)):
-            X[row] = repair_row(inst, X[row])
+        return repair_rows(problem.instance, X)
+
+
+def repair_rows(inst: AllocationInstance, X: np.ndarray) -> np.ndarray:
+    """Every row with every role within capacity: in each (row, role), the candidates
+    beyond its capacity by score (best first, then candidate index) are unplaced."""
+    X = np.rint(np.atleast_2d(X)).astype(np.int64)
+    arcs = inst.arcs_of(X)
+    row, col = np.nonzero(arcs >= 0)
+    if row.size == 0:
         return X
+    a = arcs[row, col]
+    key = row * inst.capacity.size + inst.arc_role[a]
+    count = np.bincount(key, minlength=len(X) * inst.capacity.size)
+    over_key = count > np.tile(inst.capacity, len(X))
+    if not over_key.any():
+        return X
+    # only the (row, role) groups over capacity are sorted
+    hit = over_key[key]
+    row, col, a, key = row[hit], col[hit], a[hit], key[hit]
+    order = np.lexsort((col, -inst.arc_score[a], key))
+    key = key[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    rank = np.arange(key.size) - np.repeat(first, np.diff(np.r_[first, key.size]))
+    over = rank >= inst.capacity[inst.arc_role[a[order]]]
+    X[row[order][over], col[order][over]] = 0
+    return X
 
 
 def repair_row(inst: AllocationInstance, x: np.ndarray) -> np.ndarray:
-    """One individual with every role within capacity (lowest scores unplaced first)."""
-    x = np.array(x, dtype=np.int64)
-    arcs = inst.arcs_of(x[None, :])[0]
-    placed = np.flatnonzero(arcs >= 0)
-    roles = inst.arc_role[arcs[placed]]
-    counts = np.bincount(roles, minlength=inst.capacity.size)
-    for role in np.flatnonzero(counts > inst.capacity):
-        members = placed[roles == role]
-        order = np.argsort(-inst.arc_score[arcs[members]], kind="stable")
-        x[members[order[inst.capacity[role] :]]] = 0
-    return x
+    """One individual with every role within capacity (:func:`repair_rows` of one row)."""
+    return repair_rows(inst, np.asarray(x)[None, :])[0]
 
 
 class UniformCrossover(Crossover):
@@ -127,10 +145,15 @@ def _greedy(inst: AllocationInstance, value: np.ndarray) -> np.ndarray:
 
 
 def seeds(
-    inst: AllocationInstance, size: int, rng: np.random.Generator
+    inst: AllocationInstance, size: int, rng: np.random.Generator, seeded: bool = True
 ) -> tuple[np.ndarray, float]:
-    """The first population (exact optimum, greedy ones, random valid ones) and the exact
-    merit optimum."""
+    """The first population and the exact merit optimum.
+
+    Seeded: the exact optimum, the quota-meeting flow (``engine.allocation.quota_flow``,
+    when there are quotas), greedy ones, then random valid ones; ``seeded=False``: random
+    valid ones only (the comparison the issue measured). The exact optimum is computed in
+    both cases: it is the reference of the report.
+    """
     start, degree = inst.offsets
     exact = exact_allocation(
         inst.arc_candidate, inst.arc_role, inst.arc_score, inst.capacity, inst.n_candidates
@@ -139,18 +162,21 @@ def seeds(
     for c, r in exact.assignment.items():
         arcs = np.arange(start[c], start[c] + degree[c])
         x_exact[c] = int(np.flatnonzero(inst.arc_role[arcs] == r)[0]) + 1
-    rows = [
-        x_exact,
-        _greedy(inst, inst.arc_score),
-        _greedy(inst, inst.arc_score + inst.arc_preference),
-    ]
-    while len(rows) < size:
-        rows.append(
-            repair_row(
-                inst, np.floor(rng.random(inst.n_candidates) * (degree + 1)).astype(np.int64)
-            )
-        )
-    return np.stack(rows[:size]), exact.total
+    rows = []
+    if seeded:
+        rows.append(x_exact)
+        if inst.quotas:
+            rows.append(quota_seed(inst))
+        rows += [
+            _greedy(inst, inst.arc_score),
+            _greedy(inst, inst.arc_score + inst.arc_preference),
+        ]
+    n_random = max(0, size - len(rows))
+    random = np.floor(rng.random((n_random, inst.n_candidates)) * (degree + 1)).astype(np.int64)
+    first = np.concatenate(
+        [np.array(rows, dtype=np.int64).reshape(-1, inst.n_candidates), repair_rows(inst, random)]
+    )
+    return first[:size], exact.total
 
 
 @dataclass(frozen=True)
@@ -202,40 +228,57 @@ def _choose(front: list[Member], weights: tuple[float, float, float]) -> Member:
     return front[int(np.argmax(score))]
 
 
+class _Progress(Callback):
+    """Best merit so far (as a share of the optimum) every tenth of the generations."""
+
+    def __init__(self, say: Callable[[str], None], generations: int, exact: float) -> None:
+        super().__init__()
+        self.say, self.every, self.exact = say, max(1, generations // 10), exact
+
+    def notify(self, algorithm: Any) -> None:
+        if algorithm.n_gen % self.every == 0:
+            best = -float(algorithm.pop.get("F")[:, 0].min())
+            share = best / self.exact if self.exact else 1.0
+            self.say(f"  generation {algorithm.n_gen}: best merit {best:.2f} ({share:.2%})")
+
+
 def solve(
     inst: AllocationInstance,
     *,
-    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    weights: Sequence[float] | Mapping[str, float] = (1.0, 1.0, 1.0),
     pop_size: int = 60,
     generations: int = 100,
     seed: int = 0,
     max_relaxations: int = 3,
+    seeded: bool = True,
+    say: Callable[[str], None] | None = None,
 ) -> SolveResult:
     """Run the seeded NSGA-II (see the module docstring).
 
     Args:
         inst: the instance.
-        weights: stakeholder weights of merit, diversity and preference (>= 0).
+        weights: stakeholder weights of merit, diversity and preference (>= 0), as a
+            3-sequence or a dict (``engine.allocation.policy.normalise_weights``).
         pop_size: population size (>= 4).
         generations: the budget.
         seed: seeds sampling and the algorithm.
         max_relaxations: how often the diversity weight may be doubled when every member
             violates a quota.
+        seeded: start from the seeds (default) or from random valid individuals only.
+        say: progress lines (every tenth of the generations), e.g. ``print``.
 
     Raises:
         ConfigError: bad weights, population size or budget.
     """
-    if len(weights) != 3 or min(weights) < 0 or sum(weights) == 0:
-        raise ConfigError(f"weights must be three numbers >= 0, not all 0; got {weights!r}")
+    weights = normalise_weights(weights)
     if pop_size < 4 or generations < 1:
         raise ConfigError(
             f"pop_size must be >= 4 and generations >= 1; got {pop_size}, {generations}"
         )
     problem = AllocationProblem(inst)
     rng = np.random.default_rng(seed)
-    first, exact_merit = seeds(inst, pop_size, rng)
+    first, exact_merit = seeds(inst, pop_size, rng, seeded)
     relaxed: list[str] = []
-    weights = tuple(float(w) for w in weights)
     for attempt in range(max_relaxations + 1):
         algorithm = NSGA2(
             pop_size=pop_size,
@@ -246,7 +289,12 @@ def solve(
             eliminate_duplicates=True,
         )
         found = minimize(
-            problem, algorithm, ("n_gen", generations), seed=seed + attempt, verbose=False
+            problem,
+            algorithm,
+            ("n_gen", generations),
+            seed=seed + attempt,
+            verbose=False,
+            **({"callback": _Progress(say, generations, exact_merit)} if say else {}),
         )
         population = found.pop
         ranked = population.get("X") if found.X is None else np.atleast_2d(found.X)
