@@ -90,6 +90,7 @@ def side(trained_engine) -> tuple[CandidateSide, object]:
     return CandidateSide.from_runtime(runtime, trained_engine.eng.store), runtime
 
 
+@pytest.mark.slow
 def test_reads_stated_domains_and_applications(trained_engine, side) -> None:
     cs, runtime = side
     ids = runtime.exported.ids
@@ -106,6 +107,7 @@ def test_reads_stated_domains_and_applications(trained_engine, side) -> None:
     assert applied_roles(runtime).nnz == cs.applied.nnz
 
 
+@pytest.mark.slow
 def test_scores_are_deterministic_and_in_range(side) -> None:
     cs, runtime = side
     cand = np.repeat(np.arange(5), len(runtime.exported.ids["Role"]))

@@ -17,6 +17,8 @@ from engine.matching.fusion import METHODS
 from engine.matching.two_sided import FUSIONS, ROLE_ATTRIBUTES
 from graph_schema.errors import ConfigError
 
+pytestmark = pytest.mark.slow  # the trained tiny store
+
 
 @pytest.fixture(scope="module")
 def candidates(trained_engine) -> list[str]:
