@@ -234,6 +234,22 @@ class DecisionLog:
         return record
 
 
+def read(path: Path) -> list[dict[str, Any]]:
+    """Every record of the log at ``path``, oldest first, after :meth:`DecisionLog.open`
+    checked the chain (and recovered a crash's leftovers); ``[]`` when there is no log (and
+    no head: a head without its log is a deleted log).
+
+    Raises:
+        ConfigError: the log was edited, truncated, reordered or deleted.
+    """
+    path = Path(path)
+    if not path.exists() and not _head_path(path).exists():
+        return []
+    DecisionLog.open(path)
+    records, _ = _walk(path)
+    return records
+
+
 def _write_head(path: Path, seq: int, last: str) -> None:
     head = _head_path(path)
     tmp = head.with_name(head.name + ".tmp")

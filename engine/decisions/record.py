@@ -1,19 +1,26 @@
-"""Recording a recruiter's decision: the log first, then the graph; and replaying the log.
+"""Recording a recruiter's decision: the log first, then the graph; and restoring the graph
+from the log.
 
 ``record_decision`` takes what the recruiter saw at that moment (the role's ranking as served,
-with the served re-ranker, and the summary explanation of the pair), appends one record to the
-hash-chained log (``engine.decisions.log``), then writes the decision into the graph as a
-recruiter interaction, so the next training learns from it: ``accept`` and ``override`` as
-``SHORTLISTED``, ``reject`` as ``REJECTED`` (``actor = "recruiter"``, ``at`` the timestamp).
+with the served re-ranker, its scores, and the summary explanation of the pair), pins the
+model version that ranked (``model_versions.pin``: never pruned, so ``talentgraph replay``
+can load it), appends one record to the hash-chained log (``engine.decisions.log``), then
+writes the decision into the graph as a recruiter interaction, so the next training learns
+from it: ``accept`` and ``override`` as ``SHORTLISTED``, ``reject`` as ``REJECTED``
+(``actor = "recruiter"``, ``at`` the timestamp). The record also carries the version folder,
+the re-ranking attributes, the fingerprint of the graph the ranking was computed from
+(``engine.decisions.fingerprint``) and ``edge_new``: whether that graph lacked the edge the
+decision writes (what ``engine.decisions.replay`` takes away to get back to it).
+
 The log comes first because it is the record an auditor relies on: a crash after it and
-before the graph write leaves a decision the graph lacks, which :func:`replay` restores (it
-re-applies every logged decision; the edges are merged, so replaying twice changes nothing).
-A re-import that rewrites a candidate's interactions removes their decision edges too; replay
-after it.
+before the graph write leaves a decision the graph lacks, which :func:`restore` restores (it
+re-applies every logged decision; the edges are merged, so restoring twice changes nothing).
+A re-import that rewrites a candidate's interactions would remove their decision edges;
+``MatchingEngine.import_dataset`` restores them after every import.
 
 Example:
     >>> d = record_decision(eng, "r1", "c4", "accept", reviewer="ana", reason="strong fit")  # doctest: +SKIP
-    >>> replay(eng)                                                                         # doctest: +SKIP
+    >>> restore(eng)                                                                        # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -21,13 +28,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.decisions.log import DecisionLog
+from engine.decisions.fingerprint import inputs_fingerprint
+from engine.decisions.log import DecisionLog, read
 from engine.results import Decision
+from engine.training.model_versions import find, pin, pinned
+from graph_schema.edge_types import INTERACTED
 from graph_schema.errors import ConfigError
 
 DECISIONS = ("accept", "reject", "override")
 EDGE_TYPE = {"accept": "SHORTLISTED", "override": "SHORTLISTED", "reject": "REJECTED"}
 SHOWN = 50
+SCORE_DIGITS = 6
 
 
 def _check(decision: str, reviewer: str, reason: str) -> None:
@@ -51,13 +62,18 @@ def record_decision(
         UnknownIdError: an id is not in the graph.
     """
     _check(decision, reviewer, reason)
-    shown = [m.candidate_id for m in eng.recommend_candidates(role_id, k=SHOWN)]
+    matches = eng.recommend_candidates(role_id, k=SHOWN)
+    shown = [m.candidate_id for m in matches]
     explanation = eng.explain(candidate_id, role_id, level="summary")
     if decision == "override" and candidate_id in shown[:10]:
         raise ConfigError(
             f"{candidate_id} is in the top 10 shown for {role_id}: record an 'accept', not an override"
         )
+    model, rerank = eng.model(), eng.settings.rerank
+    runtime = eng.recommender().runtime
+    groups = None if rerank == "none" else eng.fairness_groups()
     log = DecisionLog.open(eng.decisions_path)
+    pin(model.directory, f"decision {log.seq + 1} ranked by {model.version}")
     record = log.append(
         {
             "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -66,14 +82,43 @@ def record_decision(
             "decision": decision,
             "reviewer": reviewer,
             "reason": reason,
-            "model_version": eng.model().version,
-            "rerank": eng.settings.rerank,
+            "model_version": model.version,
+            "model_folder": model.directory.name,
+            "rerank": rerank,
+            "rerank_attributes": list(rerank_attributes(eng.settings)),
+            "k": SHOWN,
             "shown": shown,
+            "scores_shown": [round(m.score, SCORE_DIGITS) for m in matches],
             "reasons_shown": list(explanation.reasons),
+            "inputs": inputs_fingerprint(runtime, groups),
+            "edge_new": not _in_export(runtime.exported, candidate_id, role_id, decision),
         }
     )
     _write_edges(eng, [record])
     return Decision(**{k: v for k, v in record.items() if k != "prev"})
+
+
+def rerank_attributes(settings: Any) -> tuple[str, ...]:
+    """The attributes whose intersection the served re-ranking works with (as
+    ``MatchingEngine.fairness_groups`` reads them)."""
+    return tuple(settings.rerank_attributes or settings.train.fairness_attributes)
+
+
+def _in_export(exported: Any, candidate_id: str, role_id: str, decision: str) -> bool:
+    """Whether the export holds the INTERACTED edge the decision writes."""
+    if INTERACTED not in exported.data.edge_types:
+        return False
+    cmap, rmap = exported.ids["Candidate"], exported.ids["Role"]
+    if candidate_id not in cmap or role_id not in rmap:
+        return False
+    store = exported.data[INTERACTED]
+    names = [n.removeprefix("type=") for n in store.edge_attr_names]
+    if EDGE_TYPE[decision] not in names:
+        return False
+    src, dst = store.edge_index.numpy()
+    column = store.edge_attr.numpy()[:, names.index(EDGE_TYPE[decision])] > 0
+    here = (src == cmap.index_of(candidate_id)) & (dst == rmap.index_of(role_id)) & column
+    return bool(here.any())
 
 
 def _write_edges(eng: Any, records: list[dict[str, Any]]) -> int:
@@ -90,15 +135,17 @@ def _write_edges(eng: Any, records: list[dict[str, Any]]) -> int:
     return eng.store.upsert_edges("INTERACTED", "Candidate", rows) if rows else 0
 
 
-def replay(eng: Any) -> int:
-    """Re-apply every logged decision to the graph (idempotent); returns the edges written.
+def restore(eng: Any) -> int:
+    """Re-apply every logged decision to the graph (idempotent) and pin every model version
+    the log names that is still on disk (logs written before pins existed); returns the
+    edges written.
 
     Raises:
         ConfigError: the log fails verification (nothing is written).
     """
-    import json
-
-    path = eng.decisions_path
-    DecisionLog.open(path)  # refuses a tampered log; recovers a crash's leftovers first
-    records = [json.loads(line) for line in path.read_bytes().splitlines()] if path.exists() else []
+    records = read(eng.decisions_path)  # refuses a tampered log; recovers a crash's leftovers
+    for r in records:
+        folder = find(eng.model_dir, r.get("model_folder", ""), r["model_version"])
+        if folder is not None and not pinned(folder):
+            pin(folder, f"decision {r['seq']} ranked by {r['model_version']} (restore)")
     return _write_edges(eng, records)

@@ -17,7 +17,10 @@ over it (``rename`` is atomic: a reader sees the old version or the new one, nev
 or nothing). A train killed at any point before that rename leaves ``CURRENT`` on the
 previous version, which keeps serving; its ``.tmp-*`` folder is removed by the next train.
 The version it replaced is kept (``KEEP`` versions in all, for a manual rollback: point
-``CURRENT`` at it); older ones are pruned.
+``CURRENT`` at it); older ones are pruned, except *pinned* versions: a folder holding a
+``PINNED`` file (:func:`pin`; ``engine.decisions.record`` pins the version that ranked a
+logged decision, so ``talentgraph replay`` can load it later) is never pruned and does not
+count towards ``KEEP``.
 
 Example:
     >>> work = begin(Path(".talentgraph/models"))               # doctest: +SKIP
@@ -41,6 +44,7 @@ VERSIONS = "versions"
 INDEX_LINK = "index"
 TMP_PREFIX = ".tmp-"
 KEEP = 2
+PINNED = "PINNED"
 # Files of the single-folder layout written before versions existed; removed once a
 # version is published (their pickles are never read).
 LEGACY = ("manifest.json", "scorer.pkl", "scorer_cold.pkl", "nexus.pt", "adapter.pt")
@@ -61,6 +65,48 @@ def versions(model_dir: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def pin(folder: Path, reason: str) -> None:
+    """Keep the version ``folder`` from pruning; ``reason`` (one line) is appended to its
+    ``PINNED`` file, which only says why (its presence is the pin).
+
+    Raises:
+        FileNotFoundError: ``folder`` is not there (the version was pruned already).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(folder)
+    with open(folder / PINNED, "a", encoding="utf-8") as f:
+        f.write(reason.replace("\n", " ") + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    make_private(folder / PINNED)
+
+
+def pinned(folder: Path) -> bool:
+    """Whether the version ``folder`` is pinned (:func:`pin`)."""
+    return (Path(folder) / PINNED).is_file()
+
+
+def find(model_dir: Path, name: str = "", version: str = "") -> Path | None:
+    """The version folder called ``name`` (under ``versions/``); without it, or when it is
+    gone, the newest folder of model ``version`` (pinned ones first), or ``None``.
+
+    Folder names are unique; model versions need not be (``tg-<digest>`` of the options,
+    seed and graph size: a retrain of an edited graph of the same size gets the same one).
+    """
+    found = versions(model_dir)
+    by_name = [p for p in found if name and p.name == name]
+    if by_name:
+        return by_name[0]
+    same = [
+        p
+        for p in found
+        if version and (p.name.endswith(f"-{version}") or f"-{version}-" in p.name)
+    ]
+    same.sort(key=lambda p: (pinned(p), p.name))
+    return same[-1] if same else None
 
 
 def _alive(pid: int) -> bool:
@@ -132,11 +178,12 @@ def _link_index(model_dir: Path) -> None:
 
 
 def prune(model_dir: Path, keep: int = KEEP, previous: Path | None = None) -> list[Path]:
-    """Remove all versions but the current one, ``previous`` (the one it replaced) and the
-    newest others up to ``keep`` in all; a folder renamed by a train that died before its
-    switch is not kept in place of the previous version."""
+    """Remove all versions but the current one, ``previous`` (the one it replaced), the
+    pinned ones and the newest others up to ``keep`` in all (pinned ones not counted); a
+    folder renamed by a train that died before its switch is not kept in place of the
+    previous version."""
     kept = {p.resolve() for p in (current(model_dir), previous) if p is not None}
-    others = [p for p in versions(model_dir) if p.resolve() not in kept]
+    others = [p for p in versions(model_dir) if p.resolve() not in kept and not pinned(p)]
     room = max(keep - len(kept), 0)
     old = others[: max(len(others) - room, 0)]
     for path in old:

@@ -1,6 +1,6 @@
 """Recruiter decisions end to end on a store of their own (they write): the record holds what
 was shown, the graph gets the recruiter's interaction, `decisions verify` finds an edit, an
-override needs a reason, and replay restores the edges idempotently."""
+override needs a reason, and restore re-applies the edges idempotently."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from engine import MatchingEngine, Settings
 from engine.cli import app
 from engine.decisions.log import verify
-from engine.decisions.record import replay
+from engine.decisions.record import restore
 from engine.training.options import TrainOptions
 from graph_schema.errors import ConfigError
 from loaders.import_job import ImportOptions
@@ -62,7 +62,7 @@ def test_decisions_are_logged_with_what_was_shown_and_reach_the_graph(engine) ->
         eng.record_decision(role, first, "accept", reviewer=" ")
     eng.record_decision(role, last, "override", reviewer="bo", reason="met her at the fair")
     assert verify(eng.decisions_path).ok and verify(eng.decisions_path).records == 3
-    assert replay(eng) == 3 and replay(eng) == 3  # merged: nothing doubles
+    assert restore(eng) == 3 and restore(eng) == 3  # merged: nothing doubles
     assert len([e for e in _edges(eng, role, first) if e["actor"] == "recruiter"]) == 1
 
 
