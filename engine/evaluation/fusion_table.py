@@ -7,7 +7,9 @@ One row per way of ranking each pool: ``S_j`` alone (what ``recommend_roles`` se
 fusion), ``S_u`` alone, every method of ``engine.matching.fusion`` (weight ``w``, both sides
 min-max normalised per candidate), and the fairness-optimised fusion (``"fair"``: per
 candidate, the weight of the normalised weighted sum on 101 values in [0, 1] whose top 10 has
-the lowest DGI over one role attribute; one row per attribute).
+the lowest DGI over one role attribute; one row per attribute). Equally even weights go to the
+one closest to 0.5, as served; a second row per attribute sends them to 0 (``S_j``), which
+keeps the DGI and shows how much of the accuracy cost is the fusion's, not the evenness's.
 
 Columns:
 
@@ -41,6 +43,7 @@ import io
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import product
 from typing import Any
 
 import numpy as np
@@ -58,6 +61,8 @@ Say = Callable[[str], None]
 TOP = 10
 RECRUITER = "S_j: recruiter side (unfused)"
 CANDIDATE = "S_u: candidate side (unfused)"
+PREFER = (0.5, 0.0)
+"""Ties of the fair search go to the weight closest to 0.5 (as served), or to 0 (``S_j``)."""
 _LOCATION_FIT = FEATURE_NAMES.index("location_fit")
 _LOCATION_PREFERRED = FEATURE_NAMES.index("location_preferred")
 
@@ -210,13 +215,13 @@ def fusion_table(
         }
         add(f"{method} (normalised)", rankings, weight if weighted else None)
     chosen: dict[str, list[float]] = {}
-    for attribute, (group_of, reference) in groups.items():
-        name = f"fair: DGI over {attribute}"
+    for (attribute, (group_of, reference)), prefer in product(groups.items(), PREFER):
+        name = f"fair: DGI over {attribute}" + ("" if prefer == 0.5 else ", ties to S_j")
         say(name)
         rankings, ws = {}, []
         for c in queries:
             if len(reference) < 2:  # one group: every top is as even as any other
-                w, fused = 0.5, fuse(su[c], sj[c], FAIR_METHOD, w=0.5, normalise=True)
+                w, fused = prefer, fuse(su[c], sj[c], FAIR_METHOD, w=prefer, normalise=True)
             else:
                 choice = optimise_weight(
                     su[c],
@@ -226,6 +231,7 @@ def fusion_table(
                     method=FAIR_METHOD,
                     k=FAIR_TOP,
                     normalise=True,
+                    prefer=prefer,
                 )
                 w, fused = choice.w, choice.fused
             ws.append(w)
