@@ -49,8 +49,9 @@ from engine.explain.attributions import (
 from engine.explain.paths import read_paths, strongest_per_kind
 from engine.explain.phrases import PairFacts, group_phrase, pair_facts, reason
 from engine.explain.profile import ProfileEdit, edited_features, years_of
-from engine.features.context import SIGNALS, lookup
+from engine.features.context import SIGNALS
 from engine.features.pair_features import FEATURE_NAMES
+from engine.kernels.sparse_entries import entries
 from engine.results import Attribution, Explanation, ProfileChange
 from graph_schema.errors import ConfigError
 from loaders.stores.base import GraphStore
@@ -302,7 +303,7 @@ class Explainer:
         lo, hi = ctx.importance.indptr[role], ctx.importance.indptr[role + 1]
         skills, importance = ctx.importance.indices[lo:hi], ctx.importance.data[lo:hi]
         required = ctx.importance_required[lo:hi]
-        level = lookup(ctx.level, ctx.level_keys, np.full(skills.size, cand), skills)
+        level = entries(ctx.level, np.full(skills.size, cand), skills)
         out: list[_Action] = []
         for i in np.lexsort((-importance, ~required)):
             group = "required skills" if required[i] else "optional skills"

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.explain.profile import years_of
-from engine.features.context import SIGNALS, lookup
+from engine.features.context import SIGNALS
+from engine.kernels.sparse_entries import entries
 from engine.training.match_model import MatchRuntime
 
 
@@ -72,8 +73,8 @@ def pair_facts(
     skills, importance = ctx.importance.indices[lo:hi], ctx.importance.data[lo:hi]
     required = ctx.importance_required[lo:hi]
     rows = np.full(skills.size, cand)
-    direct = lookup(ctx.level, ctx.level_keys, rows, skills)
-    effective = lookup(ctx.effective_level, ctx.effective_keys, rows, skills)
+    direct = entries(ctx.level, rows, skills)
+    effective = entries(ctx.effective_level, rows, skills)
     order = np.argsort(-importance, kind="stable")
     req = [i for i in order if required[i]]
     own = ctx.signals[cand] if signals is None else signals

@@ -25,7 +25,7 @@ import numpy as np
 
 from engine.explain.attributions import attribute
 from engine.explain.profile import ProfileEdit, edited_features
-from engine.features.context import lookup
+from engine.kernels.sparse_entries import entries
 from engine.models.scorer import MeritScorer
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def nudge(explainer: Explainer, cand: int, role: int) -> ProfileEdit:
     ctx = explainer.runtime.ctx
     lo, hi = ctx.importance.indptr[role], ctx.importance.indptr[role + 1]
     skills = ctx.importance.indices[lo:hi]
-    level = lookup(ctx.level, ctx.level_keys, np.full(skills.size, cand), skills)
+    level = entries(ctx.level, np.full(skills.size, cand), skills)
     held = np.flatnonzero(level > 0)
     if held.size == 0:
         return ProfileEdit(years=0.1)

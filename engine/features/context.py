@@ -20,6 +20,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from engine.kernels.sparse_entries import entries
 from graph_schema import EdgeType
 from graph_schema.edge_types import HAS_SKILL, PART_OF, REQUIRES_SKILL, SIMILAR_TO
 from graph_schema.errors import ConfigError
@@ -98,29 +99,6 @@ def _locations(exported: ExportedGraph, label: str, n: int) -> tuple[np.ndarray,
     return place, country
 
 
-def sorted_keys(matrix: sp.csr_matrix) -> np.ndarray:
-    """``row * n_cols + col`` of every stored entry: sorted for a CSR with sorted indices."""
-    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-    return rows * matrix.shape[1] + matrix.indices
-
-
-def lookup(
-    matrix: sp.csr_matrix, keys: np.ndarray, rows: np.ndarray, cols: np.ndarray
-) -> np.ndarray:
-    """``matrix[rows[i], cols[i]]`` for many entries at once (0 where absent).
-
-    Args:
-        matrix: a CSR matrix with sorted indices.
-        keys: ``sorted_keys(matrix)``.
-        rows, cols: the entries to read.
-    """
-    wanted = rows.astype(np.int64) * matrix.shape[1] + cols
-    if keys.size == 0:
-        return np.zeros(wanted.size)
-    pos = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
-    return np.where(keys[pos] == wanted, matrix.data[pos], 0.0)
-
-
 def _effective_level(
     level: sp.csr_matrix, similarity: sp.csr_matrix, decay: float
 ) -> sp.csr_matrix:
@@ -194,31 +172,10 @@ class FeatureContext:
     similarity_decay: float = 0.8
 
     @cached_property
-    def level_keys(self) -> np.ndarray:
-        """``sorted_keys(level)``, computed once for ``lookup``."""
-        return sorted_keys(self.level)
-
-    @cached_property
-    def effective_keys(self) -> np.ndarray:
-        """``sorted_keys(effective_level)``, computed once for ``lookup``."""
-        return sorted_keys(self.effective_level)
-
-    @cached_property
-    def preferred_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """``sorted_keys`` of ``preferred_location`` and ``preferred_country``."""
-        return sorted_keys(self.preferred_location), sorted_keys(self.preferred_country)
-
-    @cached_property
-    def mentioned_keys(self) -> np.ndarray:
-        """``sorted_keys(mentioned)``."""
-        return sorted_keys(self.mentioned)
-
-    @cached_property
     def importance_required(self) -> np.ndarray:
         """For each stored entry of ``importance`` (CSR order), whether the skill is required."""
         rows = np.repeat(np.arange(self.importance.shape[0]), np.diff(self.importance.indptr))
-        keys = sorted_keys(self.required)
-        return lookup(self.required, keys, rows, self.importance.indices) > 0
+        return entries(self.required, rows, self.importance.indices) > 0
 
     @classmethod
     def from_export(

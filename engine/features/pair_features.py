@@ -37,8 +37,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from engine.features.context import SIGNALS, FeatureContext, lookup
+from engine.features.context import SIGNALS, FeatureContext
 from engine.features.history import HISTORY_FEATURES, HireHistory
+from engine.kernels.sparse_entries import entries
 
 FEATURE_NAMES: tuple[str, ...] = (
     "text_cosine",
@@ -136,8 +137,8 @@ def pair_features(
     out[:, col["gnn_cosine"]], out[:, col["gnn_missing"]] = _cosine(ctx.gnn, cand_idx, role_idx)
 
     pair, skill, importance, required = _role_skill_entries(ctx, role_idx)
-    direct = lookup(ctx.level, ctx.level_keys, cand_idx[pair], skill)
-    similar = lookup(ctx.effective_level, ctx.effective_keys, cand_idx[pair], skill)
+    direct = entries(ctx.level, cand_idx[pair], skill)
+    similar = entries(ctx.effective_level, cand_idx[pair], skill)
     for group, mask in (("required", required), ("optional", ~required)):
         p, w = pair[mask], importance[mask]
         out[:, col[f"{group}_coverage"]] = _coverage(p, w, direct[mask], n)
@@ -145,7 +146,7 @@ def pair_features(
     if ctx.mentioned is None:
         out[:, col["lex_required_mentioned"]] = np.nan
     else:
-        said = lookup(ctx.mentioned, ctx.mentioned_keys, cand_idx[pair], skill)
+        said = entries(ctx.mentioned, cand_idx[pair], skill)
         held = ((direct > 0) | (said > 0)).astype(np.float64)
         out[:, col["lex_required_mentioned"]] = _coverage(
             pair[required], importance[required], held[required], n
@@ -157,17 +158,12 @@ def pair_features(
         ctx, cand_idx, role_idx
     )
     if ctx.preferred_location is not None:
-        for name, matrix, keys, where in (
-            (
-                "location_preferred",
-                ctx.preferred_location,
-                ctx.preferred_keys[0],
-                ctx.role_location,
-            ),
-            ("country_preferred", ctx.preferred_country, ctx.preferred_keys[1], ctx.role_country),
+        for name, matrix, where in (
+            ("location_preferred", ctx.preferred_location, ctx.role_location),
+            ("country_preferred", ctx.preferred_country, ctx.role_country),
         ):
             place = where[role_idx]
-            found = lookup(matrix, keys, cand_idx, np.maximum(place, 0))
+            found = entries(matrix, cand_idx, np.maximum(place, 0))
             out[:, col[name]] = np.where(place >= 0, found, 0.0)
     first = col[SIGNALS[0]]
     out[:, first : first + len(SIGNALS)] = ctx.signals[cand_idx]

@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from engine.features.context import lookup, sorted_keys
 from engine.features.domain_preferences import read_preferred_domains, role_domains
 from engine.features.pair_features import FEATURE_NAMES
+from engine.kernels.sparse_entries import entries
 from engine.training.match_model import MatchRuntime
 from graph_schema.edge_types import INTERACTED
 from loaders.stores.base import GraphStore
@@ -157,8 +157,7 @@ class CandidateSide:
     def _domain(self, cand_idx: np.ndarray, role_idx: np.ndarray) -> np.ndarray:
         stated = np.diff(self.preferred_domain.indptr)[cand_idx] > 0
         domain = self.role_domain[role_idx]
-        keys = sorted_keys(self.preferred_domain)
-        wanted = lookup(self.preferred_domain, keys, cand_idx, np.maximum(domain, 0)) > 0
+        wanted = entries(self.preferred_domain, cand_idx, np.maximum(domain, 0)) > 0
         return np.where(stated, (wanted & (domain >= 0)).astype(np.float64), NO_DOMAIN_STATED)
 
     def _applications(self, cand_idx: np.ndarray, role_idx: np.ndarray) -> np.ndarray:

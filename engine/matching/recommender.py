@@ -35,8 +35,8 @@ import numpy as np
 from engine.explain.reasons import feature_reasons
 from engine.fairness.metrics import UNKNOWN_GROUP
 from engine.fairness.rerank import rerank as rerank_pool
-from engine.features.context import lookup
 from engine.features.pair_features import FEATURE_NAMES
+from engine.kernels.sparse_entries import entries
 from engine.results import Match
 from engine.retrieval.faiss_index import MAX_K, VectorIndex
 from engine.training.match_model import MatchRuntime
@@ -184,7 +184,7 @@ class Recommender:
         is_required = ctx.importance_required[lo:hi]
         required = ctx.importance.indices[lo:hi][is_required]
         importance = ctx.importance.data[lo:hi][is_required]
-        level = lookup(ctx.level, ctx.level_keys, np.full(required.size, cand), required)
+        level = entries(ctx.level, np.full(required.size, cand), required)
         order = np.argsort(-importance, kind="stable")
         held = [self.skill_names[required[i]] for i in order if level[i] > 0]
         lacking = [self.skill_names[required[i]] for i in order if level[i] <= 0]

@@ -23,12 +23,14 @@ from typing import Literal
 
 import numpy as np
 import shap
+from scipy.special import expit
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from threadpoolctl import ThreadpoolController
 
+from engine.kernels.trees import MAX_LEAVES, TreeEnsemble
 from graph_schema.errors import ConfigError, NotTrainedError
 
 NOT_TRAINED = "{cls} is not fitted; call {cls}.fit(X, y) before {method}()"
@@ -94,6 +96,14 @@ class MeritScorer:
             raise ConfigError(
                 BAD_PARAM.format(name="calibration", rule=rule, value=self.calibration)
             )
+        if not (isinstance(self.max_leaf_nodes, int) and 2 <= self.max_leaf_nodes <= MAX_LEAVES):
+            raise ConfigError(
+                BAD_PARAM.format(
+                    name="max_leaf_nodes",
+                    rule=f"an int in [2, {MAX_LEAVES}] (a tree's leaves are one 64-bit word)",
+                    value=self.max_leaf_nodes,
+                )
+            )
         if not 0.0 < self.calibration_share <= 0.5:
             raise ConfigError(
                 BAD_PARAM.format(
@@ -138,7 +148,8 @@ class MeritScorer:
         )
         with _limit(self.n_threads):
             self.model_ = model.fit(X_fit, y_fit)
-            margin = self.model_.decision_function(X_cal)
+        self.trees_ = None
+        margin = self.trees().margin(X_cal)
         if self.calibration == "platt":
             self.calibrator_ = LogisticRegression(C=1e6).fit(margin[:, None], y_cal)
         else:
@@ -166,8 +177,7 @@ class MeritScorer:
             NotTrainedError: ``fit`` has not been called.
         """
         X = self._check("decision_function", X)
-        with _limit(self.n_threads):
-            return self.model_.decision_function(X)
+        return self.trees().margin(X)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Calibrated merit scores in [0, 1], one per row of ``X``.
@@ -177,13 +187,27 @@ class MeritScorer:
             ConfigError: ``X`` does not have the fitted number of columns.
         """
         X = self._check("predict", X)
-        with _limit(self.n_threads):
-            margin = self.model_.decision_function(X)
+        margin = self.trees().margin(X)
         if self.calibration == "platt":
-            scores = self.calibrator_.predict_proba(margin[:, None])[:, 1]
+            # the logistic fit's probability, as its predict_proba computes it, without
+            # its input checks (a third of a query's scoring time)
+            slope, intercept = self.calibrator_.coef_[0, 0], self.calibrator_.intercept_[0]
+            scores = expit(margin * slope + intercept)
         else:
             scores = self.calibrator_.predict(margin)
         return np.clip(scores, 0.0, 1.0)
+
+    def trees(self) -> TreeEnsemble:
+        """The tree model as one compiled ensemble (built once; its margins equal the
+        tree model's ``decision_function`` bit for bit, and it skips a call per tree).
+
+        Raises:
+            NotTrainedError: ``fit`` has not been called.
+        """
+        self._check("trees")
+        if getattr(self, "trees_", None) is None:
+            self.trees_ = TreeEnsemble.from_model(self.model_)
+        return self.trees_
 
     def explainer(self) -> shap.TreeExplainer:
         """An exact ``shap.TreeExplainer`` of the tree model (raw log-odds output).

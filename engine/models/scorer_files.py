@@ -42,6 +42,7 @@ from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
+from engine.kernels.trees import MAX_LEAVES
 from engine.models.model_files import bad_file
 from graph_schema.errors import ModelFileError
 
@@ -80,7 +81,7 @@ def scorer_paths(stem: Path) -> tuple[Path, Path]:
 
 
 # -- save ---------------------------------------------------------------------------------
-def _tree_columns(model: HistGradientBoostingClassifier) -> dict[str, np.ndarray]:
+def tree_columns(model: HistGradientBoostingClassifier) -> dict[str, np.ndarray]:
     trees = [predictors[0] for predictors in model._predictors]
     if any(len(p) != 1 for p in model._predictors):
         raise ModelFileError("only a binary MeritScorer (one tree per iteration) can be saved")
@@ -107,7 +108,7 @@ def _tree_columns(model: HistGradientBoostingClassifier) -> dict[str, np.ndarray
 def save_scorer(scorer: MeritScorer, stem: Path) -> tuple[Path, Path]:
     """Write a fitted scorer as ``<stem>.json`` and ``<stem>.npz``; returns both paths."""
     meta_path, array_path = scorer_paths(Path(stem))
-    arrays = _tree_columns(scorer.model_)
+    arrays = tree_columns(scorer.model_)
     calibrator = scorer.calibrator_
     if scorer.calibration == "platt":
         calibration: dict[str, Any] = {
@@ -240,6 +241,11 @@ def _check_trees(path: Path, arrays: dict[str, np.ndarray], width: int) -> list[
             child = part[side][inner]
             if ((child <= own) | (child >= size)).any():
                 raise bad_file(path, f"tree {t} has a {side} child index outside (node, {size})")
+        children = np.concatenate([part["left"][inner], part["right"][inner]])
+        if np.unique(children).size != children.size:
+            raise bad_file(path, f"tree {t} has a node with two parents (not a tree)")
+        if part["is_leaf"].sum() > MAX_LEAVES:
+            raise bad_file(path, f"tree {t} has more than {MAX_LEAVES} leaves")
         feature = part["feature"][inner]
         if ((feature < 0) | (feature >= width)).any():
             raise bad_file(path, f"tree {t} splits on a feature outside [0, {width})")

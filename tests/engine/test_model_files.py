@@ -280,6 +280,11 @@ def test_npz_with_wrong_dtypes_shapes_or_indices_is_a_clear_error(model_dir: Pat
         f"tree 0 has a right child index outside (node, {size})": {
             "right": edited("right", lambda c: c.__setitem__(first_inner, first_inner))
         },
+        "tree 0 has a node with two parents (not a tree)": {
+            "right": edited(
+                "right", lambda c: c.__setitem__(first_inner, original["left"][first_inner])
+            )
+        },
         "tree 0 splits on a feature outside [0, 5)": {
             "feature": edited("feature", lambda c: c.__setitem__(first_inner, 5))
         },
