@@ -7,7 +7,7 @@ audit itself and, through :func:`sensitive_groups`, for training's adversary tar
 checks that no other module of ``engine/`` or ``loaders/`` calls ``read_sensitive``).
 
 What an audit reports (``engine.results.FairnessReport``), on the rows of a source
-(``engine.fairness.audit_sources``: the recommendations, the history; decisions later):
+(``engine.fairness.audit_sources``: the recommendations, the history, the decisions):
 
 - **selection** (LL144 "selecting"): per category, the selection rate and the impact ratio
   (its rate over the highest category's rate);
@@ -48,9 +48,10 @@ from typing import Any
 import numpy as np
 
 from engine.fairness.audit_sources import (
-    DECISIONS_NOT_AVAILABLE,
     AuditRows,
     Progress,
+    decision_counts,
+    decision_rows,
     history_pairs,
     history_rows,
     recommendation_rows,
@@ -482,8 +483,6 @@ def _check(k: int, min_n: int, min_share: float, source: Any) -> None:
         raise ConfigError(
             BAD_PARAMETER.format(name="min_share", method="audit", rule=rule, value=min_share)
         )
-    if source == "decisions":
-        raise ConfigError(DECISIONS_NOT_AVAILABLE)
     if not isinstance(source, AuditRows) and source not in SOURCES:
         rule = f"one of {', '.join(SOURCES)} or AuditRows"
         raise ConfigError(
@@ -539,8 +538,10 @@ def audit(
         attribute: the sensitive attribute (``gender``, ``age_band``, ...).
         k: the top ``k`` of each pool are selected (recommendations, rankings).
         intersect: a second attribute for the intersection tables.
-        source: ``"recommendations"``, ``"history"``, ``"decisions"`` (not yet available)
-            or ``AuditRows`` (``audit_sources.rows_from_rankings``).
+        source: ``"recommendations"``, ``"history"``, ``"decisions"`` (the recruiter
+            decision log, verified first: the tables are over the decided pairs, selected =
+            accepted or overridden, plus ``overrides`` per category and ``decision_counts``
+            per role and reviewer) or ``AuditRows`` (``audit_sources.rows_from_rankings``).
         pool: for recommendations, ``"retrieved"`` or ``"all"`` (``audit_sources``).
         truth_dir: a generated dataset whose ``_evaluation/`` ground truth is the reference
             of equal opportunity and calibration (else the history's hires and stages).
@@ -553,7 +554,7 @@ def audit(
             is served.
 
     Raises:
-        ConfigError: a bad parameter, or ``source="decisions"``.
+        ConfigError: a bad parameter, or a decision log that fails verification.
         NotTrainedError: the recommendations need a trained engine.
     """
     _check(k, min_n, min_share, source)
@@ -571,6 +572,8 @@ def audit(
     except (NotTrainedError, AttributeError):
         version = None
     notes: list[str] = [FOUR_FIFTHS_NOTE, ROWS_NOTE.format(min_n=min_n)]
+    if source == "decisions":
+        return _decision_audit(eng, attribute, intersect, min_n, min_share, notes)
     if isinstance(source, AuditRows):
         rows, name = source, "rankings"
     elif source == "recommendations":
@@ -605,6 +608,66 @@ def audit(
         return report
     return report.model_copy(
         update=_beside(eng, rows, name, groups, _eligible(report.selection), k, min_n, truth_dir)
+    )
+
+
+NO_DECISIONS = "no recruiter decision is logged in {path}: nothing to audit"
+DECISIONS_NOTE = (
+    "Decisions: one row per (role, candidate) pair decided, with its latest decision; "
+    "selected = accepted or overridden. The override table is the share of each category's "
+    "decisions that went against the ranking shown (an override accepts a candidate outside "
+    "the top 10 shown); per role and per reviewer every logged decision counts."
+)
+
+
+def _decision_audit(
+    eng: Any,
+    attribute: str,
+    intersect: str | None,
+    min_n: int,
+    min_share: float,
+    notes: list[str],
+) -> FairnessReport:
+    """The audit of the decision log (verified first): the LL144 selection tables over the
+    decided pairs, the override rate per category, and the counts per role and reviewer."""
+    from engine.decisions.log import read
+
+    records = read(eng.decisions_path)
+    if not records:
+        raise ConfigError(NO_DECISIONS.format(path=eng.decisions_path))
+    rows, overridden = decision_rows(records)
+    groups = sensitive_groups(eng.store, attribute)
+    other = sensitive_groups(eng.store, intersect) if intersect is not None else None
+    versions = sorted({r["model_version"] for r in records})
+    notes = [*notes, DECISIONS_NOTE, f"Decisions ranked by model versions: {versions or '-'}."]
+    report = report_of_rows(
+        rows,
+        groups,
+        source="decisions",
+        attribute=attribute,
+        k=None,
+        intersect=intersect,
+        intersect_groups=other,
+        min_n=min_n,
+        min_share=min_share,
+        model_version=versions[-1] if len(versions) == 1 else None,
+        notes=tuple(notes),
+    )
+    people = rows.candidate.tolist()
+    overrides = rate_table(
+        overridden,
+        categories_of(people, groups),
+        people,
+        kind="override",
+        attributes=(attribute,),
+        min_n=min_n,
+        min_share=min_share,
+    )
+    return report.model_copy(
+        update={
+            "overrides": overrides,
+            "decision_counts": decision_counts(records, min_n, wilson_interval),
+        }
     )
 
 

@@ -138,8 +138,10 @@ def calibration_plot(rows: Sequence[CalibrationRow]) -> str:
 # --------------------------------------------------------------------------------- tables
 def rate_table_html(table: RateTable) -> str:
     """One LL144 table as HTML."""
-    rate = "selection rate" if table.kind == "selection" else "scoring rate"
-    hits = "selected" if table.kind == "selection" else "above median"
+    rate = {"selection": "selection rate", "override": "override rate"}.get(
+        table.kind, "scoring rate"
+    )
+    hits = {"selection": "selected", "override": "overridden"}.get(table.kind, "above median")
     head = ["category", "rows", "people", "share", hits, rate, "95 % interval", "impact ratio"]
     head += ["95 % interval", "evidence", "left out of the ratios because"]
     out = ["<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>"]
@@ -218,6 +220,29 @@ def calibration_html(report: FairnessReport) -> str:
     return "".join(out)
 
 
+def decision_counts_html(report: FairnessReport) -> str:
+    """Accept, reject and override counts and rates, over all, per role, per reviewer."""
+    head = ["by", "key", "decisions", "accepted", "rejected", "overridden", "accept rate"]
+    head += ["reject rate", "override rate", "95 % interval", "evidence"]
+    out = ["<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>"]
+    for c in report.decision_counts:
+        cells = [
+            c.by,
+            c.key,
+            f"{c.decisions:,}",
+            f"{c.accepted:,}",
+            f"{c.rejected:,}",
+            f"{c.overridden:,}",
+            _f(c.accept_rate),
+            _f(c.reject_rate),
+            _f(c.override_rate),
+            f"{_f(c.override_ci[0])}–{_f(c.override_ci[1])}",
+        ]
+        flag = '<span class="flag">insufficient evidence</span>' if c.insufficient_evidence else ""
+        out.append("<tr>" + "".join(f"<td>{_e(x)}</td>" for x in cells) + f"<td>{flag}</td></tr>")
+    return "".join(out) + "</table>"
+
+
 def render_html(report: FairnessReport) -> str:
     """The whole report as one self-contained HTML page."""
     attrs = report.attribute + (f" × {report.intersect}" if report.intersect else "")
@@ -255,6 +280,14 @@ def render_html(report: FairnessReport) -> str:
     ):
         if table is not None:
             parts += [f"<h2>{_e(title)}</h2>", rate_table_html(table), heat_map(table)]
+    if report.overrides is not None:
+        parts += [
+            "<h2>Overrides by category</h2>",
+            "<p class='note'>Share of each category's decisions that overrode the ranking.</p>",
+            rate_table_html(report.overrides),
+        ]
+    if report.decision_counts:
+        parts += ["<h2>Decisions per role and per reviewer</h2>", decision_counts_html(report)]
     parts.append("<h2>Beside the LL144 tables</h2>")
     for metric in (report.equal_opportunity, report.exposure):
         if metric is not None:

@@ -19,7 +19,11 @@ module only says which pairs were considered, which were selected and how they s
   scorer learnt from this history).
 - **rankings**: any ranked lists given by the caller (``rows_from_rankings``), e.g. a
   re-ranked output.
-- **decisions**: recruiter decisions are not recorded yet (``DECISIONS_NOT_AVAILABLE``).
+- **decisions**: the recruiter decision log (``engine.decisions.log``, verified first), one
+  row per (role, candidate) pair decided, with its latest decision (an earlier one on the
+  same pair was revised). Selected = accepted or overridden (the candidate goes forward);
+  ``overridden`` marks the decisions that went against the ranking shown. The counts per
+  role and per reviewer (``decision_counts``) count every logged decision.
 
 Example:
     >>> rows = rows_from_rankings({"r1": ["c1", "c2", "c3"]}, k=1)
@@ -35,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.results import DecisionCount
 from graph_schema.errors import ConfigError
 from graph_schema.relationships import POSITIVE_INTERACTIONS
 
@@ -43,9 +48,9 @@ POOLS = ("retrieved", "all")
 HISTORY_SELECTIONS = ("shortlisted", "hired")
 BATCH_PAIRS = 200_000
 """Pairs scored in one call (bounds the feature matrix of ``pool="all"``)."""
-DECISIONS_NOT_AVAILABLE = (
-    "source 'decisions' is not available yet: recruiter decisions are not recorded in this "
-    "release; audit 'recommendations' or 'history'"
+DECISION_POOL = (
+    "every (role, candidate) pair a recruiter decided, with its latest logged decision; "
+    "selected: accepted or overridden"
 )
 POOL_TEXT = {
     "retrieved": "per role, the candidates the recommender retrieves and scores (FAISS and "
@@ -260,3 +265,56 @@ def history_rows(eng: Any, selection: str = "shortlisted", scored: bool = True) 
         None,
         f"every (candidate, role) pair of the interaction history; selected: reached {what}",
     )
+
+
+def decision_rows(records: Sequence[Mapping[str, Any]]) -> tuple[AuditRows, np.ndarray]:
+    """Rows of the decided pairs (latest decision per pair, in log order of that decision)
+    and, aligned, whether that decision was an override."""
+    latest: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for r in records:
+        latest.pop((r["role_id"], r["candidate_id"]), None)  # keep log order of the latest
+        latest[(r["role_id"], r["candidate_id"])] = r
+    kinds = np.asarray([r["decision"] for r in latest.values()], dtype=object)
+    rows = AuditRows(
+        np.asarray([role for role, _ in latest], dtype=object),
+        np.asarray([c for _, c in latest], dtype=object),
+        np.isin(kinds, ["accept", "override"]),
+        None,
+        None,
+        DECISION_POOL,
+    )
+    return rows, kinds == "override"
+
+
+def decision_counts(
+    records: Sequence[Mapping[str, Any]],
+    min_n: int,
+    interval: Callable[[int, int], tuple[float, float]],
+) -> tuple[DecisionCount, ...]:
+    """Accept, reject and override counts and rates over all decisions, then per role and
+    per reviewer (each sorted by key); ``interval`` gives the override rate's interval."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for r in records:
+        for by, key in (("all", "all"), ("role", r["role_id"]), ("reviewer", r["reviewer"])):
+            groups.setdefault((by, key), []).append(r["decision"])
+    order = {"all": 0, "role": 1, "reviewer": 2}
+    out = []
+    for (by, key), kinds in sorted(groups.items(), key=lambda x: (order[x[0][0]], x[0][1])):
+        n = len(kinds)
+        counts = {k: kinds.count(k) for k in ("accept", "reject", "override")}
+        out.append(
+            DecisionCount(
+                by=by,  # type: ignore[arg-type]
+                key=key,
+                decisions=n,
+                accepted=counts["accept"],
+                rejected=counts["reject"],
+                overridden=counts["override"],
+                accept_rate=counts["accept"] / n,
+                reject_rate=counts["reject"] / n,
+                override_rate=counts["override"] / n,
+                override_ci=interval(counts["override"], n),
+                insufficient_evidence=n < min_n,
+            )
+        )
+    return tuple(out)

@@ -37,11 +37,7 @@ from engine.fairness.audit import (
     wilson_interval,
 )
 from engine.fairness.audit_html import render_html
-from engine.fairness.audit_sources import (
-    DECISIONS_NOT_AVAILABLE,
-    recommendation_rows,
-    rows_from_rankings,
-)
+from engine.fairness.audit_sources import recommendation_rows, rows_from_rankings
 from engine.results import FairnessReport
 from engine.settings import Settings
 from graph_schema.errors import ConfigError
@@ -244,10 +240,7 @@ def test_only_the_audit_module_reads_sensitive_attributes() -> None:
     assert direct <= {"loaders/stores/base.py"}
 
 
-def test_bad_parameters_and_decisions_not_yet() -> None:
-    with pytest.raises(ConfigError) as info:
-        audit(None, source="decisions")
-    assert str(info.value) == DECISIONS_NOT_AVAILABLE
+def test_bad_parameters() -> None:
     with pytest.raises(ConfigError, match="The 'k' parameter of audit must be an int"):
         audit(None, k=0)
     with pytest.raises(ConfigError, match="The 'intersect' parameter of audit"):
