@@ -15,8 +15,9 @@ decision writes (what ``engine.decisions.replay`` takes away to get back to it).
 The log comes first because it is the record an auditor relies on: a crash after it and
 before the graph write leaves a decision the graph lacks, which :func:`restore` restores (it
 re-applies every logged decision; the edges are merged, so restoring twice changes nothing).
-A re-import that rewrites a candidate's interactions would remove their decision edges;
-``MatchingEngine.import_dataset`` restores them after every import.
+An import does not rewrite a changed candidate's interactions, but a graph rebuilt from the
+dataset (or a removed candidate) lacks the decision edges: ``MatchingEngine.import_dataset``
+re-applies the log after every import.
 
 Example:
     >>> d = record_decision(eng, "r1", "c4", "accept", reviewer="ana", reason="strong fit")  # doctest: +SKIP
