@@ -19,7 +19,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from engine.results import Allocation, Decision, FairnessReport, Match, TrainReport
+from engine.results import (
+    Allocation,
+    Decision,
+    DecisionReplay,
+    FairnessReport,
+    Match,
+    TrainReport,
+)
 from engine.settings import Settings
 from engine.training.options import TrainOptions
 from graph_schema.errors import NotTrainedError
@@ -27,7 +34,9 @@ from loaders.import_job import ImportJob, ImportOptions, ImportReport
 from loaders.stores import GraphStore, open_store
 
 if TYPE_CHECKING:  # torch, FAISS and the models load on first use, not on import
+    from engine.allocation.policy import AllocationPolicy
     from engine.matching.recommender import Recommender
+    from engine.matching.two_sided import TwoSidedRanker
     from engine.results import Explanation
     from engine.training.match_model import MatchModel
 
@@ -48,6 +57,7 @@ class MatchingEngine:
         self.decisions_path = settings.decisions_path(self.target)
         self._model: MatchModel | None = None
         self._recommender: Recommender | None = None
+        self._two_sided: TwoSidedRanker | None = None
         self._groups: dict[str, str] | None = None
 
     @classmethod
@@ -72,9 +82,32 @@ class MatchingEngine:
     def import_dataset(
         self, directory: str | Path, options: ImportOptions | None = None
     ) -> ImportReport:
-        """Import a dataset directory (JSONL/CSV tables); see ``loaders.import_job``."""
+        """Import a dataset directory (JSONL/CSV tables); see ``loaders.import_job``.
+
+        A graph rebuilt from a dataset lacks the recruiter decisions (they are not in the
+        files): when a decision log exists, every logged decision is re-applied after the
+        import (``engine.decisions.record.restore``; merged, so an
+        unchanged edge stays as it was). A log that fails verification restores nothing and
+        adds a warning to the report.
+        """
         self._groups = None  # new or changed people
-        return ImportJob(self.store, options or self.settings.import_options).run(directory)
+        report = ImportJob(self.store, options or self.settings.import_options).run(directory)
+        if not self.decisions_path.exists():
+            return report
+        from engine.decisions.record import restore
+        from graph_schema.errors import ConfigError
+
+        try:
+            restore(self)
+        except ConfigError as e:
+            warning = f"decision edges not restored after the import: {e}"
+            return report.model_copy(
+                update={
+                    "warnings": report.warnings + 1,
+                    "warning_messages": [*report.warning_messages, warning],
+                }
+            )
+        return report
 
     def import_esco(
         self, directory: str | Path | None = None, options: ImportOptions | None = None
@@ -136,21 +169,9 @@ class MatchingEngine:
     def recommender(self) -> Recommender:
         """The ``Recommender`` over the current graph (built on first use)."""
         if self._recommender is None:
-            from engine.matching.recommender import Recommender
-            from engine.retrieval.mirror import IndexMirror
-            from engine.training.match_model import INDEX
+            from engine.matching.serving import build_recommender
 
-            model = self.model()
-            runtime = model.runtime(self.store)
-            mirror = IndexMirror(
-                model.directory / INDEX,  # the index of the very version loaded
-                exact_threshold=model.options.exact_threshold,
-                seed=model.seed,
-            )
-            indexes = {label: mirror.sync(self.store, label) for label in ("Candidate", "Role")}
-            names = {r["id"]: r["name"] or r["id"] for r in self.store.run("skill_names")}
-            skills = runtime.exported.ids["Skill"].ids if "Skill" in runtime.exported.ids else []
-            self._recommender = Recommender(runtime, indexes, [names.get(s, s) for s in skills])
+            self._recommender = build_recommender(self.store, self.model())
         return self._recommender
 
     def recommend_candidates(
@@ -178,7 +199,8 @@ class MatchingEngine:
         self,
         role_ids: list[str],
         candidate_ids: list[str],
-        weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+        weights: tuple[float, float, float] | dict[str, float] = (1.0, 1.0, 1.0),
+        policy: AllocationPolicy | dict | None = None,
         *,
         capacity: int | dict[str, int] | None = None,
         quotas: dict[tuple[str, str], float] | None = None,
@@ -191,19 +213,30 @@ class MatchingEngine:
 
         Args:
             role_ids, candidate_ids: who competes.
-            weights: stakeholder weights of merit, diversity and preference.
-            capacity: places per role (default: the graph's ``capacity``).
-            quotas: ``(attribute, group) -> minimum share`` among the placed.
+            weights: stakeholder weights of merit, diversity and preference, as a tuple or
+                a dict, e.g. ``{"merit": 1, "diversity": 0, "preference": 0}``.
+            policy: the hard constraints (``engine.allocation.policy.AllocationPolicy`` or
+                its dict): ``capacity``, ``quotas``, ``exclusions`` (candidate, role) pairs.
+            capacity, quotas: shortcuts for the policy's fields (``quotas`` as
+                ``{(attribute, group): minimum share}``).
             generations, pop_size: the search budget (deterministic for the seed).
 
         Raises:
             UnknownIdError: an id is not in the graph.
-            ConfigError: bad weights, quotas or budget.
+            ConfigError: bad weights, policy or budget.
         """
         from engine.allocation.report import allocate
 
         return allocate(
-            self, role_ids, candidate_ids, weights, capacity, quotas, generations, pop_size
+            self,
+            role_ids,
+            candidate_ids,
+            weights,
+            policy,
+            capacity=capacity,
+            quotas=quotas,
+            generations=generations,
+            pop_size=pop_size,
         )
 
     def record_decision(
@@ -221,6 +254,21 @@ class MatchingEngine:
 
         return record_decision(self, role_id, candidate_id, decision, reviewer, reason)
 
+    def replay_decision(self, decision_id: str | int) -> DecisionReplay:
+        """Recompute the ranking a logged decision was taken on, from its logged model
+        version, and compare it with the one shown (``engine.decisions.replay``).
+
+        Args:
+            decision_id: the decision's seq number, or the start of its hash.
+
+        Raises:
+            ConfigError: the log fails verification, no such decision, or its model
+                version is no longer on disk.
+        """
+        from engine.decisions.replay import replay_decision
+
+        return replay_decision(self, decision_id)
+
     def fairness_groups(self) -> dict[str, str]:
         """Candidate id -> group of the intersection of the re-ranking attributes (default
         the fairness attributes, e.g. ``"female|35-44"``), read once through
@@ -233,14 +281,48 @@ class MatchingEngine:
             self._groups = joined(*(sensitive_groups(self.store, a) for a in names))
         return self._groups
 
-    def recommend_roles(self, candidate_id: str, k: int = 10) -> list[Match]:
+    def recommend_roles(
+        self,
+        candidate_id: str,
+        k: int = 10,
+        fusion: str | None = None,
+        weight: float = 0.5,
+        *,
+        normalise: bool = True,
+        fair_attribute: str = "country",
+    ) -> list[Match]:
         """The ``k`` best roles for a candidate, best first, with short reasons.
+
+        Args:
+            fusion: ``None`` ranks by the merit score (the recruiter side); a method of
+                ``engine.matching.fusion`` (``"weighted_sum"``, ``"rrf"``, ...) fuses it with
+                the candidate-side score (``engine.matching.two_sided``); ``"fair"`` chooses
+                the weight per candidate that evens out the top 10 over ``fair_attribute``.
+            weight: the candidate side's weight in [0, 1].
+            normalise: min-max scale both sides per candidate before fusing.
+            fair_attribute: ``"country"``, ``"remote"`` or ``"domain"`` (``fusion="fair"``).
 
         Raises:
             UnknownIdError: no candidate ``candidate_id`` in the graph.
             NotTrainedError: the engine is not trained.
+            ConfigError: a bad ``k``, ``fusion``, ``weight`` or ``fair_attribute``.
         """
-        return self.recommender().rank("Candidate", candidate_id, k)
+        if fusion is None:
+            return self.recommender().rank("Candidate", candidate_id, k)
+        return self.two_sided().rank(
+            candidate_id, k, fusion, weight, normalise=normalise, fair_attribute=fair_attribute
+        )
+
+    def two_sided(self) -> TwoSidedRanker:
+        """The two-sided ranker over the current recommender (built on first use)."""
+        recommender = self.recommender()
+        if self._two_sided is None or self._two_sided.recommender is not recommender:
+            from engine.matching.candidate_side import CandidateSide
+            from engine.matching.two_sided import TwoSidedRanker
+
+            side = CandidateSide.from_runtime(recommender.runtime, self.store)
+            self._two_sided = TwoSidedRanker(recommender, side)
+        return self._two_sided
 
     def explain(
         self,
@@ -284,7 +366,9 @@ class MatchingEngine:
             attribute: the sensitive attribute (``gender``, ``age_band``, ...).
             k: the top ``k`` of each role's pool are selected.
             intersect: a second attribute for the intersection tables.
-            source: ``"recommendations"`` or ``"history"`` (``"decisions"`` later).
+            source: ``"recommendations"``, ``"history"`` or ``"decisions"`` (the decision
+                log: accept, reject and override counts and rates per role, reviewer and
+                group).
             options: ``pool``, ``truth_dir``, ``history_selection``, ``min_n``,
                 ``min_share``, ``progress`` (see ``engine.fairness.audit.audit``).
 

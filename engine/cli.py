@@ -262,16 +262,29 @@ def recommend(
     k: Annotated[int, typer.Option("-k", help="How many.")] = 10,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print matches as JSON.")] = False,
+    fusion: Annotated[
+        str | None,
+        typer.Option(
+            help="--candidate only: fuse merit with the candidate side (weighted_sum, comb_max, "
+            "comb_min, comb_sum, comb_mnz, rrf, isr, borda; fair: the weight evening out the "
+            "top 10's role countries)."
+        ),
+    ] = None,
+    weight: Annotated[
+        float, typer.Option(help="The candidate side's weight in [0, 1] (with --fusion).")
+    ] = 0.5,
 ) -> None:
     """Recommend candidates for a role (--role) or roles for a candidate (--candidate)."""
     if (role is None) == (candidate is None):
         raise typer.BadParameter("give exactly one of --role ID or --candidate ID")
+    if fusion is not None and role is not None:
+        raise typer.BadParameter("--fusion ranks roles for a candidate; give --candidate ID")
     try:
         with _engine(db) as eng:
             if role is not None:
                 matches = eng.recommend_candidates(role, k=k)
             else:
-                matches = eng.recommend_roles(candidate, k=k)
+                matches = eng.recommend_roles(candidate, k=k, fusion=fusion, weight=weight)
     except TalentGraphError as e:
         _fail(e)
     if as_json:
@@ -294,12 +307,17 @@ def _id_list(value: str) -> list[str]:
 def allocate(
     roles: Annotated[str, typer.Option(help="Role ids, comma-separated, or @FILE.")],
     candidates: Annotated[str, typer.Option(help="Candidate ids, comma-separated, or @FILE.")],
-    weights: Annotated[str, typer.Option(help="Merit,diversity,preference weights.")] = "1,1,1",
+    weights: Annotated[
+        str, typer.Option(help="Merit,diversity,preference weights, or merit=1,diversity=0,...")
+    ] = "1,1,1",
     capacity: Annotated[
         int | None, typer.Option(help="Places per role (default: the graph's capacity).")
     ] = None,
     quota: Annotated[
         list[str] | None, typer.Option(help="ATTRIBUTE=GROUP:SHARE, e.g. gender=female:0.4.")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="CANDIDATE:ROLE a recruiter excluded (repeatable).")
     ] = None,
     generations: Annotated[int, typer.Option(min=1, help="NSGA-II generations.")] = 100,
     db: DbOption = None,
@@ -307,7 +325,13 @@ def allocate(
 ) -> None:
     """Allocate candidates to roles: Pareto front of merit, diversity and preference."""
     try:
-        w = tuple(float(x) for x in weights.split(","))
+        if "=" in weights:
+            w = {k.strip(): float(v) for k, v in (x.split("=", 1) for x in weights.split(","))}
+        else:
+            w = tuple(float(x) for x in weights.split(","))
+        exclusions = [tuple(x.split(":", 1)) for x in exclude or []]
+        if any(len(x) != 2 for x in exclusions):
+            raise ValueError("--exclude takes CANDIDATE:ROLE")
         quotas = {}
         for q in quota or []:
             attribute, rest = q.split("=", 1)
@@ -315,7 +339,7 @@ def allocate(
             quotas[attribute, group] = float(share)
     except ValueError as e:
         raise typer.BadParameter(f"--weights a,b,c and --quota ATTRIBUTE=GROUP:SHARE ({e})") from e
-    if len(w) != 3:
+    if isinstance(w, tuple) and len(w) != 3:
         raise typer.BadParameter("--weights needs three numbers: merit,diversity,preference")
     try:
         with _engine(db) as eng:
@@ -323,6 +347,7 @@ def allocate(
                 _id_list(roles),
                 _id_list(candidates),
                 w,
+                {"exclusions": exclusions},
                 capacity=capacity,
                 quotas=quotas,
                 generations=generations,
@@ -388,17 +413,48 @@ def decisions_verify(db: DbOption = None) -> None:
     raise typer.Exit(1)
 
 
-@decisions_app.command("replay")
-def decisions_replay(db: DbOption = None) -> None:
-    """Re-apply every logged decision to the graph (after a crash or a re-import)."""
-    from engine.decisions.record import replay
+@decisions_app.command("restore")
+def decisions_restore(db: DbOption = None) -> None:
+    """Re-apply every logged decision to the graph (after a crash; imports do it themselves)."""
+    from engine.decisions.record import restore
 
     try:
         with _engine(db) as eng:
-            written = replay(eng)
+            written = restore(eng)
     except TalentGraphError as e:
         _fail(e)
     console.print(f"{written} decision edges written")
+
+
+@app.command()
+def replay(
+    decision_id: Annotated[str, typer.Argument(help="Seq number or start of the hash.")],
+    db: DbOption = None,
+) -> None:
+    """Recompute the ranking a logged decision was taken on, from its logged model version;
+    exit 1 when it differs from the ranking shown."""
+    try:
+        with _engine(db) as eng:
+            r = eng.replay_decision(decision_id)
+    except TalentGraphError as e:
+        _fail(e)
+    d = r.decision
+    head = f"decision {d.seq} ({d.decision} {d.candidate_id} for {d.role_id} by {d.reviewer})"
+    model = f"model {d.model_version} ({r.model_folder}), re-ranking {d.rerank!r}"
+    gap = "" if r.max_score_difference is None else f", scores within {r.max_score_difference:.1e}"
+    inputs = {True: "inputs as logged", False: "inputs changed: " + ", ".join(r.changed_inputs)}
+    console.print(f"{head}: {model}; {inputs.get(r.inputs_same, 'inputs not logged')}")
+    for note in r.notes:
+        console.print(f"note: {escape(note)}")
+    if r.same:
+        console.print(f"[green]same[/green] ranking as shown ({len(r.replayed)} candidates{gap})")
+        return
+    rows = [
+        {"rank": x.rank, "shown": x.shown or "–", "replayed": x.replayed or "–"}
+        for x in r.differences
+    ]
+    console.print(rows_table(rows, title=f"[red]different[/red]: {len(rows)} ranks differ"))
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -444,18 +500,25 @@ def evaluate(
         bool,
         typer.Option(help="Add the fairness-accuracy table (mitigations; retrains three times)."),
     ] = False,
+    fusion: Annotated[
+        bool,
+        typer.Option(help="Add the two-sided fusion table (candidate pools; no retraining)."),
+    ] = False,
 ) -> None:
     """Rank the held-out ground truth with the engine, its ablations and the baselines.
 
     After the results table comes a second one: the full engine minus each other method
     (Top-3 and NDCG@10, both directions) with a 95 % paired bootstrap interval over queries.
     With --fairness, a third: each mitigation's NDCG@10 and impact ratios (and a plot).
+    With --fusion, another: each two-sided fusion's NDCG@10, mutual-match NDCG@10 and
+    DGI/DUP over role country, remote and domain (and a plot).
     """
     from engine.evaluation.fairness_table import fairness_accuracy
+    from engine.evaluation.fusion_table import fusion_table
     from engine.evaluation.ground_truth import load_ground_truth
     from engine.evaluation.run import run_evaluation
 
-    table = None
+    table = fused = None
     try:
         with _engine(db) as eng:
             result = run_evaluation(
@@ -470,11 +533,16 @@ def evaluate(
             if fairness:
                 truth = load_ground_truth(dataset)
                 table = fairness_accuracy(eng, truth, seed=seed, resamples=bootstrap, say=_say)
+            if fusion:
+                truth = load_ground_truth(dataset)
+                fused = fusion_table(eng, truth, seed=seed, resamples=max(bootstrap, 1), say=_say)
     except TalentGraphError as e:
         _fail(e)
     print(result.markdown)
     if table is not None:
         print("\n" + table.markdown)
+    if fused is not None:
+        print("\n" + fused.markdown)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.with_suffix(".md").write_text(result.markdown + "\n")
@@ -486,6 +554,12 @@ def evaluate(
             stem.with_suffix(".json").write_text(json.dumps(table.data, indent=2, default=str))
             stem.with_suffix(".png").write_bytes(table.plot_png)
             console.print(f"fairness table and plot: {stem}.md, {stem}.json, {stem}.png")
+        if fused is not None:
+            stem = out.with_name(out.name + "-fusion")
+            stem.with_suffix(".md").write_text(fused.markdown + "\n")
+            stem.with_suffix(".json").write_text(json.dumps(fused.data, indent=2, default=str))
+            stem.with_suffix(".png").write_bytes(fused.plot_png)
+            console.print(f"fusion table and plot: {stem}.md, {stem}.json, {stem}.png")
 
 
 @app.command()
@@ -498,7 +572,7 @@ def audit(
         str | None, typer.Option(help="Second attribute for the intersection tables.")
     ] = None,
     source: Annotated[
-        str, typer.Option(help="recommendations or history (decisions: not yet).")
+        str, typer.Option(help="recommendations, history or decisions (the decision log).")
     ] = "recommendations",
     pool: Annotated[
         str, typer.Option(help="Recommendations: 'retrieved' (served pool) or 'all' (exact).")
@@ -632,6 +706,44 @@ def bench_explain(
         f"stability {r['stability']}"
     )
     out = workdir / f"bench-explain-s{scale:g}.json"
+    out.write_text(json.dumps(result, indent=2, default=str))
+    console.print(f"written to {out}")
+
+
+@bench_app.command("allocate")
+def bench_allocate(
+    scale: BenchScale = 1.0,
+    seed: Annotated[int, typer.Option()] = 0,
+    workdir: BenchDir = Path(".bench"),
+    candidates: Annotated[int, typer.Option(help="Candidates of the medium case.")] = 2000,
+    roles: Annotated[int, typer.Option(help="Roles of the medium case.")] = 300,
+    capacity: Annotated[int, typer.Option(help="Places per role.")] = 5,
+    generations: Annotated[int, typer.Option(help="NSGA-II generations per run.")] = 100,
+    full: Annotated[bool, typer.Option(help="Also allocate every candidate and role.")] = True,
+) -> None:
+    """Allocation: exact optimum, seeded vs random-start NSGA-II, a quota, every constraint."""
+    from engine.bench_allocate import bench_allocate as run
+
+    result = run(
+        scale,
+        seed,
+        workdir,
+        candidates=candidates,
+        roles=roles,
+        capacity=capacity,
+        generations=generations,
+        full=full,
+    )
+    for case in ("medium", "full"):
+        if case in result:
+            r = result[case]
+            console.print(
+                f"{case}: exact {r['exact']['seconds']} s; seeded {r['seeded']['seconds']} s, "
+                f"gap {r['seeded']['chosen_gap_pct']} %; quota met "
+                f"{r['quota']['chosen_meets_quota']} at merit cost "
+                f"{r['quota']['merit_cost_pct']} %"
+            )
+    out = workdir / f"bench-allocate-s{scale:g}.json"
     out.write_text(json.dumps(result, indent=2, default=str))
     console.print(f"written to {out}")
 

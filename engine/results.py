@@ -200,7 +200,8 @@ class RateTable(BaseModel):
     """An LL144 table: rates and impact ratios per category of one or two attributes.
 
     Attributes:
-        kind: ``"selection"`` (selected or not) or ``"scoring"`` (score above the median).
+        kind: ``"selection"`` (selected or not), ``"scoring"`` (score above the median) or
+            ``"override"`` (a decision that overrode the ranking, among the decisions).
         attributes: the audited attribute(s), e.g. ``("gender",)`` or ``("gender", "age_band")``.
         rows: every category, unknown and excluded ones included, highest rate first.
         median_score: the median score of all rows (scoring tables only).
@@ -213,7 +214,7 @@ class RateTable(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Literal["selection", "scoring"]
+    kind: Literal["selection", "scoring", "override"]
     attributes: tuple[str, ...]
     rows: tuple[CategoryRate, ...]
     median_score: float | None = None
@@ -273,6 +274,31 @@ class CalibrationRow(BaseModel):
     insufficient_evidence: bool = False
 
 
+class DecisionCount(BaseModel):
+    """Recruiter decisions of one role, one reviewer, or all (``audit(source="decisions")``).
+
+    Attributes:
+        by: ``"all"``, ``"role"`` or ``"reviewer"``; ``key`` the role id or reviewer.
+        decisions: decisions logged; ``accepted``, ``rejected``, ``overridden`` by kind.
+        override_rate: overridden over decisions, with its 95 % Wilson interval.
+        insufficient_evidence: fewer decisions than the audit's ``min_n``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    by: Literal["all", "role", "reviewer"]
+    key: str
+    decisions: int
+    accepted: int
+    rejected: int
+    overridden: int
+    accept_rate: float
+    reject_rate: float
+    override_rate: float
+    override_ci: tuple[float, float]
+    insufficient_evidence: bool
+
+
 class FairnessReport(BaseModel):
     """A bias audit (``MatchingEngine.audit``), after NYC Local Law 144 (6 RCNY 5-301).
 
@@ -308,6 +334,8 @@ class FairnessReport(BaseModel):
     exposure: GroupMetric | None = None
     calibration: tuple[CalibrationRow, ...] = ()
     calibration_reference: str | None = None
+    overrides: RateTable | None = None
+    decision_counts: tuple[DecisionCount, ...] = ()
     notes: tuple[str, ...] = ()
 
 
@@ -368,9 +396,18 @@ class Decision(BaseModel):
         at: UTC timestamp (ISO 8601).
         decision: ``accept``, ``reject`` or ``override`` (accepting a candidate the list
             shown did not hold; needs a reason).
-        model_version: the model that ranked.
+        model_version: the model that ranked; ``model_folder`` its version folder (unique:
+            a model version need not be).
+        rerank, rerank_attributes: the re-ranking served and the attributes of its groups.
+        k: how many candidates were shown.
         shown: the ranking shown for the role when the decision was taken (candidate ids).
+        scores_shown: their scores (6 decimals).
         reasons_shown: the explanation shown for the pair (its summary reasons).
+        inputs: the fingerprint of the graph the ranking was computed from
+            (``engine.decisions.fingerprint``).
+        edge_new: that graph lacked the edge the decision writes.
+
+    Records logged before a field existed read with its default.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -387,3 +424,55 @@ class Decision(BaseModel):
     rerank: str
     shown: tuple[str, ...]
     reasons_shown: tuple[str, ...]
+    model_folder: str = ""
+    rerank_attributes: tuple[str, ...] = ()
+    k: int = 50
+    scores_shown: tuple[float, ...] = ()
+    inputs: dict[str, str] = Field(default_factory=dict)
+    edge_new: bool = True
+
+
+class RankDifference(BaseModel):
+    """One place where a replayed ranking differs from the one shown."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rank: int
+    shown: str | None
+    replayed: str | None
+    shown_score: float | None = None
+    replayed_score: float | None = None
+
+
+class DecisionReplay(BaseModel):
+    """A logged decision's ranking recomputed from its logged model version
+    (``MatchingEngine.replay_decision``, ``talentgraph replay``).
+
+    Attributes:
+        decision: the logged decision.
+        model_folder: the version folder loaded.
+        same: the replayed ids equal the shown ones, in order.
+        max_score_difference: the largest |replayed - shown| score over ids in both lists
+            (``None``: no scores were logged).
+        differences: each rank where the ids differ.
+        inputs_same: the graph the replay ranked from has the logged fingerprint.
+        changed_inputs: the fingerprint parts that differ (a node label, an edge type,
+            ``preferred``, ``mentioned``, ``groups``).
+        decisions_undone: seqs of the logged decisions whose new edges the replay took
+            away from the current graph to get back to the graph of the ranking.
+        notes: what the replay could not reproduce, in words.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    decision: Decision
+    model_folder: str
+    replayed: tuple[str, ...]
+    replayed_scores: tuple[float, ...]
+    same: bool
+    max_score_difference: float | None
+    differences: tuple[RankDifference, ...]
+    inputs_same: bool | None
+    changed_inputs: tuple[str, ...]
+    decisions_undone: tuple[int, ...]
+    notes: tuple[str, ...] = ()

@@ -101,9 +101,7 @@ def find(model_dir: Path, name: str = "", version: str = "") -> Path | None:
     if by_name:
         return by_name[0]
     same = [
-        p
-        for p in found
-        if version and (p.name.endswith(f"-{version}") or f"-{version}-" in p.name)
+        p for p in found if version and (p.name.endswith(f"-{version}") or f"-{version}-" in p.name)
     ]
     same.sort(key=lambda p: (pinned(p), p.name))
     return same[-1] if same else None
