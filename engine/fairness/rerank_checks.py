@@ -1,0 +1,76 @@
+"""Shared by the re-rankers (``engine.fairness.rerank``, ``fa_ir``, ``det_rerank``): argument
+checks that name the parameter, the method and the rule, and the rounding and ordering every
+method uses.
+
+- ``i * p`` within 1e-9 of an integer counts as that integer (``0.29 * 100`` is 29, not the
+  float 28.999999999999996), so :func:`floor_share` and :func:`ceil_share` do what a target
+  means.
+- :func:`best_first`: scores high first, ties to the lower index (a stable sort).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from engine.fairness.metrics import BAD_PARAMETER
+from graph_schema.errors import ConfigError
+
+_INTEGER_TOLERANCE = 1e-9
+
+
+def bad_parameter(name: str, method: str, rule: str, value: Any) -> ConfigError:
+    return ConfigError(BAD_PARAMETER.format(name=name, method=method, rule=rule, value=value))
+
+
+def check_scores(scores: Any, method: str) -> np.ndarray:
+    try:
+        values = np.asarray(scores, dtype=float)
+    except (TypeError, ValueError) as e:
+        raise bad_parameter("scores", method, "a 1-D array of finite numbers", scores) from e
+    if values.ndim != 1 or not np.all(np.isfinite(values)):
+        raise bad_parameter("scores", method, "a 1-D array of finite numbers", scores)
+    return values
+
+
+def check_k(k: Any, method: str) -> int:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise bad_parameter("k", method, "an int >= 1", k)
+    return int(k)
+
+
+def check_unit(name: str, value: Any, method: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+        raise bad_parameter(name, method, "a float in (0, 1)", value)
+    if not 0.0 < float(value) < 1.0:
+        raise bad_parameter(name, method, "a float in (0, 1)", value)
+    return float(value)
+
+
+def check_aligned(values: Any, n: int, name: str, method: str) -> list[Any]:
+    items = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    if len(items) != n:
+        rule = f"aligned with the scores ({n} rows)"
+        raise bad_parameter(name, method, rule, f"{len(items)} rows")
+    return items
+
+
+def check_mask(values: Any, n: int, name: str, method: str) -> np.ndarray:
+    items = check_aligned(values, n, name, method)
+    if not all(isinstance(v, bool | np.bool_) or v in (0, 1) for v in items):
+        raise bad_parameter(name, method, "an array of bools (or 0/1)", values)
+    return np.asarray(items, dtype=bool)
+
+
+def floor_share(x: float) -> int:
+    return math.floor(x + _INTEGER_TOLERANCE)
+
+
+def ceil_share(x: float) -> int:
+    return math.ceil(x - _INTEGER_TOLERANCE)
+
+
+def best_first(scores: np.ndarray) -> np.ndarray:
+    return np.argsort(-scores, kind="stable")  # stable: equal scores keep index order
