@@ -26,14 +26,12 @@ from typer.testing import CliRunner
 
 from engine.api import MatchingEngine
 from engine.cli import app
-from engine.fairness.audit import (
+from engine.fairness.audit import audit, report_of_rows, sensitive_groups
+from engine.fairness.audit_tables import (
     MIN_N,
-    audit,
     rate_table,
     ratio_interval,
-    report_of_rows,
     scoring_table,
-    sensitive_groups,
     wilson_interval,
 )
 from engine.fairness.audit_html import render_html
