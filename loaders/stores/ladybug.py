@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +48,12 @@ from loaders.stores import cypher
 from loaders.stores.base import WRITE_REFUSED, GraphStore, Row, written_count
 
 DB_FILE = "graph.lbdb"
+ALREADY_OPEN = (
+    "cannot open LadybugDB store at {path} {mode}: this process already has it open {other}; "
+    "close that handle first"
+)
+_SHARED: dict[Path, list[Any]] = {}  # database file -> [Database, read_only, handles]
+_SHARED_LOCK = threading.Lock()
 # The audit-only table of stores before the sensitive store (moved out by ensure_schema).
 LEGACY_SENSITIVE = "SensitiveAttributes"
 # The database is being rewritten into REBUILD_DIR while REBUILD_PENDING exists.
@@ -117,7 +124,7 @@ class LadybugStore(GraphStore):
         try:
             if not self.read_only:  # the store folder is its owner's alone (0700)
                 private_dir(self.path)
-            self._db = ladybug.Database(str(self.path / DB_FILE), read_only=self.read_only)
+            self._db = _acquire(self.path / DB_FILE, self.read_only)
             self._conn = ladybug.Connection(self._db)
             if not self.read_only:  # the database file (and its WAL) 0600
                 for path in self.path.glob(DB_FILE + "*"):
@@ -316,5 +323,45 @@ class LadybugStore(GraphStore):
         if conn is not None:
             conn.close()
         if db is not None:
-            db.close()
+            _release(self.path / DB_FILE)
         self._conn = self._db = None  # type: ignore[assignment]
+
+
+def _acquire(file: Path, read_only: bool) -> Any:
+    """The process's one ``ladybug.Database`` of ``file``, opened on first use.
+
+    Two ``Database`` objects on one file in one process each keep their own view of it and
+    its WAL: a write through one and an import through the other left the second writing
+    more relationships than it was given (seen in a test that opened a second engine on an
+    open store). So every store of a file in this process shares one database, each with
+    its own connection, and the last to close closes it.
+
+    Raises:
+        StoreUnavailableError: the file is already open here in the other mode.
+    """
+    key = file.resolve()
+    with _SHARED_LOCK:
+        entry = _SHARED.get(key)
+        if entry is None:
+            entry = _SHARED[key] = [ladybug.Database(str(file), read_only=read_only), read_only, 0]
+        elif entry[1] != read_only:
+            modes = ("read-only", "for writing")
+            mode, other = (modes[0], modes[1]) if read_only else (modes[1], modes[0])
+            raise StoreUnavailableError(
+                ALREADY_OPEN.format(path=file.parent, mode=mode, other=other)
+            )
+        entry[2] += 1
+        return entry[0]
+
+
+def _release(file: Path) -> None:
+    """One handle fewer on ``file``'s shared database; the last one closes it."""
+    key = file.resolve()
+    with _SHARED_LOCK:
+        entry = _SHARED.get(key)
+        if entry is None:
+            return
+        entry[2] -= 1
+        if entry[2] <= 0:
+            del _SHARED[key]
+            entry[0].close()

@@ -143,9 +143,10 @@ def _with_headline(root, candidate: str, suffix: str):
 
 def test_an_import_keeps_and_restores_the_decision_edges(engine) -> None:
     """A decision edge the graph lost (deleted here by hand, as a graph rebuilt from the
-    dataset would lack it) is re-applied from the log by the engine's import (one import: a
-    second re-import into this open store hit a LadybugDB WAL checkpoint error on this
-    machine, unrelated to the decisions)."""
+    dataset would lack it) is re-applied from the log by the engine's import. (A second
+    re-import here once hit a LadybugDB WAL error: the CLI test had opened a second database
+    on this store in-process; stores of one directory now share one database,
+    test_shared_store_handles.)"""
     eng, root = engine
     decided = eng.replay_decision(3).decision
     edge = {"role": decided.role_id, "type": "SHORTLISTED"}

@@ -96,3 +96,36 @@ def test_cli_exits_non_zero_on_an_unsupported_uri(cwd: Path, args: list[str], va
     scheme = value.split("://", 1)[0]
     assert refused(value, scheme) in " ".join(result.output.split())
     assert list(cwd.iterdir()) == []
+
+
+# ------------------------------------------------- two handles on one store in one process
+def test_two_handles_on_one_store_share_one_database(tmp_path: Path) -> None:
+    """A second store object on an open directory sees the first one's writes at once and
+    closing it leaves the first working (both use one LadybugDB database; two database
+    objects on one file each kept their own view of it, see test_shared_store_handles)."""
+    first = LadybugStore(tmp_path / "store")
+    first.ensure_schema()
+    second = LadybugStore(tmp_path / "store")
+    first.upsert_nodes("Skill", [{"id": "s1", "name": "Python"}])
+    assert second.node_counts().get("Skill") == 1
+    second.upsert_nodes("Skill", [{"id": "s2", "name": "SQL"}])
+    second.close()
+    assert first.node_counts().get("Skill") == 2
+    first.upsert_nodes("Skill", [{"id": "s3", "name": "Go"}])
+    first.close()
+    with LadybugStore(tmp_path / "store", read_only=True) as reopened:
+        assert reopened.node_counts().get("Skill") == 3
+
+
+def test_a_store_open_for_writing_is_not_reopened_read_only_in_the_same_process(
+    tmp_path: Path,
+) -> None:
+    with LadybugStore(tmp_path / "store") as writer:
+        writer.ensure_schema()
+        with pytest.raises(StoreUnavailableError, match="already has it open for writing"):
+            LadybugStore(tmp_path / "store", read_only=True)
+        writer.upsert_nodes("Skill", [{"id": "s1", "name": "Python"}])  # still usable
+    with LadybugStore(tmp_path / "store", read_only=True) as reader:
+        with pytest.raises(StoreUnavailableError, match="already has it open read-only"):
+            LadybugStore(tmp_path / "store")
+        assert reader.node_counts().get("Skill") == 1
