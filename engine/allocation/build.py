@@ -5,10 +5,11 @@ For each role, the candidates of its served pool (FAISS + skill overlap, re-scor
 ``pool`` of them, best first) that are among ``candidate_ids`` become arcs with their
 calibrated merit score, so 20,000 x 3,000 stays sparse. The arcs are exactly what
 ``recommend_candidates(role, k=pool)`` ranks (before any re-ranking), computed in batches:
-the pools of many roles at once (:func:`role_pools`, equal to ``Recommender.pool``; one
-FAISS search and one sparse product per batch) and one scoring call per batch of pairs
-instead of a ranked list of ``Match`` objects per role (measured at scale 1: 42 ms per role
-ranked one by one, see ``talentgraph bench allocate``). A pair a recruiter excluded
+the pools of many roles at once (``engine.allocation.pools.role_pools``, equal to
+``Recommender.pool``: one matrix product with the flat index's vectors and one sparse product
+per batch) and one scoring call per batch of pairs instead of a ranked list of ``Match``
+objects per role (measured at scale 1: 42 ms per role ranked one by one, see ``talentgraph
+bench allocate``). A pair a recruiter excluded
 (``policy.exclusions``) is not an arc. A pair's preference satisfaction is 1 when the role's
 place is one the candidate says they would work in, 0.5 when its country holds one, else 0
 (``location_preferred``, ``country_preferred``). Groups: the fairness attributes
@@ -28,14 +29,13 @@ from typing import Any
 import numpy as np
 
 from engine.allocation.policy import AllocationPolicy
+from engine.allocation.pools import ROLE_BATCH, role_pools
 from engine.allocation.problem import AllocationInstance
 from engine.features.pair_features import FEATURE_NAMES
 from graph_schema.errors import ConfigError, UnknownIdError
 
 PREFERRED = FEATURE_NAMES.index("location_preferred")
 COUNTRY = FEATURE_NAMES.index("country_preferred")
-ROLE_BATCH = 256
-"""Roles whose pools are retrieved and scored together (bounds the dense skill block)."""
 
 
 @dataclass(frozen=True)
@@ -45,47 +45,6 @@ class InstanceIds:
     candidates: list[str]
     roles: list[str]
     group_names: dict[str, list[str]]
-
-
-def role_pools(rec: Any, role_idx: np.ndarray) -> list[np.ndarray]:
-    """``rec.pool("Role", r)`` for every role index in ``role_idx``, in batches.
-
-    Args:
-        rec: the engine's ``Recommender``.
-        role_idx: role row indices.
-
-    Returns:
-        One sorted array of candidate row indices per role (FAISS neighbours of the role's
-        graph vector, united with the ``pool_skills`` best by importance-weighted skill
-        overlap through ``SIMILAR_TO``).
-    """
-    from engine.matching.recommender import _top
-    from engine.retrieval.faiss_index import MAX_K
-
-    runtime = rec.runtime
-    where = runtime.exported.ids["Candidate"]
-    level = runtime.ctx.effective_level.tocsc()
-    index = rec.indexes.get("Candidate")
-    pools: list[np.ndarray] = []
-    for lo in range(0, len(role_idx), ROLE_BATCH):
-        batch = np.asarray(role_idx[lo : lo + ROLE_BATCH], dtype=np.int64)
-        skill = level @ runtime.ctx.importance[batch].T
-        skill = skill.toarray() if hasattr(skill, "toarray") else np.asarray(skill)
-        found = None
-        if index is not None:
-            k = min(rec.pool_faiss, MAX_K, index.count_)
-            _, found = index.search(runtime.graph_vectors["Role"][batch], k)
-        for j in range(batch.size):
-            column = np.ascontiguousarray(skill[:, j])
-            by_skill = _top(column, rec.pool_skills)
-            by_skill = by_skill[column[by_skill] > 0]
-            by_faiss = (
-                np.zeros(0, np.int64)
-                if found is None
-                else np.array([where.index_of(i) for i in found[j] if i in where], np.int64)
-            )
-            pools.append(np.union1d(by_faiss, by_skill))
-    return pools
 
 
 def served_arcs(
@@ -181,11 +140,11 @@ def instance_from_engine(
             ids["Candidate"].index_of(c)  # raises UnknownIdError naming it
             if r not in graph_capacity:
                 raise UnknownIdError(f"no role {r!r} in the graph")
-        banned = {(col[c], row[r]) for c, r in policy.exclusions if c in col and r in row}
-        keep = np.array(
-            [(int(c), int(r)) not in banned for c, r in zip(arc_c, arc_r, strict=True)],
-            dtype=bool,
+        banned = np.array(
+            [col[c] * len(roles) + row[r] for c, r in policy.exclusions if c in col and r in row],
+            dtype=np.int64,
         )
+        keep = ~np.isin(arc_c * len(roles) + arc_r, banned)
         arc_c, arc_r, arc_s, preference = arc_c[keep], arc_r[keep], arc_s[keep], preference[keep]
     groups, names = {}, {}
     for attribute in eng.settings.train.fairness_attributes:

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
+import numba
 import numpy as np
 from pymoo.core.problem import Problem
 
@@ -117,9 +119,9 @@ class AllocationInstance:
             dict(quotas or {}),
         )
 
-    @property
+    @cached_property
     def offsets(self) -> tuple[np.ndarray, np.ndarray]:
-        """(first arc, number of arcs) of each candidate."""
+        """(first arc, number of arcs) of each candidate (computed once: arcs are fixed)."""
         degree = np.bincount(self.arc_candidate, minlength=self.n_candidates)
         start = np.concatenate([[0], np.cumsum(degree)[:-1]])
         return start, degree
@@ -130,12 +132,48 @@ class AllocationInstance:
         X = np.asarray(X, dtype=np.int64)
         return np.where(X > 0, start[None, :] + X - 1, -1)
 
+    @cached_property
+    def codes(self) -> np.ndarray:
+        """``(categories, candidates)`` group codes, categories in the order of ``groups``."""
+        rows = [np.asarray(v, dtype=np.int64) for v in self.groups.values()]
+        return np.stack(rows) if rows else np.zeros((0, self.n_candidates), dtype=np.int64)
+
+    @cached_property
+    def n_groups(self) -> np.ndarray:
+        """Per category, the largest group code + 1 (the width of its counts)."""
+        return np.array([max(int(c.max(initial=-1)) + 1, 0) for c in self.codes], np.int64)
+
+    @cached_property
+    def present(self) -> np.ndarray:
+        """Per category, how many groups its candidates hold (the entropy's maximum is the
+        log of it)."""
+        return np.array([np.unique(c[c >= 0]).size for c in self.codes], np.int64)
+
+    def variables(self, assignment: Mapping[int, int]) -> np.ndarray:
+        """The variables (``x``) of an assignment candidate -> role (pairs must be arcs; of
+        a pair given twice, the first arc: the best scored)."""
+        start, _ = self.offsets
+        x = np.zeros(self.n_candidates, dtype=np.int64)
+        if not assignment:
+            return x
+        cand = np.fromiter(assignment.keys(), np.int64, len(assignment))
+        role = np.fromiter(assignment.values(), np.int64, len(assignment))
+        key = self.arc_candidate * self.capacity.size + self.arc_role
+        order = np.argsort(key, kind="stable")
+        arc = order[np.searchsorted(key[order], cand * self.capacity.size + role)]
+        x[cand] = arc - start[cand] + 1
+        return x
+
 
 def diversity(instance: AllocationInstance, placed: np.ndarray) -> float:
     """GESA's weighted, normalised entropy of group shares among the ``placed`` candidates."""
-    mask = np.zeros((1, instance.n_candidates), dtype=bool)
-    mask[0, np.asarray(placed, dtype=np.int64)] = True
-    return float(_diversity_rows(instance, mask)[0])
+    placed = np.asarray(placed, dtype=np.int64)
+    codes = instance.codes[:, placed]
+    counts = np.zeros((1, *instance.codes.shape[:1], instance.n_groups.max(initial=0)))
+    for k in range(codes.shape[0]):
+        known = codes[k][codes[k] >= 0]
+        counts[0, k, : instance.n_groups[k]] = np.bincount(known, minlength=instance.n_groups[k])
+    return float(_diversity(instance, counts)[0])
 
 
 def violations(instance: AllocationInstance, arcs: np.ndarray) -> tuple[float, float]:
@@ -144,62 +182,94 @@ def violations(instance: AllocationInstance, arcs: np.ndarray) -> tuple[float, f
     return float(G[0, 0]), float(G[0, 1])
 
 
-def _group_counts(codes: np.ndarray, placed: np.ndarray) -> np.ndarray:
-    """Placed members of each group per row: ``(rows, groups)`` (unknown codes skipped)."""
-    n_groups = int(codes.max()) + 1 if codes.size and codes.max() >= 0 else 0
-    rows = placed.shape[0]
-    take = placed & (codes >= 0)[None, :]
-    row, col = np.nonzero(take)
-    flat = np.bincount(row * n_groups + codes[col], minlength=rows * n_groups)
-    return flat.reshape(rows, n_groups)
+@numba.njit(cache=False, nogil=True)
+def _tally(arcs, arc_role, arc_score, arc_preference, capacity, codes, width):  # pragma: no cover
+    n_rows, n_cand = arcs.shape
+    n_cat = codes.shape[0]
+    merit = np.zeros(n_rows)
+    preference = np.zeros(n_rows)
+    excess = np.zeros(n_rows)
+    placed = np.zeros(n_rows)
+    groups = np.zeros((n_rows, n_cat, width))
+    count = np.zeros(capacity.size, np.int64)
+    for i in range(n_rows):
+        count[:] = 0
+        for c in range(n_cand):
+            a = arcs[i, c]
+            if a < 0:
+                continue
+            merit[i] += arc_score[a]
+            preference[i] += arc_preference[a]
+            placed[i] += 1
+            r = arc_role[a]
+            count[r] += 1
+            if count[r] > capacity[r]:
+                excess[i] += 1
+            for k in range(n_cat):
+                if codes[k, c] >= 0:
+                    groups[i, k, codes[k, c]] += 1
+    return merit, preference, excess, placed, groups
 
 
-def _diversity_rows(instance: AllocationInstance, placed: np.ndarray) -> np.ndarray:
-    """:func:`diversity` of every row of a boolean ``(rows, candidates)`` placed mask."""
-    total = np.zeros(placed.shape[0])
+def _tallies(instance: AllocationInstance, arcs: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per row of arc indices: merit, preference, capacity excess, placed, and the placed
+    members of each group ``(rows, categories, groups)``, in one compiled pass."""
+    arcs = np.ascontiguousarray(arcs, dtype=np.int64)
+    if instance.arc_score.size == 0:  # no arc: nobody can be placed
+        zero = np.zeros(arcs.shape[0])
+        groups = np.zeros((arcs.shape[0], instance.codes.shape[0], 1))
+        return zero, zero, zero, zero, groups
+    return _tally(
+        arcs,
+        instance.arc_role,
+        instance.arc_score,
+        instance.arc_preference,
+        instance.capacity,
+        instance.codes,
+        max(1, int(instance.n_groups.max(initial=0))),
+    )
+
+
+def _diversity(instance: AllocationInstance, counts: np.ndarray) -> np.ndarray:
+    """:func:`diversity` of every row of group counts ``(rows, categories, groups)``."""
+    total = np.zeros(counts.shape[0])
     weight_sum = 0.0
-    for category, codes in instance.groups.items():
+    for k, category in enumerate(instance.groups):
         weight = instance.category_weights.get(category, 1.0)
         weight_sum += weight
-        n_groups = np.unique(codes[codes >= 0]).size
-        if n_groups < 2:
+        present = instance.present[k]
+        if present < 2:
             continue
-        counts = _group_counts(codes, placed).astype(float)
-        known = counts.sum(1, keepdims=True)
-        shares = counts / np.where(known > 0, known, 1.0)
+        known = counts[:, k].sum(1, keepdims=True)
+        shares = counts[:, k] / np.where(known > 0, known, 1.0)
         terms = np.where(shares > 0, shares * np.log(np.where(shares > 0, shares, 1.0)), 0.0)
-        total += weight * (-terms.sum(1) / np.log(n_groups))
+        total += weight * (-terms.sum(1) / np.log(present))
     return total / weight_sum if weight_sum else total
+
+
+def evaluate_rows(instance: AllocationInstance, arcs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(F, G)`` of every row of arc indices (-1 = unplaced): ``(rows, 3)`` merit,
+    diversity and preference; ``(rows, 2)`` capacity excess and quota shortfall."""
+    merit, preference, excess, placed, groups = _tallies(instance, arcs)
+    F = np.stack([merit, _diversity(instance, groups), preference], axis=1)
+    G = np.zeros((len(merit), 2))
+    G[:, 0] = excess
+    names = list(instance.groups)
+    for (category, group), share in instance.quotas.items():
+        k = names.index(category)
+        have = groups[:, k, group] if group < groups.shape[2] else np.zeros(len(merit))
+        G[:, 1] += np.maximum(0.0, np.ceil(share * placed - 1e-9) - have)
+    return F, G
 
 
 def constraint_rows(instance: AllocationInstance, arcs: np.ndarray) -> np.ndarray:
     """``(rows, 2)``: capacity excess and quota shortfall of every row of arc indices."""
-    placed = arcs >= 0
-    row, col = np.nonzero(placed)
-    n_roles = instance.capacity.size
-    counts = np.bincount(
-        row * n_roles + instance.arc_role[arcs[row, col]], minlength=arcs.shape[0] * n_roles
-    ).reshape(arcs.shape[0], n_roles)
-    G = np.zeros((arcs.shape[0], 2))
-    G[:, 0] = np.maximum(counts - instance.capacity[None, :], 0).sum(1)
-    n_placed = placed.sum(1)
-    for (category, group), share in instance.quotas.items():
-        counts_g = _group_counts(instance.groups[category], placed)
-        have = counts_g[:, group] if group < counts_g.shape[1] else np.zeros(arcs.shape[0])
-        G[:, 1] += np.maximum(0.0, np.ceil(share * n_placed - 1e-9) - have)
-    return G
+    return evaluate_rows(instance, arcs)[1]
 
 
 def objective_rows(instance: AllocationInstance, arcs: np.ndarray) -> np.ndarray:
     """``(rows, 3)``: merit, diversity and preference of every row of arc indices."""
-    placed = arcs >= 0
-    safe = np.where(placed, arcs, 0)
-    F = np.zeros((arcs.shape[0], 3))
-    F[:, 1] = _diversity_rows(instance, placed)
-    if instance.arc_score.size:  # no arc: nobody can be placed
-        F[:, 0] = np.where(placed, instance.arc_score[safe], 0.0).sum(1)
-        F[:, 2] = np.where(placed, instance.arc_preference[safe], 0.0).sum(1)
-    return F
+    return evaluate_rows(instance, arcs)[0]
 
 
 class AllocationProblem(Problem):
@@ -218,6 +288,5 @@ class AllocationProblem(Problem):
         self.instance = instance
 
     def _evaluate(self, X: np.ndarray, out: dict, *args: object, **kwargs: object) -> None:
-        arcs = self.instance.arcs_of(np.rint(X))
-        out["F"] = -objective_rows(self.instance, arcs)
-        out["G"] = constraint_rows(self.instance, arcs)
+        F, G = evaluate_rows(self.instance, self.instance.arcs_of(np.rint(X)))
+        out["F"], out["G"] = -F, G

@@ -25,7 +25,6 @@ from engine.allocation.problem import AllocationInstance, constraint_rows
 
 def _flow_row(inst: AllocationInstance, value: np.ndarray) -> np.ndarray:
     """The variables (``x``) of the min-cost flow over arc values ``value``."""
-    start, degree = inst.offsets
     # arcs that cannot beat the bypass are never used: dropping them keeps the flow small
     use = value > 0
     out = exact_allocation(
@@ -35,11 +34,7 @@ def _flow_row(inst: AllocationInstance, value: np.ndarray) -> np.ndarray:
         inst.capacity,
         inst.n_candidates,
     )
-    x = np.zeros(inst.n_candidates, dtype=np.int64)
-    for c, r in out.assignment.items():
-        arcs = np.arange(start[c], start[c] + degree[c])
-        x[c] = int(np.flatnonzero(inst.arc_role[arcs] == r)[0]) + 1
-    return x
+    return inst.variables(out.assignment)
 
 
 def _shortfall(inst: AllocationInstance, x: np.ndarray, key: tuple[str, int]) -> float:

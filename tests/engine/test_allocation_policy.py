@@ -11,7 +11,8 @@ from engine.allocation.exact import exact_allocation
 from engine.allocation.policy import AllocationPolicy, make_policy, normalise_weights
 from engine.allocation.problem import AllocationInstance, constraint_rows, objective_rows
 from engine.allocation.quota_flow import quota_seed
-from engine.allocation.solve import repair_rows, solve
+from engine.allocation.repair import repair_rows
+from engine.allocation.solve import solve
 from graph_schema.errors import ConfigError
 
 

@@ -42,6 +42,7 @@ def test_bench_allocate_on_the_tiny_store(trained_engine, tmp_path) -> None:
         found = facts[case]
         assert found["instance"]["arcs"] > 0 and found["instance"]["excluded_pairs"] > 0
         assert found["exact"]["merit"] <= found["exact_unrestricted"]["merit"]
+        assert found["build_batched_equals_rank"] and found["build_rank_checked_roles"] > 0
         assert found["seeded"]["all_hard_constraints_hold"]
         assert found["seeded"]["chosen_gap_pct"] <= 1.0
         quota = found["quota"]
@@ -49,6 +50,10 @@ def test_bench_allocate_on_the_tiny_store(trained_engine, tmp_path) -> None:
         assert quota["chosen_meets_quota"] and quota["all_hard_constraints_hold"]
         assert quota["merit_cost_pct"] >= 0
     medium = facts["medium"]
+    assert medium["build_rank_checked_roles"] == 30
+    assert medium["draw"]["pools_per_candidate_min"] >= 1  # drawn from the roles' pools
+    inst = medium["instance"]  # every candidate has arcs, but for those excluded
+    assert inst["candidates_with_arcs"] >= inst["candidates"] - inst["excluded_pairs"]
     assert medium["build_batched_equals_rank"] and medium["build_exclusions_equal"]
     assert medium["api"]["equals_seeded_run"] and medium["api"]["excluded_pairs_placed"] == 0
     assert medium["random_start"]["all_hard_constraints_hold"]
