@@ -15,7 +15,8 @@ returns (the arcs ``engine.allocation.build.instance_from_engine`` builds):
 2. **quota**: the group with the lowest share among the merit-optimal placements gets a
    minimum share ``margin`` above it; the chosen allocation must meet it; the merit it costs
    against the exact optimum and whether the search relaxed are reported.
-3. **scale** (``full``): every candidate and role of the store, the same measures.
+3. **scale** (``full``): every candidate and role of the store, the same measures; the
+   batched arcs are checked against ``rank`` on a seeded sample of 50 roles.
 4. **exact alone** on a synthetic instance (default 20,000 x 3,000, the top 50 roles per
    candidate: 1 M arcs), and a cross-check of the optimum with scipy's
    ``min_weight_full_bipartite_matching`` on the slot-expanded problem of a smaller one.

@@ -3,8 +3,9 @@
 The operators keep every individual a valid assignment: the variables are bounded per
 candidate (0 = unplaced, else one of their arcs), uniform crossover and a per-candidate
 reset mutation stay within the bounds, and :class:`CapacityRepair` unplaces the lowest-scored
-candidates of any role over capacity. Quotas are constraints (pymoo prefers feasible
-individuals, then the smaller violation).
+candidates of any role over capacity (compiled: ``engine.allocation.repair``). Duplicates are
+individuals with equal variables (:class:`ExactDuplicates`). Quotas are constraints (pymoo
+prefers feasible individuals, then the smaller violation).
 
 The first population is seeded (measured in the issue: random starts reached 59-66 % of the
 merit optimum on 2,000 x 300, seeded starts 99-100 %): the exact merit optimum
