@@ -643,6 +643,12 @@ def audit(
     )
 
 
+def _write_bench(result: dict[str, Any], out: Path) -> None:
+    """A bench command's result as JSON (values JSON lacks, e.g. paths, as strings)."""
+    out.write_text(json.dumps(result, indent=2, default=str))
+    console.print(f"written to {out}")
+
+
 @bench_app.command("import")
 def bench_import(
     scale: BenchScale = 5.0,
@@ -656,9 +662,7 @@ def bench_import(
 
     result = run(scale=scale, seed=seed, workdir=workdir, changed=changed, baseline=baseline)
     console.print(rows_table(result["runs"], title=f"bench import, scale {scale}"))
-    out = workdir / f"bench-import-s{scale:g}.json"
-    out.write_text(json.dumps(result, indent=2))
-    console.print(f"written to {out}")
+    _write_bench(result, workdir / f"bench-import-s{scale:g}.json")
 
 
 @bench_app.command("recommend")
@@ -681,9 +685,7 @@ def bench_recommend(
             f"recall@{k} {r[f'recall_at_{k}']} (min {r['min_recall']}); "
             f"mean pool {r['mean_pool']}"
         )
-    out = workdir / f"bench-recommend-s{scale:g}.json"
-    out.write_text(json.dumps(result, indent=2, default=str))
-    console.print(f"written to {out}")
+    _write_bench(result, workdir / f"bench-recommend-s{scale:g}.json")
 
 
 @bench_app.command("explain")
@@ -705,9 +707,7 @@ def bench_explain(
         f"additivity max error {r['additivity_max_error']:.2e}; fidelity {r['fidelity']}; "
         f"stability {r['stability']}"
     )
-    out = workdir / f"bench-explain-s{scale:g}.json"
-    out.write_text(json.dumps(result, indent=2, default=str))
-    console.print(f"written to {out}")
+    _write_bench(result, workdir / f"bench-explain-s{scale:g}.json")
 
 
 @bench_app.command("allocate")
@@ -743,9 +743,7 @@ def bench_allocate(
                 f"{r['quota']['chosen_meets_quota']} at merit cost "
                 f"{r['quota']['merit_cost_pct']} %"
             )
-    out = workdir / f"bench-allocate-s{scale:g}.json"
-    out.write_text(json.dumps(result, indent=2, default=str))
-    console.print(f"written to {out}")
+    _write_bench(result, workdir / f"bench-allocate-s{scale:g}.json")
 
 
 @app.command()

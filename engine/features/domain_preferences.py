@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from engine.features.preferences import read_stated
 from loaders.pyg_export import ExportedGraph
-from loaders.resolve import normalise
 from loaders.stores.base import GraphStore
 
 ROLE_IN_DOMAIN = ("Role", "IN_DOMAIN", "Domain")
@@ -34,28 +34,6 @@ def role_domains(exported: ExportedGraph) -> np.ndarray:
 
 def read_preferred_domains(store: GraphStore, exported: ExportedGraph) -> sp.csr_matrix:
     """Candidate x domain 0/1 matrix of stated domain preferences (rows as the export)."""
-    n_c = len(exported.ids["Candidate"]) if "Candidate" in exported.ids else 0
-    if "Domain" not in exported.ids or n_c == 0:
-        return sp.csr_matrix((n_c, len(exported.ids.get("Domain", []) or [])))
-    domains = exported.ids["Domain"]
-    by_name = {
-        normalise(r["name"] or ""): domains.index_of(r["id"])
-        for r in store.run("node_names", label="Domain")
-        if r["id"] in domains
-    }
-    rows, cols = [], []
-    for r in store.run("export/candidate_domain_preferences"):
-        if r["id"] not in exported.ids["Candidate"]:
-            continue
-        row = exported.ids["Candidate"].index_of(r["id"])
-        for ref in r["preferred_domains"] or []:
-            col = domains.index_of(ref) if ref in domains else by_name.get(normalise(ref))
-            if col is not None:
-                rows.append(row)
-                cols.append(col)
-    matrix = sp.csr_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(n_c, len(domains)), dtype=np.float64
+    return read_stated(
+        store, exported, "Domain", "export/candidate_domain_preferences", "preferred_domains"
     )
-    matrix.data[:] = 1.0
-    matrix.sort_indices()
-    return matrix
