@@ -157,13 +157,16 @@ def quota_case(
     group_names: dict[str, list[str]],
     exact: Any,
     margin: float,
+    categories: tuple[str, ...],
 ) -> tuple[str, str, int, float, float]:
-    """The group (attribute, name, code) with the lowest share among the merit optimum's
-    placements (of groups holding at least 5 % of the candidates), its share there, and the
-    quota ``share + margin``."""
+    """The group (attribute, name, code) of ``categories`` (the fairness attributes: a
+    minimum-representation quota protects a group) with the lowest share among the merit
+    optimum's placements (of groups holding at least 5 % of the candidates), its share
+    there, and the quota ``share + margin``."""
     placed = np.array(sorted(exact.assignment), dtype=np.int64)
     best = None
-    for category, codes in inst.groups.items():
+    for category in categories:
+        codes = inst.groups[category]
         for code, name in enumerate(group_names[category]):
             if (codes == code).mean() < 0.05:
                 continue
@@ -289,7 +292,9 @@ def _case(
         out["random_start"], _ = _run(
             inst, excluded, exact, say, weights=MERIT_ONLY, seeded=False, **budget
         )
-    category, name, code, share, had = quota_case(inst, ids.group_names, optimum, margin)
+    category, name, code, share, had = quota_case(
+        inst, ids.group_names, optimum, margin, tuple(eng.settings.train.fairness_attributes)
+    )
     say(f"[{label}] quota {category}={name} >= {share:.3f} (merit optimum: {had:.3f}) ...")
     quota_inst = dataclasses.replace(inst, quotas={(category, code): share})
     quota, result = _run(quota_inst, excluded, exact, say, weights=MERIT_ONLY, **budget)

@@ -10,11 +10,16 @@ the pools of many roles at once (``engine.allocation.pools.role_pools``, equal t
 per batch) and one scoring call per batch of pairs instead of a ranked list of ``Match``
 objects per role (measured at scale 1: 42 ms per role ranked one by one, see ``talentgraph
 bench allocate``). A pair a recruiter excluded
-(``policy.exclusions``) is not an arc. A pair's preference satisfaction is 1 when the role's
-place is one the candidate says they would work in, 0.5 when its country holds one, else 0
-(``location_preferred``, ``country_preferred``). Groups: the fairness attributes
-(``settings.train.fairness_attributes``), read through ``engine.fairness.audit`` and used
-only for the diversity objective and the quotas.
+(``policy.exclusions``) is not an arc. A pair's preference satisfaction is what the
+candidate stated, the mean of two of the candidate side's terms
+(``engine.matching.candidate_side``): location (1: a place they listed, their own place, or
+remote when they accept remote work; 0.5: the country of one; else 0) and domain (1: a domain
+they listed; 0: another; 0.5: they listed none).
+
+Diversity categories (GESA: gender, age band, location, institution): the fairness
+attributes (``settings.train.fairness_attributes``), read through ``engine.fairness.audit``;
+``location``, the candidate's country; and ``institution``, their current employer, else
+the one they worked at longest (``WORKED_AT``). Quotas may name any of them.
 
 Example:
     >>> inst, ids = instance_from_engine(eng, ["r1", "r2"], ["c1", "c2", "c3"])   # doctest: +SKIP
@@ -31,11 +36,7 @@ import numpy as np
 from engine.allocation.policy import AllocationPolicy
 from engine.allocation.pools import ROLE_BATCH, role_pools
 from engine.allocation.problem import AllocationInstance
-from engine.features.pair_features import FEATURE_NAMES
 from graph_schema.errors import ConfigError, UnknownIdError
-
-PREFERRED = FEATURE_NAMES.index("location_preferred")
-COUNTRY = FEATURE_NAMES.index("country_preferred")
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,41 @@ class InstanceIds:
     group_names: dict[str, list[str]]
 
 
+def _coded(values: np.ndarray, labels: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Compact group codes (-1 unknown) of per-candidate indices into ``labels``, and the
+    labels of the codes (sorted)."""
+    present = sorted({int(v) for v in values if v >= 0}, key=lambda v: labels[v])
+    code = np.full(max(len(labels), 1), -1, dtype=np.int64)
+    code[present] = np.arange(len(present))
+    return np.where(values >= 0, code[np.maximum(values, 0)], -1), [labels[v] for v in present]
+
+
+def institution_of(exported: Any) -> np.ndarray:
+    """Per candidate (rows as the export): the organization index of their current employer,
+    else of the one they worked at longest (ties: the later edge), else -1."""
+    out = np.full(len(exported.ids["Candidate"]), -1, dtype=np.int64)
+    key = ("Candidate", "WORKED_AT", "Organization")
+    if key not in exported.data.edge_types:
+        return out
+    store = exported.data[key]
+    src, dst = store.edge_index.numpy()
+    names = list(getattr(store, "edge_attr_names", []))
+    attr = store.edge_attr.numpy() if names else np.zeros((src.size, 0))
+    duration = attr[:, names.index("duration_years")] if "duration_years" in names else 0 * src
+    current = attr[:, names.index("current")] if "current" in names else 0 * src
+    order = np.lexsort((np.arange(src.size), duration, current))
+    out[src[order]] = dst[order]  # the last written per candidate wins: current, longest
+    return out
+
+
 def served_arcs(
-    rec: Any, role_idx: np.ndarray, candidate_idx: np.ndarray, pool: int
+    rec: Any, side: Any, role_idx: np.ndarray, candidate_idx: np.ndarray, pool: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The arcs ``rank("Role", role, pool)`` would give, among ``candidate_idx``, batched.
 
     Args:
         rec: the engine's ``Recommender``.
+        side: the candidate side (``CandidateSide``) that rates what the candidate stated.
         role_idx: role row indices (arc roles are positions into it).
         candidate_idx: candidate row indices (arc candidates are positions into it).
         pool: the ``pool`` best of each role's scored pool are kept (score, then id).
@@ -82,9 +111,8 @@ def served_arcs(
             order = np.lexsort((cand_ids[cand[a:b]], -scores[a:b]))[:pool]
             keep[a + order] = True
         keep &= position[cand] >= 0
-        preference = np.maximum(
-            np.nan_to_num(X[keep, PREFERRED]), 0.5 * np.nan_to_num(X[keep, COUNTRY])
-        )
+        chosen_c, chosen_r = cand[keep], np.asarray(batch)[which[keep]]
+        preference = 0.5 * (side.location(X[keep]) + side.domain(chosen_c, chosen_r))
         out_c.append(position[cand[keep]])
         out_r.append(lo + which[keep])
         out_s.append(scores[keep])
@@ -114,7 +142,7 @@ def instance_from_engine(
 
     Raises:
         UnknownIdError: an id is not in the graph (also in an exclusion).
-        ConfigError: a quota names an attribute that is not a fairness attribute, or a
+        ConfigError: a quota names an attribute that is not a diversity category, or a
             group no candidate holds.
     """
     from engine.fairness.audit import sensitive_groups
@@ -132,7 +160,10 @@ def instance_from_engine(
             raise UnknownIdError(f"no role {r!r} in the graph")
         cap.append(policy.capacity_of(r, graph_capacity[r]))
     r_idx = np.array([ids["Role"].index_of(r) for r in roles], dtype=np.int64)
-    arc_c, arc_r, arc_s, preference = served_arcs(rec, r_idx, c_idx, min(pool, 1000))
+    from engine.matching.candidate_side import CandidateSide
+
+    side = CandidateSide.from_runtime(rec.runtime, eng.store)
+    arc_c, arc_r, arc_s, preference = served_arcs(rec, side, r_idx, c_idx, min(pool, 1000))
     if policy.exclusions:
         col = {c: i for i, c in enumerate(cands)}
         row = {r: j for j, r in enumerate(roles)}
@@ -153,11 +184,16 @@ def instance_from_engine(
         code = {g: i for i, g in enumerate(labels)}
         groups[attribute] = np.array([code.get(by_id.get(c, ""), -1) for c in cands])
         names[attribute] = labels
+    exported = rec.runtime.exported
+    places = exported.ids["Location"].ids if "Location" in exported.ids else []
+    employers = exported.ids["Organization"].ids if "Organization" in exported.ids else []
+    groups["location"], names["location"] = _coded(rec.runtime.ctx.candidate_country[c_idx], places)
+    groups["institution"], names["institution"] = _coded(institution_of(exported)[c_idx], employers)
     coded = {}
     for quota in policy.quotas:
         if quota.attribute not in names:
             raise ConfigError(
-                f"quota on {quota.attribute!r}: not a fairness attribute {tuple(names)}"
+                f"quota on {quota.attribute!r}: not a diversity category {tuple(names)}"
             )
         if quota.group not in names[quota.attribute]:
             raise ConfigError(

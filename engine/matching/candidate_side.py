@@ -136,14 +136,8 @@ class CandidateSide:
         cand_idx, role_idx = np.asarray(cand_idx), np.asarray(role_idx)
         out = np.zeros((cand_idx.size, len(TERMS)))
         out[:, 0] = np.clip(_column(X, "required_coverage_similar"), 0.0, 1.0)
-        out[:, 1] = np.maximum.reduce(
-            [
-                _column(X, "location_fit"),
-                _column(X, "location_preferred"),
-                0.5 * _column(X, "country_preferred"),
-            ]
-        )
-        out[:, 2] = self._domain(cand_idx, role_idx)
+        out[:, 1] = self.location(X)
+        out[:, 2] = self.domain(cand_idx, role_idx)
         missing_text = _column(X, "text_missing") > 0
         out[:, 3] = np.where(missing_text, 0.0, np.clip(_column(X, "text_cosine"), 0.0, 1.0))
         out[:, 4] = self._applications(cand_idx, role_idx)
@@ -154,7 +148,21 @@ class CandidateSide:
         w = np.array([self.weights[t] for t in TERMS], dtype=np.float64)
         return self.terms(cand_idx, role_idx, X) @ (w / w.sum())
 
-    def _domain(self, cand_idx: np.ndarray, role_idx: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def location(X: np.ndarray) -> np.ndarray:
+        """The location term of pairs from their features: 1 for a place the candidate listed,
+        their own place, or remote work they accept; 0.5 for a country of one; else 0."""
+        return np.maximum.reduce(
+            [
+                _column(X, "location_fit"),
+                _column(X, "location_preferred"),
+                0.5 * _column(X, "country_preferred"),
+            ]
+        )
+
+    def domain(self, cand_idx: np.ndarray, role_idx: np.ndarray) -> np.ndarray:
+        """The domain term of pairs: 1 for a domain the candidate listed, 0 for another,
+        0.5 when they listed none."""
         stated = np.diff(self.preferred_domain.indptr)[cand_idx] > 0
         domain = self.role_domain[role_idx]
         wanted = entries(self.preferred_domain, cand_idx, np.maximum(domain, 0)) > 0

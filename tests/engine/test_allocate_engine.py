@@ -47,7 +47,7 @@ def test_a_quota_and_bad_ids(trained_engine) -> None:
     assert out.front[out.chosen].quota_shortfall == 0
     with pytest.raises(UnknownIdError):
         eng.allocate(roles, ["nobody"])
-    with pytest.raises(ConfigError, match="not a fairness attribute"):
+    with pytest.raises(ConfigError, match="not a diversity category"):
         eng.allocate(roles, cands, quotas={("religion", "x"): 0.1})
 
 
@@ -65,3 +65,65 @@ def test_cli_allocate(trained_engine) -> None:
     assert Allocation.model_validate_json(result.output).assignments
     bad = CliRunner().invoke(app, [*args, "--weights", "1,2"])
     assert bad.exit_code != 0 and "three numbers" in bad.output
+
+
+def test_diversity_counts_gender_age_location_and_institution(trained_engine) -> None:
+    """GESA's four categories; location is the candidate's country and institution their
+    current (else longest) employer, both read from the graph export; the preference of a
+    pair is the mean of the candidate side's location and domain terms."""
+    import numpy as np
+
+    from engine.allocation.build import instance_from_engine, institution_of
+    from engine.matching.candidate_side import CandidateSide
+
+    eng = trained_engine.eng
+    roles = _ids(trained_engine, "roles.jsonl", 6)
+    cands = _ids(trained_engine, "candidates.jsonl", 80)
+    inst, ids = instance_from_engine(eng, roles, cands)
+    assert list(inst.groups) == [*eng.settings.train.fairness_attributes, "location", "institution"]
+    rec = eng.recommender()
+    exported = rec.runtime.exported
+    c_idx = np.array([exported.ids["Candidate"].index_of(c) for c in cands])
+    country = rec.runtime.ctx.candidate_country[c_idx]
+    places = exported.ids["Location"].ids
+    for i, code in enumerate(inst.groups["location"]):
+        expected = places[country[i]] if country[i] >= 0 else None
+        assert (ids.group_names["location"][code] if code >= 0 else None) == expected
+    employer = institution_of(exported)[c_idx]
+    assert (employer >= 0).mean() > 0.5  # most candidates have a work history
+    for i, code in enumerate(inst.groups["institution"]):
+        named = ids.group_names["institution"][code] if code >= 0 else None
+        assert named == (
+            exported.ids["Organization"].ids[employer[i]] if employer[i] >= 0 else None
+        )
+    side = CandidateSide.from_runtime(rec.runtime, eng.store)
+    c = np.array(
+        [exported.ids["Candidate"].index_of(ids.candidates[i]) for i in inst.arc_candidate]
+    )
+    r = np.array([exported.ids["Role"].index_of(ids.roles[j]) for j in inst.arc_role])
+    X = rec.runtime.features(c, r)
+    assert np.allclose(inst.arc_preference, 0.5 * (side.location(X) + side.domain(c, r)))
+
+
+def test_the_institution_is_the_current_employer_else_the_longest() -> None:
+    import torch
+    from torch_geometric.data import HeteroData
+
+    from engine.allocation.build import institution_of
+    from loaders.pyg_export import ExportedGraph, IdMap
+
+    data = HeteroData()
+    key = ("Candidate", "WORKED_AT", "Organization")
+    # c0: a long past job (org 0) and a short current one (org 1); c1: two past jobs, the
+    # longer at org 2; c2: no work history
+    data[key].edge_index = torch.tensor([[0, 0, 1, 1], [0, 1, 0, 2]])
+    data[key].edge_attr = torch.tensor([[9.0, 0.0], [1.0, 1.0], [2.0, 0.0], [5.0, 0.0]])
+    data[key].edge_attr_names = ["duration_years", "current"]
+    exported = ExportedGraph(
+        data,
+        {
+            "Candidate": IdMap("Candidate", ["c0", "c1", "c2"]),
+            "Organization": IdMap("Organization", ["o0", "o1", "o2"]),
+        },
+    )
+    assert institution_of(exported).tolist() == [1, 2, -1]
