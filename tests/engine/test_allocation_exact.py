@@ -13,6 +13,7 @@ from scipy.optimize import linear_sum_assignment
 
 from engine.allocation.exact import SCALE, exact_allocation
 from graph_schema.errors import ConfigError
+from tests.engine.allocation_instances import arcs
 
 
 def _brute_force(n_c: int, cap: list[int], arcs: dict[tuple[int, int], float]) -> float:
@@ -28,23 +29,7 @@ def _brute_force(n_c: int, cap: list[int], arcs: dict[tuple[int, int], float]) -
 
 @st.composite
 def instances(draw):
-    n_c = draw(st.integers(1, 5))
-    n_r = draw(st.integers(1, 3))
-    cap = draw(st.lists(st.integers(0, 2), min_size=n_r, max_size=n_r))
-    pairs = draw(
-        st.lists(
-            st.tuples(st.integers(0, n_c - 1), st.integers(0, n_r - 1)),
-            unique=True,
-            max_size=n_c * n_r,
-        )
-    )
-    scores = draw(
-        st.lists(
-            st.floats(0, 1, allow_nan=False).map(lambda x: round(x, 3)),
-            min_size=len(pairs),
-            max_size=len(pairs),
-        )
-    )
+    n_c, cap, pairs, scores = draw(arcs(5, 3, 2, decimals=3))
     return n_c, cap, dict(zip(pairs, scores, strict=True))
 
 

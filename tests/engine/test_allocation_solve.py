@@ -12,23 +12,12 @@ from hypothesis import strategies as st
 from engine.allocation.problem import AllocationInstance, diversity
 from engine.allocation.solve import solve
 from graph_schema.errors import ConfigError
+from tests.engine.allocation_instances import arcs
 
 
 @st.composite
 def instances(draw):
-    n_c = draw(st.integers(1, 12))
-    n_r = draw(st.integers(1, 4))
-    cap = draw(st.lists(st.integers(0, 3), min_size=n_r, max_size=n_r))
-    pairs = draw(
-        st.lists(
-            st.tuples(st.integers(0, n_c - 1), st.integers(0, n_r - 1)),
-            unique=True,
-            max_size=n_c * n_r,
-        )
-    )
-    scores = draw(
-        st.lists(st.floats(0, 1, allow_nan=False), min_size=len(pairs), max_size=len(pairs))
-    )
+    n_c, cap, pairs, scores = draw(arcs(12, 4, 3))
     gender = draw(st.lists(st.integers(-1, 1), min_size=n_c, max_size=n_c))
     return n_c, cap, pairs, scores, gender
 

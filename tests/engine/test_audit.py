@@ -27,6 +27,8 @@ from typer.testing import CliRunner
 from engine.api import MatchingEngine
 from engine.cli import app
 from engine.fairness.audit import audit, report_of_rows, sensitive_groups
+from engine.fairness.audit_html import render_html
+from engine.fairness.audit_sources import recommendation_rows, rows_from_rankings
 from engine.fairness.audit_tables import (
     MIN_N,
     rate_table,
@@ -34,8 +36,6 @@ from engine.fairness.audit_tables import (
     scoring_table,
     wilson_interval,
 )
-from engine.fairness.audit_html import render_html
-from engine.fairness.audit_sources import recommendation_rows, rows_from_rankings
 from engine.results import FairnessReport
 from engine.settings import Settings
 from graph_schema.errors import ConfigError
