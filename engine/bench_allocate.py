@@ -312,14 +312,21 @@ def _case(
     return out
 
 
+def random_arcs(
+    candidates: int, roles: int, top: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``top`` distinct random roles per candidate, with random scores rounded to 1e-6."""
+    rng = np.random.default_rng(seed)
+    c = np.repeat(np.arange(candidates), top)
+    r = np.concatenate([rng.choice(roles, top, replace=False) for _ in range(candidates)])
+    return c, r, np.round(rng.random(c.size), 6)
+
+
 def synthetic_exact(
     candidates: int, roles: int, top: int, capacity: int, seed: int
 ) -> dict[str, Any]:
     """The exact solver alone on random scores, ``top`` distinct roles per candidate."""
-    rng = np.random.default_rng(seed)
-    c = np.repeat(np.arange(candidates), top)
-    r = np.concatenate([rng.choice(roles, top, replace=False) for _ in range(candidates)])
-    s = np.round(rng.random(c.size), 6)
+    c, r, s = random_arcs(candidates, roles, top, seed)
     began = time.perf_counter()
     out = exact_allocation(c, r, s, np.full(roles, capacity), candidates)
     return {
@@ -344,10 +351,7 @@ def scipy_cross_check(
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-    rng = np.random.default_rng(seed)
-    c = np.repeat(np.arange(candidates), top)
-    r = np.concatenate([rng.choice(roles, top, replace=False) for _ in range(candidates)])
-    s = np.round(rng.random(c.size), 6)
+    c, r, s = random_arcs(candidates, roles, top, seed)
     began = time.perf_counter()
     flow = exact_allocation(c, r, s, np.full(roles, capacity), candidates)
     flow_s = time.perf_counter() - began

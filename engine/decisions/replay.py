@@ -128,21 +128,6 @@ def graph_as_of(
     return without_edges(plain, _edges_from(records, first)), undone
 
 
-def _runtime(store: Any, model: Any, plain: ExportedGraph) -> Any:
-    """``MatchModel.runtime`` over a given export instead of a fresh one."""
-    from engine.models.corpus import graph_texts
-    from engine.training.match_model import LABELS, build_runtime, read_store
-    from loaders.pyg_export import with_text_features
-
-    texts = graph_texts(store, plain)
-    text = {label: model.text_vectors(label, texts[label]) for label in LABELS}
-    exported = with_text_features(plain, text)
-    reads = read_store(store, plain, texts, model.options)
-    return build_runtime(
-        exported, text, model.nexus, model.scorer, model.options, model.seed, reads
-    )
-
-
 def _groups(eng: Any, attributes: Sequence[str]) -> dict[str, str]:
     from engine.fairness.audit import sensitive_groups
     from engine.fairness.metrics import joined
@@ -217,7 +202,7 @@ def replay_decision(eng: Any, decision_id: str | int) -> DecisionReplay:
     if not decision.model_folder:
         notes.append("the record names no version folder; the newest of its version was used")
     plain, undone = graph_as_of(export_graph(eng.store), records, record)
-    runtime = _runtime(eng.store, model, plain)
+    runtime = model.runtime(eng.store, plain)
     groups = None
     if decision.rerank != "none":
         groups = _groups(eng, decision.rerank_attributes or _settings_attributes(eng))

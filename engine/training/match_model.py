@@ -208,9 +208,10 @@ class MatchModel:
             missing=tuple(found.missing),
         )
 
-    def runtime(self, store: GraphStore) -> MatchRuntime:
-        """Rebuild the scoring state from the store's current graph."""
-        plain = export_graph(store)
+    def runtime(self, store: GraphStore, plain: ExportedGraph | None = None) -> MatchRuntime:
+        """Rebuild the scoring state from the store's current graph, or from ``plain``, an
+        export of it (e.g. with some edges taken away, as decision replay does)."""
+        plain = export_graph(store) if plain is None else plain
         texts = graph_texts(store, plain)
         text = {label: self.text_vectors(label, texts[label]) for label in LABELS}
         exported = with_text_features(plain, text)
