@@ -160,9 +160,7 @@ def instance_from_engine(
             raise UnknownIdError(f"no role {r!r} in the graph")
         cap.append(policy.capacity_of(r, graph_capacity[r]))
     r_idx = np.array([ids["Role"].index_of(r) for r in roles], dtype=np.int64)
-    from engine.matching.candidate_side import CandidateSide
-
-    side = CandidateSide.from_runtime(rec.runtime, eng.store)
+    side = eng.two_sided().side  # the engine's candidate side, built once per recommender
     arc_c, arc_r, arc_s, preference = served_arcs(rec, side, r_idx, c_idx, min(pool, 1000))
     if policy.exclusions:
         col = {c: i for i, c in enumerate(cands)}
