@@ -163,7 +163,7 @@ def fusion_table(
     say("scoring both sides of the candidate pools")
     merit, X = runtime.score_pairs(cand, role)
     terms = side.terms(cand, role, X)
-    suits = side.scores(cand, role, X)
+    suits = side.weighted(terms)
     location_ok = (np.nan_to_num(X[:, _LOCATION_FIT]) >= 1.0) | (
         np.nan_to_num(X[:, _LOCATION_PREFERRED]) > 0
     )

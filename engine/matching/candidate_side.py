@@ -145,8 +145,12 @@ class CandidateSide:
 
     def scores(self, cand_idx: np.ndarray, role_idx: np.ndarray, X: np.ndarray) -> np.ndarray:
         """``S_u`` of each pair: the weighted mean of :meth:`terms`."""
+        return self.weighted(self.terms(cand_idx, role_idx, X))
+
+    def weighted(self, terms: np.ndarray) -> np.ndarray:
+        """``S_u`` from a :meth:`terms` matrix already computed (its weighted mean)."""
         w = np.array([self.weights[t] for t in TERMS], dtype=np.float64)
-        return self.terms(cand_idx, role_idx, X) @ (w / w.sum())
+        return terms @ (w / w.sum())
 
     @staticmethod
     def location(X: np.ndarray) -> np.ndarray:

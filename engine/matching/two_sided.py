@@ -140,7 +140,7 @@ class TwoSidedRanker:
         cand = np.full(pool.size, query)
         merit, X = runtime.score_pairs(cand, pool)
         terms = self.side.terms(cand, pool, X)
-        suits = self.side.scores(cand, pool, X)
+        suits = self.side.weighted(terms)
         role_ids = np.asarray(ids["Role"].ids, dtype=object)[pool]
         lists = _best(suits, role_ids, self.list_length), _best(merit, role_ids, self.list_length)
         fused = self.fused(*lists, fusion, weight, normalise, fair_attribute)[:k]
