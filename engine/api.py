@@ -274,11 +274,10 @@ class MatchingEngine:
         the fairness attributes, e.g. ``"female|35-44"``), read once through
         ``engine.fairness.audit`` for re-ranking."""
         if self._groups is None:
-            from engine.fairness.audit import sensitive_groups
-            from engine.fairness.metrics import joined
+            from engine.decisions.record import rerank_attributes
+            from engine.fairness.audit import intersected_groups
 
-            names = self.settings.rerank_attributes or self.settings.train.fairness_attributes
-            self._groups = joined(*(sensitive_groups(self.store, a) for a in names))
+            self._groups = intersected_groups(self.store, rerank_attributes(self.settings))
         return self._groups
 
     def recommend_roles(

@@ -36,7 +36,7 @@ import numpy as np
 
 from engine.decisions.fingerprint import changed, inputs_fingerprint, interactions_part
 from engine.decisions.log import read
-from engine.decisions.record import EDGE_TYPE
+from engine.decisions.record import EDGE_TYPE, rerank_attributes
 from engine.results import Decision, DecisionReplay, RankDifference
 from engine.training.model_versions import find
 from graph_schema.edge_types import INTERACTED
@@ -128,13 +128,6 @@ def graph_as_of(
     return without_edges(plain, _edges_from(records, first)), undone
 
 
-def _groups(eng: Any, attributes: Sequence[str]) -> dict[str, str]:
-    from engine.fairness.audit import sensitive_groups
-    from engine.fairness.metrics import joined
-
-    return joined(*(sensitive_groups(eng.store, a) for a in attributes))
-
-
 def compare(
     shown: Sequence[str],
     shown_scores: Sequence[float],
@@ -205,7 +198,10 @@ def replay_decision(eng: Any, decision_id: str | int) -> DecisionReplay:
     runtime = model.runtime(eng.store, plain)
     groups = None
     if decision.rerank != "none":
-        groups = _groups(eng, decision.rerank_attributes or _settings_attributes(eng))
+        from engine.fairness.audit import intersected_groups
+
+        attributes = decision.rerank_attributes or rerank_attributes(eng.settings)
+        groups = intersected_groups(eng.store, attributes)
     matches = build_recommender(eng.store, model, runtime).rank(
         "Role", decision.role_id, decision.k, reasons=False, rerank=decision.rerank, groups=groups
     )
@@ -238,9 +234,3 @@ def replay_decision(eng: Any, decision_id: str | int) -> DecisionReplay:
         decisions_undone=undone,
         notes=tuple(notes),
     )
-
-
-def _settings_attributes(eng: Any) -> tuple[str, ...]:
-    from engine.decisions.record import rerank_attributes
-
-    return rerank_attributes(eng.settings)

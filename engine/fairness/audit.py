@@ -40,7 +40,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,7 @@ from engine.fairness.audit_tables import (
 from engine.fairness.metrics import (
     BAD_PARAMETER,
     UNKNOWN_GROUP,
+    joined,
 )
 from engine.results import (
     FairnessReport,
@@ -130,6 +131,16 @@ def sensitive_groups(
         else:
             out[row["id"]] = str(value)
     return out
+
+
+def intersected_groups(store: Any, attributes: Sequence[str]) -> dict[str, str]:
+    """Candidate id -> the group of the intersection of ``attributes`` (e.g.
+    ``"female|35-44"``), as re-ranking uses them (``engine.fairness.metrics.joined``).
+
+    Raises:
+        ConfigError: an attribute is not a sensitive field.
+    """
+    return joined(*(sensitive_groups(store, a) for a in attributes))
 
 
 # ------------------------------------------------------------------------------ the audit
