@@ -338,7 +338,10 @@ def allocate(
             group, share = rest.rsplit(":", 1)
             quotas[attribute, group] = float(share)
     except ValueError as e:
-        raise typer.BadParameter(f"--weights a,b,c and --quota ATTRIBUTE=GROUP:SHARE ({e})") from e
+        raise typer.BadParameter(
+            "--weights a,b,c (or merit=1,diversity=0,preference=0), --quota "
+            f"ATTRIBUTE=GROUP:SHARE and --exclude CANDIDATE:ROLE ({e})"
+        ) from e
     if isinstance(w, tuple) and len(w) != 3:
         raise typer.BadParameter("--weights needs three numbers: merit,diversity,preference")
     try:
