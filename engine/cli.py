@@ -749,6 +749,27 @@ def bench_allocate(
     _write_bench(result, workdir / f"bench-allocate-s{scale:g}.json")
 
 
+@bench_app.command("encode")
+def bench_encode(
+    texts: Annotated[int, typer.Option(help="Profile texts encoded in each precision.")] = 512,
+    seed: Annotated[int, typer.Option()] = 0,
+    workdir: BenchDir = Path(".bench"),
+) -> None:
+    """Text encoding in fp32 (the default: the same model on every CPU) against bf16."""
+    from engine.bench_encode import bench_encode as run
+
+    result = run(texts=texts, seed=seed, workdir=workdir)
+    for precision in ("fp32", "bf16"):
+        r = result[precision]
+        console.print(
+            f"{precision}: {r['texts_per_second']} texts/s ({r['seconds']} s for "
+            f"{result['texts']} texts), smallest cosine to fp32 {r['min_cosine_to_fp32']}"
+        )
+    native = "native" if result["native_bf16"] else "emulated (no avx512_bf16/amx_bf16)"
+    console.print(f"bf16 is {native} on this CPU: {result['bf16_speedup']}x the speed of fp32")
+    _write_bench(result, workdir / "bench-encode.json")
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Where the demo dataset is written.")] = Path(

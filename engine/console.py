@@ -10,7 +10,9 @@ from rich.table import Table
 
 from loaders.import_job import ImportReport
 
-console = Console()
+console = Console(soft_wrap=True)
+"""Messages are never hard-wrapped at the terminal's width (a command named in an error stays
+copyable, and what a test reads does not depend on ``COLUMNS``); tables still fit the width."""
 
 
 def _cell(value: Any) -> str:

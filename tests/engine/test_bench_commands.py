@@ -1,5 +1,6 @@
 """``bench recommend`` and ``bench explain`` end to end on one tiny benchmark store (they
-share it): every figure they report is there and the quality checks they make hold."""
+share it): every figure they report is there and the quality checks they make hold; ``bench
+encode`` on a few texts."""
 
 from __future__ import annotations
 
@@ -27,3 +28,15 @@ def test_both_benchmarks_on_one_store(tmp_path) -> None:
     assert explain["summary"]["p50_ms"] > 0
     assert explain["additivity_max_error"] < 1e-6 and explain["score_max_error"] < 1e-6
     assert explain["counterfactual_pairs"] == 2
+
+
+def test_bench_encode_times_both_precisions_on_the_same_texts(tmp_path) -> None:
+    from engine.bench_encode import bench_encode
+
+    found = bench_encode(texts=24, seed=0, workdir=tmp_path)
+    assert found["texts"] == 24 and isinstance(found["native_bf16"], bool)
+    assert found["fp32"]["min_cosine_to_fp32"] == pytest.approx(1.0, abs=1e-6)
+    assert 0.999 < found["bf16"]["min_cosine_to_fp32"] < 1.0  # close, but not the same model
+    assert found["bf16_speedup"] == pytest.approx(
+        found["fp32"]["seconds"] / found["bf16"]["seconds"], rel=0.05
+    )

@@ -108,12 +108,15 @@ def test_the_cli_replays_and_verify_names_an_edited_record(engine) -> None:
     edited = bytearray(lines[1])
     edited[at] = ord("A")  # one byte: "ana" -> "Ana"
     path.write_bytes(lines[0] + bytes(edited) + b"".join(lines[2:]))
-    bad = CliRunner().invoke(app, ["decisions", "verify", "--db", db])
-    assert bad.exit_code == 1
-    assert "edited" in bad.output and "line 2" in bad.output
-    refused = CliRunner().invoke(app, ["replay", "1", "--db", db])
-    assert refused.exit_code == 2 and "decisions verify" in refused.output
-    path.write_bytes(original)
+    try:  # the log is the module's: put it back even when an assertion fails
+        bad = CliRunner().invoke(app, ["decisions", "verify", "--db", db])
+        assert bad.exit_code == 1
+        assert "edited" in bad.output and "line 2" in bad.output
+        # a narrow terminal does not break the command the message names
+        narrow = CliRunner(env={"COLUMNS": "30"}).invoke(app, ["replay", "1", "--db", db])
+        assert narrow.exit_code == 2 and "run `talentgraph decisions verify`" in narrow.output
+    finally:
+        path.write_bytes(original)
     assert CliRunner().invoke(app, ["decisions", "verify", "--db", db]).exit_code == 0
 
 

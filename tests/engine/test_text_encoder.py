@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from engine.models.embedding_cache import EmbeddingCache
-from engine.models.text_encoder import MODEL_NOT_FOUND, TextEncoder
+from engine.models.text_encoder import MODEL_NOT_FOUND, TextEncoder, native_bf16
 from engine.models.texts import profile_text, role_text
 from graph_schema.errors import ConfigError
 
@@ -132,3 +132,12 @@ def test_auto_precision_is_bf16_only_on_a_cpu_that_has_it(tmp_path: Path) -> Non
     resolved = TextEncoder(precision="auto").precision
     assert resolved == ("bf16" if native_bf16() else "fp32")
     assert resolved in TextEncoder(precision="auto").model_id
+
+
+def test_fp32_is_the_default_everywhere_a_model_is_built() -> None:
+    """One seed gives one model on every CPU class only when text is encoded in fp32
+    (issue #20); bf16 and ``auto`` stay options."""
+    from engine.training.options import TrainOptions
+
+    assert TextEncoder().precision == TrainOptions().precision == "fp32"
+    assert TextEncoder(precision="auto").precision == ("bf16" if native_bf16() else "fp32")

@@ -9,6 +9,7 @@ lists there). The wall clock is only a safety cap, and reaching it is loud: a wa
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -92,3 +93,50 @@ def test_reaching_the_safety_cap_is_loud(engine_and_data) -> None:
         eng.store = MatchingEngine.open(root / "store", settings=eng.settings).store
     assert result.exit_code == 0, result.output
     assert "WARNING" in result.output and "safety cap" in result.output
+
+
+# The code paths of another CPU class, forced on this one: ATen's plain (non-AVX) kernels,
+# MKL at SSE4.2, oneDNN at SSE4.1. Their sums round differently (text vectors differ by about
+# 1e-7 here), as an AVX-512 or an older CPU's would.
+OTHER_CPU = {
+    "ATEN_CPU_CAPABILITY": "default",
+    "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
+    "ONEDNN_MAX_CPU_ISA": "SSE41",
+}
+TRAIN_AND_RANK = """
+import json, sys
+from engine import MatchingEngine, Settings
+from engine.training.options import TrainOptions
+from loaders.import_job import ImportOptions
+data, store, options = sys.argv[1], sys.argv[2], TrainOptions.model_validate_json(sys.argv[3])
+eng = MatchingEngine.open(store, settings=Settings(db=store, train=options))
+eng.import_dataset(data, ImportOptions(progress=False))
+eng.train(seed=0)
+roles = sorted(r["id"] for r in eng.store.run("node_ids", label="Role"))
+candidates = sorted(c["id"] for c in eng.store.run("node_ids", label="Candidate"))[:40]
+lists = {r: [(m.candidate_id, m.score) for m in eng.recommend_candidates(r, k=10)] for r in roles}
+lists |= {c: [(m.role_id, m.score) for m in eng.recommend_roles(c, k=10)] for c in candidates}
+print(json.dumps({"precision": eng.model().encoder().precision, "lists": lists}))
+eng.close()
+"""
+
+
+def _train_and_rank(root, name: str, env: dict[str, str]) -> subprocess.Popen:
+    options = TrainOptions(finetune_epochs=3, progress=False).model_dump_json()
+    argv = [sys.executable, "-c", TRAIN_AND_RANK, str(root / "data"), str(root / name), options]
+    return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True)
+
+
+def test_the_default_pipeline_ranks_the_same_on_another_cpu_class(engine_and_data) -> None:
+    """Two fresh stores (no shared text cache), one trained on this CPU's fastest code
+    paths and one on another class's: the same top-10 lists with the same scores. This is
+    what fp32 text encoding buys (bf16 is computed natively on some CPUs and emulated on
+    others, and gave different models: issue #20)."""
+    _, root = engine_and_data
+    clean = {k: v for k, v in os.environ.items() if k not in OTHER_CPU}
+    runs = [_train_and_rank(root, "here", clean), _train_and_rank(root, "other", clean | OTHER_CPU)]
+    here, other = (json.loads(run.communicate(timeout=600)[0]) for run in runs)
+    assert [run.returncode for run in runs] == [0, 0]
+    assert here["precision"] == other["precision"] == "fp32"
+    changed = [q for q in here["lists"] if here["lists"][q] != other["lists"][q]]
+    assert not changed, f"{len(changed)} of {len(here['lists'])} top-10 lists differ: {changed[:5]}"
