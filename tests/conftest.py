@@ -1,5 +1,6 @@
 """Shared fixtures: the ``store`` fixture runs each contract test on every backend;
-``tiny_store_ro`` is ``tests/data/tiny`` imported once per run and opened read-only.
+``tiny_store_ro`` is ``tests/data/tiny`` imported once per run and opened read-only;
+``trained_engine`` is one small store trained with the default pipeline, once per run.
 
 ``ladybug`` is a fresh embedded database in ``tmp_path``. ``neo4j`` needs a running server
 named by ``TALENTGRAPH_NEO4J_URI`` (user and password from ``TALENTGRAPH_NEO4J_USER`` and
@@ -13,14 +14,19 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from engine import MatchingEngine, Settings
+from engine.results import TrainReport
+from engine.training.options import TrainOptions
 from graph_schema import SCHEMA
 from loaders.import_job import ImportJob, ImportOptions
 from loaders.stores.base import GraphStore
 from loaders.stores.ladybug import LadybugStore
+from loaders.synthetic import generate
 
 TINY = Path(__file__).parent / "data" / "tiny"
 
@@ -85,3 +91,32 @@ def dump_graph(store: GraphStore) -> dict[str, list[str]]:
 def graph_dump() -> Callable[[GraphStore], dict[str, list[str]]]:
     """``dump_graph`` as a fixture (test modules cannot import each other)."""
     return dump_graph
+
+
+# ``trained_engine`` generates a scale-0.02 dataset (400 candidates, 60 roles, seed 0), imports
+# it into a real embedded store and trains it once per test session with the default options
+# and short budgets; nothing is mocked. Tests must not write to it (open their own store for
+# that).
+DEFAULT_FAST = TrainOptions(finetune_epochs=3, progress=False)
+"""The default pipeline (adapter, hard and weak negatives, merit scorer) with a short budget."""
+
+
+@dataclass(frozen=True)
+class TrainedEngine:
+    eng: MatchingEngine
+    report: TrainReport
+    data: Path
+    root: Path
+
+
+@pytest.fixture(scope="session")
+def trained_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedEngine]:
+    root = tmp_path_factory.mktemp("trained-engine")
+    data = root / "data"
+    generate(data, scale=0.02, seed=0, progress=False)
+    settings = Settings(db=str(root / "store"), train=DEFAULT_FAST)
+    eng = MatchingEngine.open(root / "store", settings=settings)
+    eng.import_dataset(data, ImportOptions(progress=False))
+    report = eng.train(seed=0)
+    yield TrainedEngine(eng, report, data, root)
+    eng.close()

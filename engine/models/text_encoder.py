@@ -8,7 +8,7 @@ and so the same trained model (issue #20: bf16, native on some CPUs and emulated
 gave different models for one seed). ``precision="bf16"`` runs the forward pass under bf16
 autocast, at cosine > 0.99997 to the fp32 vectors: on a CPU with native bf16 (AVX512-BF16 or
 AMX) 2-3.5x faster than fp32 (45 vs 13 profiles/s for ~900-character profiles, 2026-11-26);
-without it, emulated and 3-5x *slower* (``talentgraph bench encode``). ``precision="auto"``
+without it, emulated and 3-6x *slower* (``talentgraph bench encode``). ``precision="auto"``
 picks bf16 only where the CPU has it (``avx512_bf16`` or ``amx_bf16`` in ``/proc/cpuinfo``):
 faster where it can be, at the price of a model that depends on the CPU class. An
 :class:`~engine.models.embedding_cache.EmbeddingCache` makes repeated texts free; its key

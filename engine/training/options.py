@@ -21,7 +21,7 @@ class TrainOptions(BaseModel):
         precision: text encoding precision on CPU: ``fp32`` (the default: the same seed and
             data give the same model on every CPU class), bf16 autocast, or ``auto`` (bf16
             only where the CPU computes it natively, 2-3.5x faster there; emulated bf16 is
-            3-5x slower than fp32). bf16 vectors differ from fp32's (cosine 0.99997), enough
+            3-6x slower than fp32). bf16 vectors differ from fp32's (cosine 0.99997), enough
             to change a trained model: with bf16 or ``auto``, reproducibility holds for the
             same CPU class only.
         max_seq_length: tokens read per text: 64 reads the headline and the skills of a

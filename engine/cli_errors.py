@@ -1,0 +1,123 @@
+"""Exit codes of the ``talentgraph`` command line, and the one place errors become them.
+
+- ``0``: success;
+- ``1``: a check that failed (``import --strict`` with rejected rows, ``decisions verify`` on
+  an edited log, ``replay`` whose ranking differs);
+- ``2``: any error: ours (``TalentGraphError``), the operating system's (``OSError``: disk
+  full, permission denied, a symlink loop) and every foreign exception. No traceback reaches
+  the user: the message names what failed; ``talentgraph --debug ...`` writes the traceback
+  to a private log file (0600, under the user's state folder) and prints its path.
+
+Usage errors (an unknown option, a missing argument) stay click's: exit 2 with its message.
+
+Example:
+    >>> app = typer.Typer(cls=GuardedGroup)   # doctest: +SKIP
+    >>> app(["import", "data/"])              # an OSError exits 2 with "error: ..."  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from graph_schema.errors import TalentGraphError
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_ERROR = 2
+
+UNEXPECTED = (
+    "unexpected {kind}: {message} (a bug in talentgraph; run the command again with "
+    "`talentgraph --debug ...` to write the traceback to a log file)"
+)
+OS_ERROR = "{reason}{where}"
+DEBUG_LOG = "the traceback is in {path}"
+
+
+class _State:
+    debug = False
+
+
+def set_debug(debug: bool) -> None:
+    """``--debug`` of this invocation (set by the app's callback)."""
+    _State.debug = debug
+
+
+def printable(text: str) -> str:
+    """``text`` with control and bidi-override characters written as ``\\x..``/``\\u....``
+    escapes, so that a value read from a file or a log can never move the cursor, recolour
+    the terminal or fake a line of output."""
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append("\n")
+        elif unicodedata.category(ch) in ("Cc", "Cf") and ch != "\u200d":
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def error_message(error: BaseException) -> str:
+    """What the user reads for ``error`` (one line or a few; never a traceback)."""
+    if isinstance(error, TalentGraphError):
+        return str(error)
+    if isinstance(error, OSError):
+        reason = error.strerror or str(error) or type(error).__name__
+        names = [n for n in (error.filename, error.filename2) if n is not None]
+        where = ": " + " -> ".join(repr(os.fsdecode(n)) for n in names) if names else ""
+        return OS_ERROR.format(reason=reason, where=where)
+    return UNEXPECTED.format(kind=type(error).__name__, message=str(error) or "(no message)")
+
+
+def write_debug_log(error: BaseException) -> Path:
+    """The traceback of ``error`` in a new private file under the user's state folder."""
+    from loaders.private_files import private_dir, user_state_dir
+
+    folder = private_dir(user_state_dir() / "logs")
+    path = folder / f"error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    text = "".join(traceback.format_exception(error))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+def report(error: BaseException) -> None:
+    """Print ``error`` for the user (stderr-free: the console the CLI writes to)."""
+    from engine.console import console
+
+    console.print(f"[red]error:[/red] {escape(printable(error_message(error)))}")
+    if _State.debug:
+        try:
+            console.print(escape(DEBUG_LOG.format(path=write_debug_log(error))))
+        except OSError as e:  # the log cannot be written either: say so, exit 2 anyway
+            console.print(f"(the traceback could not be written: {escape(error_message(e))})")
+
+
+class GuardedGroup(TyperGroup):
+    """The click group of the ``talentgraph`` app: every error of every command ends in a
+    message and exit code 2 (above). ``main`` is what both the console script and
+    ``typer.testing.CliRunner`` call, so tests see exactly what users see."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except SystemExit:
+            raise
+        except KeyboardInterrupt:
+            from engine.console import console
+
+            console.print("interrupted")
+            sys.exit(130)
+        except Exception as e:  # noqa: BLE001 - the one place every error becomes exit 2
+            report(e)
+            sys.exit(EXIT_ERROR)
