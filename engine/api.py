@@ -66,14 +66,22 @@ class MatchingEngine:
         target: str | Path | None = None,
         auth: tuple[str, str] | None = None,
         settings: Settings | None = None,
+        create: bool = True,
     ) -> MatchingEngine:
-        """Open (creating if needed) the store at ``target`` (default ``settings.db``)."""
+        """Open the store at ``target`` (default ``settings.db``).
+
+        Args:
+            create: make the embedded store when ``target`` holds none (a new or empty
+                folder; a folder holding other files is refused by name). ``False`` (the
+                CLI's commands other than ``import``): it must exist, and nothing is created.
+        """
         settings = settings or Settings()
-        target = str(target or settings.db)
+        target = str(settings.db if target is None else target)  # "" is refused, not the default
         store = open_store(
             target,
             auth=auth or settings.neo4j_auth(),
             sensitive_dir=settings.sensitive_dir,
+            create=create,
             batch_size=settings.import_options.batch_size,
         )
         store.ensure_schema()
@@ -184,7 +192,9 @@ class MatchingEngine:
                 (``engine.fairness.rerank.METHODS``: ``"det_const_sort"``, ``"fair"`` for
                 FA*IR, ...; ``"none"``: by score); default ``settings.rerank``. The groups
                 are the intersection of ``settings.train.fairness_attributes``, read through
-                the audit module only when a method needs them.
+                the audit module only when a method needs them. When the sensitive store is
+                missing or unreadable, the list is ranked by score alone, every ``Match``
+                says so in ``warnings`` and a ``FairnessUnavailableWarning`` is emitted.
 
         Raises:
             UnknownIdError: no role ``role_id`` in the graph.
@@ -192,8 +202,16 @@ class MatchingEngine:
             ConfigError: an unknown re-ranking method.
         """
         method = self.settings.rerank if rerank is None else rerank
-        groups = None if method == "none" else self.fairness_groups()
-        return self.recommender().rank("Role", role_id, k, rerank=method, groups=groups)
+        recommender = self.recommender()  # an untrained engine says so first
+        groups, flags = (None, ()) if method == "none" else self.fairness_status()
+        if flags:
+            import warnings
+
+            from engine.fairness.audit import FairnessUnavailableWarning
+
+            warnings.warn(flags[0], FairnessUnavailableWarning, stacklevel=2)
+            method, groups = "none", None
+        return recommender.rank("Role", role_id, k, rerank=method, groups=groups, warnings=flags)
 
     def allocate(
         self,
@@ -203,7 +221,7 @@ class MatchingEngine:
         policy: AllocationPolicy | dict | None = None,
         *,
         capacity: int | dict[str, int] | None = None,
-        quotas: dict[tuple[str, str], float] | None = None,
+        quotas: Any = None,
         generations: int = 100,
         pop_size: int = 60,
     ) -> Allocation:
@@ -211,19 +229,26 @@ class MatchingEngine:
         each role's capacity, the Pareto front of merit, diversity and preference by seeded
         NSGA-II, and the allocation ``weights`` choose from it.
 
+        The quotas are the stored ones (:meth:`set_allocation_quotas`), applied with at least
+        30 candidates and 30 places (the audit's minimum group size); see
+        ``engine.allocation.report`` for what is reported and suppressed.
+
         Args:
-            role_ids, candidate_ids: who competes.
+            role_ids, candidate_ids: who competes (non-empty).
             weights: stakeholder weights of merit, diversity and preference, as a tuple or
                 a dict, e.g. ``{"merit": 1, "diversity": 0, "preference": 0}``.
             policy: the hard constraints (``engine.allocation.policy.AllocationPolicy`` or
-                its dict): ``capacity``, ``quotas``, ``exclusions`` (candidate, role) pairs.
-            capacity, quotas: shortcuts for the policy's fields (``quotas`` as
-                ``{(attribute, group): minimum share}``).
+                its dict): ``capacity``, ``exclusions`` (candidate, role) pairs.
+            capacity: shortcut for the policy's (an int in [0, 1000000] or per role id).
+            quotas: refused: quotas are the stored policy, not a per-call argument.
             generations, pop_size: the search budget (deterministic for the seed).
 
         Raises:
             UnknownIdError: an id is not in the graph.
-            ConfigError: bad weights, policy or budget.
+            ConfigError: bad weights, policy or budget, quotas given, or stored quotas that
+                no allocation placing anyone meets.
+            StoreError: stored quotas on sensitive attributes and no readable sensitive
+                store.
         """
         from engine.allocation.report import allocate
 
@@ -247,7 +272,10 @@ class MatchingEngine:
         (``engine.decisions.record``); the next training learns from it.
 
         Raises:
-            ConfigError: a bad decision, no reviewer, an override without a reason.
+            ConfigError: a bad decision, no reviewer, an override without a reason, a text
+                field over its limit or with a control character, a log that fails
+                verification or whose key is missing (docs/decisions.md).
+            DecisionWriteError: the log could not be written (a full disk): nothing logged.
             UnknownIdError: an id is not in the graph.
         """
         from engine.decisions.record import record_decision
@@ -269,16 +297,49 @@ class MatchingEngine:
 
         return replay_decision(self, decision_id)
 
+    def set_allocation_quotas(self, quotas: Any = None) -> tuple[Any, ...]:
+        """Store the allocation quotas ``allocate`` applies (an administrator's or auditor's
+        policy; ``talentgraph policy quotas``): ``{(attribute, group): minimum share}`` or
+        ``"ATTRIBUTE=GROUP:SHARE"`` strings; ``None`` or empty removes them. They replace
+        the stored ones; returns what is stored.
+
+        Raises:
+            ConfigError: an attribute that is not a diversity category, a share outside
+                [0, 1], a group named twice, or shares of one attribute adding up to more
+                than 1 (groups are not looked up).
+        """
+        from engine.allocation.policy import store_quotas
+
+        return store_quotas(self.store, quotas, self._quota_categories())
+
+    def allocation_quotas(self) -> tuple[Any, ...]:
+        """The stored allocation quotas (``engine.allocation.policy.Quota``)."""
+        from engine.allocation.policy import stored_quotas
+
+        return stored_quotas(self.store, self._quota_categories())
+
+    def _quota_categories(self) -> tuple[str, ...]:
+        return (*self.settings.train.fairness_attributes, "location", "institution")
+
     def fairness_groups(self) -> dict[str, str]:
         """Candidate id -> group of the intersection of the re-ranking attributes (default
         the fairness attributes, e.g. ``"female|35-44"``), read once through
-        ``engine.fairness.audit`` for re-ranking."""
-        if self._groups is None:
-            from engine.decisions.record import rerank_attributes
-            from engine.fairness.audit import intersected_groups
+        ``engine.fairness.audit`` for re-ranking; empty when the sensitive store is missing
+        or unreadable (:meth:`fairness_status` says why)."""
+        return self.fairness_status()[0]
 
-            self._groups = intersected_groups(self.store, rerank_attributes(self.settings))
-        return self._groups
+    def fairness_status(self) -> tuple[dict[str, str], tuple[str, ...]]:
+        """:meth:`fairness_groups` and the warnings of a list served without them (the
+        sensitive store missing or unreadable; then checked again on the next call)."""
+        if self._groups is not None:
+            return self._groups, ()
+        from engine.decisions.record import rerank_attributes
+        from engine.fairness.audit import served_groups
+
+        groups, flags = served_groups(self.store, rerank_attributes(self.settings))
+        if not flags:
+            self._groups = groups
+        return groups, flags
 
     def recommend_roles(
         self,

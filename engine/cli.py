@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from engine.cli_errors import GuardedGroup, report, set_debug
 from engine.console import console, counts_table, print_import_report, rows_table
 from engine.settings import Settings
 from graph_schema.errors import TalentGraphError
@@ -22,6 +23,7 @@ app = typer.Typer(
     help="talentgraph: graph-based candidate-role matching with fairness audits.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=GuardedGroup,  # every error: a message and exit 2 (engine.cli_errors)
 )
 bench_app = typer.Typer(
     help="Benchmarks (results go to BENCHMARKS.md by hand).", no_args_is_help=True
@@ -29,6 +31,10 @@ bench_app = typer.Typer(
 app.add_typer(bench_app, name="bench")
 decisions_app = typer.Typer(help="The recruiter decision log.", no_args_is_help=True)
 app.add_typer(decisions_app, name="decisions")
+policy_app = typer.Typer(
+    help="The allocation policy an administrator or auditor sets (quotas).", no_args_is_help=True
+)
+app.add_typer(policy_app, name="policy")
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Store directory or neo4j:// URI.")]
 DEMO_QUERY = "explore/role_closest_skills"
@@ -36,15 +42,43 @@ BenchScale = Annotated[float, typer.Option(help="Dataset scale (5 = 100,000 cand
 BenchDir = Annotated[Path, typer.Option(help="Where datasets, stores and models are kept.")]
 
 
-def _engine(db: str | None):
+def _engine(db: str | None, create: bool = False):
+    """The engine on ``--db``; only ``import`` creates a store (``create=True``): every other
+    command needs an existing one and creates nothing."""
     from engine.api import MatchingEngine
 
     settings = Settings()
-    return MatchingEngine.open(db or settings.db, settings=settings)
+    target = settings.db if db is None else db  # an empty --db is refused, not the default
+    return MatchingEngine.open(target, settings=settings, create=create)
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On an error, write the traceback to a log file.")
+    ] = False,
+) -> None:
+    """talentgraph: graph-based candidate-role matching with fairness audits."""
+    set_debug(debug)
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _print_json(result: Any) -> None:
+    """A command's result model as JSON on stdout (pydantic models, dataclasses, dicts)."""
+    import dataclasses
+
+    if hasattr(result, "model_dump_json"):
+        print(result.model_dump_json(indent=2))
+        return
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        result = dataclasses.asdict(result)
+    print(json.dumps(result, indent=2, default=str))
 
 
 def _fail(error: TalentGraphError) -> None:
-    console.print(f"[red]error:[/red] {escape(str(error))}")
+    report(error)
     raise typer.Exit(2)
 
 
@@ -76,6 +110,7 @@ def generate(
             "that the history penalises; 1 is the documented setting (0: none).",
         ),
     ] = 0.0,
+    as_json: JsonOption = False,
 ) -> None:
     """Generate a synthetic ESCO-grounded dataset (and held-out ground truth)."""
     from loaders.synthetic import generate as run
@@ -87,6 +122,9 @@ def generate(
         )
     except TalentGraphError as e:
         _fail(e)
+    if as_json:
+        _print_json(summary)
+        return
     console.print(counts_table(summary.counts, f"Rows written to {summary.out_dir}", "table"))
     rates = ", ".join(f"{group} {rate:.1%}" for group, rate in summary.shortlist_rates.items())
     console.print(
@@ -119,7 +157,7 @@ def import_(
     if directory is None and not esco_offline:
         raise typer.BadParameter("give a DIRECTORY, or --esco-offline for the bundled ESCO data")
     try:
-        with _engine(db) as eng:
+        with _engine(db, create=True) as eng:
             options = eng.settings.import_options.model_copy(
                 update={
                     k: v
@@ -142,18 +180,23 @@ def import_(
         print(report.model_dump_json(indent=2))
     else:
         print_import_report(report)
-    if strict and report.quarantined:
+        for message in report.file_errors:  # a CSV header with unknown or missing columns
+            console.print(f"[yellow]warning:[/yellow] {escape(message)}")
+    if strict and (report.quarantined or report.file_errors):
         raise typer.Exit(1)
 
 
 @app.command()
-def stats(db: DbOption = None) -> None:
+def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Node counts per label and relationship counts per type."""
     try:
         with _engine(db) as eng:
             counts = eng.stats()
     except TalentGraphError as e:
         _fail(e)
+    if as_json:
+        _print_json(counts)
+        return
     console.print(counts_table(counts["nodes"], "Nodes", "label"))
     console.print(counts_table(counts["relationships"], "Relationships", "type"))
 
@@ -176,7 +219,9 @@ def cypher(
     """Run a Cypher query on the store and print the result as a table.
 
     The query runs in a read-only transaction: the store refuses a write (exit 2) unless
-    --write is given.
+    --write is given. With or without --write it never touches files, extensions, settings,
+    the schema or transactions (COPY, LOAD FROM, ATTACH, INSTALL, CALL of a setting, DDL,
+    CHECKPOINT, ... are refused by name, exit 2).
     """
     params = dict(parse_param(p) for p in param or [])
     path = Path(query)
@@ -279,21 +324,31 @@ def recommend(
         raise typer.BadParameter("give exactly one of --role ID or --candidate ID")
     if fusion is not None and role is not None:
         raise typer.BadParameter("--fusion ranks roles for a candidate; give --candidate ID")
+    import warnings
+
+    from engine.fairness.audit import FairnessUnavailableWarning
+
     try:
-        with _engine(db) as eng:
+        with _engine(db) as eng, warnings.catch_warnings():
+            warnings.simplefilter("ignore", FairnessUnavailableWarning)  # printed below
             if role is not None:
                 matches = eng.recommend_candidates(role, k=k)
             else:
                 matches = eng.recommend_roles(candidate, k=k, fusion=fusion, weight=weight)
     except TalentGraphError as e:
         _fail(e)
+    flags = list(dict.fromkeys(w for m in matches for w in m.warnings))
     if as_json:
         print(json.dumps([m.model_dump() for m in matches], indent=2))
+        for flag in flags:  # stdout stays JSON
+            typer.echo(f"WARNING: {flag}", err=True)
         return
     if role is not None:
         _print_matches(matches, f"Candidates for role {role}", "candidate")
     else:
         _print_matches(matches, f"Roles for candidate {candidate}", "role")
+    for flag in flags:
+        console.print(f"[bold red]WARNING[/bold red]: {escape(flag)}")
 
 
 def _id_list(value: str) -> list[str]:
@@ -311,10 +366,8 @@ def allocate(
         str, typer.Option(help="Merit,diversity,preference weights, or merit=1,diversity=0,...")
     ] = "1,1,1",
     capacity: Annotated[
-        int | None, typer.Option(help="Places per role (default: the graph's capacity).")
-    ] = None,
-    quota: Annotated[
-        list[str] | None, typer.Option(help="ATTRIBUTE=GROUP:SHARE, e.g. gender=female:0.4.")
+        int | None,
+        typer.Option(help="Places per role, 0 to 1,000,000 (default: the graph's capacity)."),
     ] = None,
     exclude: Annotated[
         list[str] | None, typer.Option(help="CANDIDATE:ROLE a recruiter excluded (repeatable).")
@@ -323,7 +376,11 @@ def allocate(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the allocation as JSON.")] = False,
 ) -> None:
-    """Allocate candidates to roles: Pareto front of merit, diversity and preference."""
+    """Allocate candidates to roles: Pareto front of merit, diversity and preference.
+
+    Quotas are the stored policy ('talentgraph policy quotas'), applied with at least 30
+    candidates and 30 places.
+    """
     try:
         if "=" in weights:
             w = {k.strip(): float(v) for k, v in (x.split("=", 1) for x in weights.split(","))}
@@ -332,15 +389,10 @@ def allocate(
         exclusions = [tuple(x.split(":", 1)) for x in exclude or []]
         if any(len(x) != 2 for x in exclusions):
             raise ValueError("--exclude takes CANDIDATE:ROLE")
-        quotas = {}
-        for q in quota or []:
-            attribute, rest = q.split("=", 1)
-            group, share = rest.rsplit(":", 1)
-            quotas[attribute, group] = float(share)
     except ValueError as e:
         raise typer.BadParameter(
-            "--weights a,b,c (or merit=1,diversity=0,preference=0), --quota "
-            f"ATTRIBUTE=GROUP:SHARE and --exclude CANDIDATE:ROLE ({e})"
+            f"--weights a,b,c (or merit=1,diversity=0,preference=0) and --exclude "
+            f"CANDIDATE:ROLE ({e})"
         ) from e
     if isinstance(w, tuple) and len(w) != 3:
         raise typer.BadParameter("--weights needs three numbers: merit,diversity,preference")
@@ -352,13 +404,14 @@ def allocate(
                 w,
                 {"exclusions": exclusions},
                 capacity=capacity,
-                quotas=quotas,
                 generations=generations,
             )
     except TalentGraphError as e:
         _fail(e)
     if as_json:
         print(out.model_dump_json(indent=2))
+        for flag in out.warnings:  # stdout stays JSON
+            typer.echo(f"WARNING: {flag}", err=True)
         return
     rows = [
         {
@@ -373,11 +426,67 @@ def allocate(
     console.print(rows_table(rows, title))
     point = out.front[out.chosen]
     share = point.merit / out.exact_merit if out.exact_merit else 1.0
+    diversity = "not reported" if point.diversity is None else f"{point.diversity:.3f}"
     console.print(
         f"front of {len(out.front)}; chosen: merit {point.merit:.2f} ({share:.1%} of the "
-        f"optimum {out.exact_merit:.2f}), diversity {point.diversity:.3f}, preference "
+        f"optimum {out.exact_merit:.2f}), diversity {diversity}, preference "
         f"{point.preference:.2f}" + ("".join(f"\n{r}" for r in out.relaxed))
     )
+    for g in out.group_shares:
+        console.print(
+            f"{escape(g.attribute)}={escape(g.group)}: {g.share:.1%} of the placed "
+            f"(stored quota: at least {g.min_share:.1%})"
+        )
+    for note in out.notes:
+        console.print(f"note: {escape(note)}")
+    for flag in out.warnings:
+        console.print(f"[bold red]WARNING[/bold red]: {escape(flag)}")
+
+
+@policy_app.command("quotas")
+def policy_quotas(
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="ATTRIBUTE=GROUP:SHARE, e.g. gender=female:0.4 (repeatable); replaces the "
+            "stored quotas.",
+        ),
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove every stored quota.")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show, set (--set) or clear (--clear) the allocation quotas 'allocate' applies: an
+    administrator's or auditor's policy, minimum group shares among the placed."""
+    if set_ and clear:
+        raise typer.BadParameter("give --set or --clear, not both")
+    try:
+        with _engine(db) as eng:
+            if clear:
+                eng.set_allocation_quotas(None)
+            elif set_:
+                eng.set_allocation_quotas(list(set_))
+            stored = eng.allocation_quotas()
+    except TalentGraphError as e:
+        _fail(e)
+    if as_json:
+        _print_json([q.model_dump() if hasattr(q, "model_dump") else str(q) for q in stored])
+        return
+    if not stored:
+        console.print("no allocation quotas stored")
+        return
+    console.print("allocation quotas (applied with at least 30 candidates and 30 places):")
+    for quota in stored:
+        console.print(f"  {escape(str(quota))}")
+
+
+def _logged(value: object) -> str:
+    """A value read from the decision log, for the console: control characters written as
+    escapes (``engine.decisions.text``), markup escaped."""
+    from engine.decisions.text import printable
+
+    return escape(printable(value))
 
 
 @app.command()
@@ -388,6 +497,7 @@ def decide(
     reviewer: Annotated[str, typer.Option(help="Who decides.")],
     reason: Annotated[str, typer.Option(help="Why (required for an override).")] = "",
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Record a recruiter's decision: the log (with what was shown), then the graph."""
     try:
@@ -395,29 +505,71 @@ def decide(
             d = eng.record_decision(role, candidate, decision, reviewer, reason)
     except TalentGraphError as e:
         _fail(e)
+    if as_json:
+        _print_json(d)
+        return
     console.print(
-        f"decision {d.seq} logged ({d.decision} {d.candidate_id} for {d.role_id}, {d.hash[:12]})"
+        f"decision {d.seq} logged ({_logged(d.decision)} {_logged(d.candidate_id)} for "
+        f"{_logged(d.role_id)}, {d.hash[:12]})"
     )
 
 
 @decisions_app.command("verify")
-def decisions_verify(db: DbOption = None) -> None:
-    """Check the decision log's hash chain and head: exit 1 on any edit or deletion."""
+def decisions_verify(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Check the decision log's hash chain, signatures and head: exit 1 on any edit or
+    deletion, 2 when its key is missing."""
     from engine.decisions.log import verify
 
     path = Settings().decisions_path(db or Settings().db)
-    result = verify(path)
+    try:
+        result = verify(path)
+    except TalentGraphError as e:
+        _fail(e)
+    if as_json:
+        _print_json(result)
+        if not result.ok:
+            raise typer.Exit(1)
+        return
     if result.ok:
         console.print(
-            f"[green]ok[/green]: {result.records} decisions, chain and head intact ({path})"
+            f"[green]ok[/green]: {result.records} decisions, chain and head intact (last hash "
+            f"{(result.head_hash or '-')[:16]}, key {_logged(result.key_id or '-')}; "
+            f"{_logged(path)})"
         )
         return
-    console.print(f"[red]{result.problem}[/red]: {escape(result.detail)} ({path})")
+    console.print(f"[red]{result.problem}[/red]: {_logged(result.detail)} ({_logged(path)})")
     raise typer.Exit(1)
 
 
+@decisions_app.command("rekey")
+def decisions_rekey(
+    new_key: Annotated[
+        bool, typer.Option("--new-key", help="Make a new key current first (rotation).")
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sign the log with the current key: a log written before signatures (compare it with a
+    backup first), or, with --new-key, with a new key (docs/decisions.md)."""
+    from engine.decisions.keys import default_keys_dir
+    from engine.decisions.log import rekey
+
+    path = Settings().decisions_path(db or Settings().db)
+    try:
+        result = rekey(path, new_key=new_key)
+    except TalentGraphError as e:
+        _fail(e)
+    if as_json:
+        _print_json(result)
+        return
+    console.print(
+        f"{result.records} decisions signed with key {result.key_id} ({_logged(path)}); keep "
+        f"{_logged(default_keys_dir())} backed up apart from the store"
+    )
+
+
 @decisions_app.command("restore")
-def decisions_restore(db: DbOption = None) -> None:
+def decisions_restore(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Re-apply every logged decision to the graph (after a crash; imports do it themselves)."""
     from engine.decisions.record import restore
 
@@ -426,6 +578,9 @@ def decisions_restore(db: DbOption = None) -> None:
             written = restore(eng)
     except TalentGraphError as e:
         _fail(e)
+    if as_json:
+        _print_json({"edges_written": written})
+        return
     console.print(f"{written} decision edges written")
 
 
@@ -433,6 +588,7 @@ def decisions_restore(db: DbOption = None) -> None:
 def replay(
     decision_id: Annotated[str, typer.Argument(help="Seq number or start of the hash.")],
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Recompute the ranking a logged decision was taken on, from its logged model version;
     exit 1 when it differs from the ranking shown."""
@@ -441,19 +597,31 @@ def replay(
             r = eng.replay_decision(decision_id)
     except TalentGraphError as e:
         _fail(e)
+    if as_json:
+        _print_json(r)
+        if not r.same:
+            raise typer.Exit(1)
+        return
     d = r.decision
-    head = f"decision {d.seq} ({d.decision} {d.candidate_id} for {d.role_id} by {d.reviewer})"
-    model = f"model {d.model_version} ({r.model_folder}), re-ranking {d.rerank!r}"
+    head = (
+        f"decision {d.seq} ({_logged(d.decision)} {_logged(d.candidate_id)} for "
+        f"{_logged(d.role_id)} by {_logged(d.reviewer)})"
+    )
+    model = (
+        f"model {_logged(d.model_version)} ({_logged(r.model_folder)}), "
+        f"re-ranking {_logged(repr(d.rerank))}"
+    )
     gap = "" if r.max_score_difference is None else f", scores within {r.max_score_difference:.1e}"
-    inputs = {True: "inputs as logged", False: "inputs changed: " + ", ".join(r.changed_inputs)}
+    changed = _logged(", ".join(r.changed_inputs))
+    inputs = {True: "inputs as logged", False: "inputs changed: " + changed}
     console.print(f"{head}: {model}; {inputs.get(r.inputs_same, 'inputs not logged')}")
     for note in r.notes:
-        console.print(f"note: {escape(note)}")
+        console.print(f"note: {_logged(note)}")
     if r.same:
         console.print(f"[green]same[/green] ranking as shown ({len(r.replayed)} candidates{gap})")
         return
     rows = [
-        {"rank": x.rank, "shown": x.shown or "–", "replayed": x.replayed or "–"}
+        {"rank": x.rank, "shown": _logged(x.shown or "–"), "replayed": _logged(x.replayed or "–")}
         for x in r.differences
     ]
     console.print(rows_table(rows, title=f"[red]different[/red]: {len(rows)} ranks differ"))
@@ -507,6 +675,7 @@ def evaluate(
         bool,
         typer.Option(help="Add the two-sided fusion table (candidate pools; no retraining)."),
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Rank the held-out ground truth with the engine, its ablations and the baselines.
 
@@ -522,6 +691,7 @@ def evaluate(
     from engine.evaluation.run import run_evaluation
 
     table = fused = None
+    say = None if as_json else _say
     try:
         with _engine(db) as eng:
             result = run_evaluation(
@@ -531,38 +701,49 @@ def evaluate(
                 baselines=baselines,
                 ablations=ablations,
                 bootstrap=bootstrap,
-                say=_say,
+                say=say,
             )
             if fairness:
                 truth = load_ground_truth(dataset)
-                table = fairness_accuracy(eng, truth, seed=seed, resamples=bootstrap, say=_say)
+                table = fairness_accuracy(eng, truth, seed=seed, resamples=bootstrap, say=say)
             if fusion:
                 truth = load_ground_truth(dataset)
-                fused = fusion_table(eng, truth, seed=seed, resamples=max(bootstrap, 1), say=_say)
+                fused = fusion_table(eng, truth, seed=seed, resamples=max(bootstrap, 1), say=say)
     except TalentGraphError as e:
         _fail(e)
-    print(result.markdown)
-    if table is not None:
+    if as_json:
+        data = {"results": result.data}
+        if table is not None:
+            data["fairness"] = table.data
+        if fused is not None:
+            data["fusion"] = fused.data
+        _print_json(data)
+    else:
+        print(result.markdown)
+    if table is not None and not as_json:
         print("\n" + table.markdown)
-    if fused is not None:
+    if fused is not None and not as_json:
         print("\n" + fused.markdown)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.with_suffix(".md").write_text(result.markdown + "\n")
         out.with_suffix(".json").write_text(json.dumps(result.data, indent=2, default=str))
-        console.print(f"written to {out.with_suffix('.md')} and {out.with_suffix('.json')}")
+        if not as_json:
+            console.print(f"written to {out.with_suffix('.md')} and {out.with_suffix('.json')}")
         if table is not None:
             stem = out.with_name(out.name + "-fairness")
             stem.with_suffix(".md").write_text(table.markdown + "\n")
             stem.with_suffix(".json").write_text(json.dumps(table.data, indent=2, default=str))
             stem.with_suffix(".png").write_bytes(table.plot_png)
-            console.print(f"fairness table and plot: {stem}.md, {stem}.json, {stem}.png")
+            if not as_json:
+                console.print(f"fairness table and plot: {stem}.md, {stem}.json, {stem}.png")
         if fused is not None:
             stem = out.with_name(out.name + "-fusion")
             stem.with_suffix(".md").write_text(fused.markdown + "\n")
             stem.with_suffix(".json").write_text(json.dumps(fused.data, indent=2, default=str))
             stem.with_suffix(".png").write_bytes(fused.plot_png)
-            console.print(f"fusion table and plot: {stem}.md, {stem}.json, {stem}.png")
+            if not as_json:
+                console.print(f"fusion table and plot: {stem}.md, {stem}.json, {stem}.png")
 
 
 @app.command()
@@ -588,6 +769,7 @@ def audit(
         str | None,
         typer.Option(help="Re-ranking of the audited top k (default: TALENTGRAPH_RERANK)."),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Assess selection and scoring rates and impact ratios per category (NYC LL144).
 
@@ -621,6 +803,9 @@ def audit(
     out.mkdir(parents=True, exist_ok=True)
     (out / "audit.json").write_text(report.model_dump_json(indent=2) + "\n")
     (out / "audit.html").write_text(render_html(report), encoding="utf-8")
+    if as_json:
+        _print_json(report)
+        return
     rows = [
         {
             "category": " × ".join(r.category),

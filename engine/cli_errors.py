@@ -21,7 +21,6 @@ import os
 import sys
 import time
 import traceback
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -52,18 +51,12 @@ def set_debug(debug: bool) -> None:
 
 
 def printable(text: str) -> str:
-    """``text`` with control and bidi-override characters written as ``\\x..``/``\\u....``
-    escapes, so that a value read from a file or a log can never move the cursor, recolour
-    the terminal or fake a line of output."""
-    out = []
-    for ch in text:
-        if ch == "\n":
-            out.append("\n")
-        elif unicodedata.category(ch) in ("Cc", "Cf") and ch != "\u200d":
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    """``text`` with control and bidi-override characters written as escapes
+    (``engine.decisions.text.printable``) but its line breaks kept: a message may span lines,
+    a value inside it can never move the cursor, recolour the terminal or fake a line."""
+    from engine.decisions.text import printable as escaped
+
+    return "\n".join(escaped(line) for line in text.split("\n"))
 
 
 def error_message(error: BaseException) -> str:

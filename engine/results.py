@@ -22,6 +22,9 @@ class Match(BaseModel):
         rank: 1-based position in the list (1 for a single ad-hoc score).
         reasons: short reasons a recruiter can read, strongest first.
         missing: profile or posting fields that could not be used (ad-hoc scoring).
+        warnings: what kept the list from being served as configured, e.g. the fairness
+            re-ranking when the sensitive store is missing or unreadable (the list is then
+            ranked by score alone); empty when it was served as configured.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -32,6 +35,7 @@ class Match(BaseModel):
     rank: Annotated[int, Field(ge=1)]
     reasons: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 class Attribution(BaseModel):
@@ -352,15 +356,31 @@ class Assignment(BaseModel):
 
 
 class FrontPoint(BaseModel):
-    """One allocation of the Pareto front, by its objectives."""
+    """One allocation of the Pareto front, by its objectives.
+
+    ``diversity`` and ``quota_shortfall`` describe the groups of the placed: they are
+    ``None`` (suppressed) when fewer than the audit's minimum group size (30) are placed.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     merit: float
-    diversity: float
+    diversity: float | None
     preference: float
     placed: int
-    quota_shortfall: float
+    quota_shortfall: float | None
+
+
+class GroupShare(BaseModel):
+    """The share of a stored quota's group among the placed of the chosen allocation
+    (reported only when at least the minimum group size are placed)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    attribute: str
+    group: str
+    share: float
+    min_share: float
 
 
 class Allocation(BaseModel):
@@ -375,6 +395,14 @@ class Allocation(BaseModel):
         weights: the stakeholder weights (merit, diversity, preference) the choice used,
             after any relaxation.
         relaxed: what was raised because every allocation missed a quota.
+        quotas_applied: whether the stored quotas (``talentgraph policy quotas``) bound
+            this allocation: only with at least the minimum group size (30) of candidates
+            and of places.
+        group_shares: each applied quota's group share among the placed (only when at
+            least the minimum group size are placed).
+        notes: what was not applied or not reported, and why (never naming a group).
+        warnings: what kept the allocation from being computed as configured (e.g. the
+            sensitive store is missing: no gender or age-band diversity).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -386,6 +414,10 @@ class Allocation(BaseModel):
     exact_merit: float
     weights: tuple[float, float, float]
     relaxed: tuple[str, ...] = ()
+    quotas_applied: bool = False
+    group_shares: tuple[GroupShare, ...] = ()
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 class Decision(BaseModel):

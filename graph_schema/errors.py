@@ -57,6 +57,12 @@ class ReadOnlyError(StoreError):
     """
 
 
+class StatementRefusedError(ReadOnlyError):
+    """Ad-hoc Cypher holding a clause no query may run (files, extensions, settings, other
+    databases, schema, transactions), refused by name before it reaches the store, with or
+    without ``--write`` (``loaders.stores.statement_guard``)."""
+
+
 class SensitiveAccessError(TalentGraphError, PermissionError):
     """Something outside the audit path asked for sensitive attributes."""
 

@@ -52,7 +52,7 @@ _SCALARS: dict[Any, pa.DataType] = {
 }
 
 
-def _unwrap(annotation: Any) -> tuple[Any, list[Any], bool]:
+def unwrap_annotation(annotation: Any) -> tuple[Any, list[Any], bool]:
     """(base type, constraints, optional) of a field annotation."""
     constraints: list[Any] = []
     optional = False
@@ -72,7 +72,7 @@ def _unwrap(annotation: Any) -> tuple[Any, list[Any], bool]:
 
 
 def _arrow_type(annotation: Any) -> pa.DataType:
-    base, _, _ = _unwrap(annotation)
+    base, _, _ = unwrap_annotation(annotation)
     origin = get_origin(base)
     if origin is list:
         return pa.list_(_arrow_type(get_args(base)[0]))
@@ -116,7 +116,7 @@ def _check(
     ``field_constraints`` are those pydantic keeps on the field (``FieldInfo.metadata``)
     rather than in the annotation.
     """
-    base, constraints, optional = _unwrap(annotation)
+    base, constraints, optional = unwrap_annotation(annotation)
     constraints = [*field_constraints, *constraints]
     nulls = values.is_null()
     bad = np.zeros(len(values), dtype=bool)
@@ -239,7 +239,7 @@ _NOT_NULL = sorted(
             rec.RoleSkill,
         )
         for name, f in model.model_fields.items()
-        if not f.is_required() and not _unwrap(f.annotation)[2]
+        if not f.is_required() and not unwrap_annotation(f.annotation)[2]
     }
 )
 _ESCAPED_KEY = r'\\u[0-9a-fA-F]{4}[^"]*"\s*:'
@@ -247,7 +247,7 @@ _EXPLICIT_NULL = re.compile(rb'"(' + "|".join(_NOT_NULL).encode() + rb')"\s*:\s*
 
 
 def _vocabulary(annotation: Any, field_constraints: Sequence[Any]) -> Vocabulary | None:
-    for c in [*field_constraints, *_unwrap(annotation)[1]]:
+    for c in [*field_constraints, *unwrap_annotation(annotation)[1]]:
         if isinstance(c, BeforeValidator) and isinstance(c.func, Vocabulary):
             return c.func
     return None

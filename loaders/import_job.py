@@ -9,6 +9,9 @@ row, so a re-import skips unchanged rows and replaces the edges of changed ones:
 the same directory twice gives the same graph. Sensitive attributes are written to the
 store's sensitive store, never to the graph (``loaders.sensitive_store``).
 
+Every table file is checked before anything is written: a regular file of the dataset folder
+(a symbolic link only to a file inside it), at most ``max_file_bytes`` (``table_files``).
+
 Example:
     >>> from loaders.stores import open_store                       # doctest: +SKIP
     >>> report = ImportJob(open_store(".talentgraph")).run("data/")  # doctest: +SKIP
@@ -37,6 +40,7 @@ from loaders.records import REQUIRED_TABLES, TABLES
 from loaders.resolve import Resolver
 from loaders.row_mapping import RowMapper
 from loaders.stores.base import GraphStore
+from loaders.table_files import MAX_FILE_BYTES, MAX_LINE_BYTES, ReadLimits, check_table_file
 from loaders.table_reader import ReadState, TableReader
 
 # After these tables, what was read so far is handed to the writer (taxonomy, roles,
@@ -57,6 +61,14 @@ class ImportOptions(BaseModel):
     as_of: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     bulk: bool = True  # False forces UNWIND/LOAD ... MERGE even into empty tables (baseline)
     columnar: bool = True  # False validates every row with pydantic one by one (baseline)
+    # A longer line (CSV record) is quarantined; a larger file stops the import before it
+    # starts (docs/dataset.md, "Limits").
+    max_line_bytes: int = Field(MAX_LINE_BYTES, ge=64, le=1024**3)
+    max_file_bytes: int = Field(MAX_FILE_BYTES, ge=1, le=1024**4)
+
+    @property
+    def read_limits(self) -> ReadLimits:
+        return ReadLimits(line_bytes=self.max_line_bytes, file_bytes=self.max_file_bytes)
 
 
 ROWS_UNACCOUNTED = (
@@ -111,6 +123,7 @@ class ImportReport(BaseModel):
     warnings: int = 0
     warning_messages: list[str] = []
     warnings_file: str | None = None
+    file_errors: list[str] = []  # a CSV header with unknown, missing or repeated columns
     node_counts: dict[str, int]
     relationship_counts: dict[str, int]
     seconds: float
@@ -152,6 +165,7 @@ def build_report(
     quarantine: Quarantine,
     timing: tuple[float, float, float],
     removed: dict[str, int] | None = None,
+    file_errors: list[str] | None = None,
 ) -> ImportReport:
     """The report of an import: ``written`` is (nodes, relationships, bulk-loaded names) and
     ``timing`` is (total seconds, seconds until reading ended, seconds the writer was busy)."""
@@ -174,6 +188,7 @@ def build_report(
         warnings=quarantine.warning_count,
         warning_messages=[w.message for w in quarantine.warnings[:50]],
         warnings_file=str(quarantine.warnings_path) if quarantine.warning_count else None,
+        file_errors=file_errors or [],
         node_counts=store.node_counts(),
         relationship_counts=store.relationship_counts(),
         seconds=round(seconds, 3),
@@ -225,6 +240,10 @@ class ImportJob:
         for table in REQUIRED_TABLES:
             if paths[table] is None:
                 raise ConfigError(MISSING_TABLE.format(directory=directory, table=table))
+        limits = self.options.read_limits
+        for path in paths.values():
+            if path is not None:
+                check_table_file(path, limits)
         self.store.batch_size = self.options.batch_size
         self.store.ensure_schema()
         before = self.store.node_counts()
@@ -252,7 +271,9 @@ class ImportJob:
             resolver, buffer, self.options.as_of or datetime.now(UTC).strftime("%Y-%m")
         )
         state = ReadState(mapper, quarantine, hashes, stored_interactions)
-        reader = TableReader(state, self.options.progress, columnar=self.options.columnar)
+        reader = TableReader(
+            state, self.options.progress, columnar=self.options.columnar, limits=limits
+        )
         tables: list[TableReport] = []
         nodes_written: Counter[str] = Counter()
         rels_written: Counter[str] = Counter()
@@ -302,6 +323,7 @@ class ImportJob:
                 nodes_written.update(stage_nodes)
                 rels_written.update(stage_rels)
                 bulk += [name for name in stage_bulk if name not in bulk]
+        self.store.purge_removed()  # no file keeps a removed profile's bytes
         quarantine.close()
         created = mapper.created_counts()
         seconds = time.perf_counter() - started
@@ -315,4 +337,5 @@ class ImportJob:
             quarantine=quarantine,
             timing=(seconds, read_seconds, write_busy),
             removed={k: v for k, v in state.removed_count.items() if v},
+            file_errors=state.file_errors,
         )

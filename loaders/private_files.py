@@ -3,7 +3,9 @@
 The graph, the sensitive store, quarantine files and trained models all describe people,
 so what talentgraph writes is readable by its owner only (the one place these modes and
 the fsync dance are written). The modes are set after writing
-(``chmod``) instead of through the umask, so they hold whatever the process umask is.
+(``chmod``) instead of through the umask, so they hold whatever the process umask is; only
+on what talentgraph created: a folder that existed before (a shared ``/tmp`` folder given as
+``--quarantine-dir``) keeps its mode.
 
 Example:
     >>> make_private(Path(".talentgraph/models"))   # doctest: +SKIP
@@ -21,9 +23,25 @@ DIR_MODE = 0o700
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) and set it to 0700; returns it."""
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, DIR_MODE)
+    """Create ``path`` (and missing parents) as a 0700 folder; returns it.
+
+    A folder that already exists is left as it is: talentgraph sets the mode of the folders
+    it creates only (``--quarantine-dir /tmp/shared`` or a store inside a shared folder must
+    not turn a 1777 folder into its own). Missing parents are created with the usual mode.
+
+    Raises:
+        FileExistsError: ``path`` exists and is not a folder.
+    """
+    if path.is_dir():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=DIR_MODE)
+    except FileExistsError:
+        if path.is_dir():  # created meanwhile by someone else: not ours to change
+            return path
+        raise
+    os.chmod(path, DIR_MODE)  # whatever the umask
     return path
 
 

@@ -4,9 +4,12 @@ A bad row never aborts an import and is never dropped silently: it is appended h
 JSON line and counted. The quarantine file is meant for a human to fix and re-import, so it
 keeps the raw row, but never a sensitive value in clear:
 
-- the values of sensitive fields (``sensitive.*``: gender, age band, ...) are replaced by
-  ``"[redacted]"`` in the raw row, in a row that is not even valid JSON too, and reasons
-  about them never quote the value;
+- the values of sensitive fields are replaced by ``"[redacted]"`` in the raw row, at any
+  depth: ``sensitive.*`` and any key that names a protected attribute, in any case or
+  separator (``sex``, ``Date-Of-Birth``, ``ETHNIC_ORIGIN``, ``marital status``:
+  ``graph_schema.sensitive.PROTECTED_NAMES``); reasons about them never quote the value;
+- a row that does not parse as a JSON object (broken JSON, bytes that are not UTF-8, a bare
+  list) keeps no raw text at all: its values cannot be told apart;
 - a minor's row keeps file, line, field and reason only;
 - files are created 0600 in a folder made 0700.
 
@@ -24,7 +27,6 @@ Example:
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,27 +35,19 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from graph_schema.errors import InputRowError
+from graph_schema.sensitive import is_protected_name, name_words
 from loaders.private_files import private_append
-from loaders.records import Sensitive
 
 REDACTED = "[redacted]"
-WITHHELD = ""  # raw text that cannot be parsed and may hold a sensitive value is not kept
-SENSITIVE_FIELDS: frozenset[str] = frozenset({"sensitive", *Sensitive.model_fields})
-_NAMES = "|".join(sorted(SENSITIVE_FIELDS))
-_SENSITIVE_VALUE = re.compile(
-    r'("\s*(?:sensitive\.)?(?:' + _NAMES + r')\s*"\s*:\s*)'
-    r'("(?:[^"\\]|\\.)*"|\{[^{}]*\}|\[[^\[\]]*\]|[^,{}\[\]\s][^,}\]]*)',
-    re.IGNORECASE,
-)
-_LOOSE = re.compile(r"[^a-z_]")
+WITHHELD = ""  # raw text that cannot be parsed as a JSON object is not kept
 
 
 def is_sensitive_key(key: object) -> bool:
-    """``gender``, ``Gender ``, ``sensitive.age_band``, ``sensitive``: any case or padding."""
+    """``sensitive`` (and ``sensitive.age_band``) or the name of a protected attribute, in
+    any case, padding or separator: ``Gender ``, ``Date-Of-Birth``, ``ETHNIC_ORIGIN``."""
     if not isinstance(key, str):
         return False
-    name = key.strip().casefold()
-    return name in SENSITIVE_FIELDS or name.split(".", 1)[0] in SENSITIVE_FIELDS
+    return "sensitive" in name_words(key) or is_protected_name(key)
 
 
 def _redact_value(value: Any) -> Any:
@@ -116,28 +110,30 @@ def describe(error: dict[str, Any]) -> str:
 
 
 def redact(raw: str) -> str:
-    """``raw`` (a JSON row, or text that failed to parse) with sensitive values replaced.
+    """``raw`` (a JSON row) with sensitive values replaced, at any depth.
 
-    A row that parses is redacted field by field, at any depth. Text that does not parse
-    is redacted by pattern; if a sensitive field name still shows in it (odd spacing,
-    NULs of a UTF-16 file, ...), the raw text is withheld altogether.
+    Only a JSON object is kept: text that does not parse as one (broken JSON, escaped bytes
+    that are not UTF-8, a bare list or value) is withheld altogether (``WITHHELD``), since
+    which of its values are sensitive cannot be told. An object with a key given twice is
+    written back as parsed (the raw text could hold a sensitive value JSON drops).
     """
+    repeated = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal repeated
+        repeated = repeated or len({k for k, _ in items}) < len(items)
+        return dict(items)
+
     try:
-        row = json.loads(raw)
+        row = json.loads(raw, object_pairs_hook=pairs)
     except (ValueError, RecursionError):
-        row = None
-    if isinstance(row, dict | list):
-        redacted_row = _redact_value(row)
-        return raw if redacted_row == row else json.dumps(redacted_row, ensure_ascii=False)
-    redacted = raw
-    for _ in range(3):  # nested objects: "sensitive": {"gender": ...} needs the inner pass
-        redacted = _SENSITIVE_VALUE.sub(lambda m: m.group(1) + f'"{REDACTED}"', redacted)
-    loose = _LOOSE.sub("", redacted.casefold().replace(REDACTED, ""))
-    if any(name in loose for name in SENSITIVE_FIELDS):
-        rest = _SENSITIVE_VALUE.sub("", redacted)
-        if any(name in _LOOSE.sub("", rest.casefold()) for name in SENSITIVE_FIELDS):
-            return WITHHELD
-    return redacted
+        return WITHHELD
+    if not isinstance(row, dict):
+        return WITHHELD
+    redacted = _redact_value(row)
+    if redacted == row and not repeated:
+        return raw
+    return json.dumps(redacted, ensure_ascii=False)
 
 
 class Quarantine:

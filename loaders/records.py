@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from graph_schema.relationships import InteractionType
+from loaders.minors import states_minor
 from loaders.vocabulary import ACTOR, FUNNEL_STAGE, LOCATION_KIND
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -47,11 +48,13 @@ OLDEST_AGE = 120
 
 # Plausible dates. Work experience starts no earlier than EARLIEST_MONTH and neither starts
 # nor ends after the month of the import (an ongoing stint has no end); an interaction
-# happens between EARLIEST_INSTANT and a day after the import.
+# happens between EARLIEST_INSTANT and a day after the import, given as ISO-8601 text or
+# as a number of Unix seconds (never milliseconds: 253402300800 is the year 10000).
 EARLIEST_MONTH = "1940-01"
 EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
 MONTH_RANGE = "{what} {value} is outside {low}..{high} (the month of this import)"
 INSTANT_RANGE = "must be between {low} and a day after this import ({high}); got {value!r}"
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def this_month() -> str:
@@ -87,6 +90,40 @@ def latest_instant() -> datetime:
     return datetime.now(UTC) + timedelta(days=1)
 
 
+def _out_of_range(value: Any) -> ValueError:
+    return ValueError(
+        INSTANT_RANGE.format(
+            low=EARLIEST_INSTANT.date().isoformat(),
+            high=latest_instant().strftime("%Y-%m-%d"),
+            value=value,
+        )
+    )
+
+
+def _unix_seconds(value: Any) -> Any:
+    """A number, or text that is only a number (a CSV cell), is Unix time in seconds, held
+    to the range of ISO text (pydantic alone would read a large one as milliseconds); any
+    other value is left to pydantic.
+
+    Raises:
+        ValueError: the instant is outside EARLIEST_INSTANT..a day after now, naming the
+            value as given.
+    """
+    number = value
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        text = value.strip()
+        number = int(text) if text.lstrip("+-").isdigit() else float(text)
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        return value
+    try:
+        at = datetime.fromtimestamp(number, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise _out_of_range(value) from None
+    if not EARLIEST_INSTANT <= at <= latest_instant():
+        raise _out_of_range(value)
+    return at
+
+
 def _plausible_instant(at: datetime) -> datetime:
     high = latest_instant()
     try:
@@ -94,13 +131,7 @@ def _plausible_instant(at: datetime) -> datetime:
     except OverflowError:  # 9999-12-31T23:59:59-14:00 is past datetime.max in UTC
         utc = None
     if utc is None or not EARLIEST_INSTANT <= utc <= high:
-        raise ValueError(
-            INSTANT_RANGE.format(
-                low=EARLIEST_INSTANT.date().isoformat(),
-                high=high.strftime("%Y-%m-%d"),
-                value=at.isoformat(),
-            )
-        )
+        raise _out_of_range(at.isoformat())
     return at
 
 
@@ -153,7 +184,8 @@ class Preferences(Row):
 
 
 class Sensitive(Row):
-    """Protected attributes; free-form values, one rule: no minors."""
+    """Protected attributes; free-form values, one rule: no minors (an age band that says,
+    in any spelling, that the person may be under 18: ``loaders.minors``)."""
 
     gender: str | None = None
     age_band: str | None = None
@@ -165,13 +197,13 @@ class Sensitive(Row):
     def _no_minors(self) -> Sensitive:
         if not self.age_band:
             return self
+        if states_minor(self.age_band):
+            raise PydanticCustomError(MINOR_ERROR, MINOR_REASON)
         match = _BAND.match(self.age_band)
         low = int(match.group(1)) if match else -1
         high = int(match.group(2)) if match and match.group(2) else low
         if match is None or not low <= high <= OLDEST_AGE:
             raise PydanticCustomError("sensitive_value", BAND_SHAPE.format(oldest=OLDEST_AGE))
-        if low < 18:
-            raise PydanticCustomError(MINOR_ERROR, MINOR_REASON)
         return self
 
 
@@ -262,7 +294,7 @@ class InteractionRow(Row):
     role: Ref
     type: Annotated[InteractionType, BeforeValidator(FUNNEL_STAGE)]
     actor: Annotated[Literal["candidate", "recruiter"], BeforeValidator(ACTOR)]
-    at: Annotated[AwareDatetime, AfterValidator(_plausible_instant)]
+    at: Annotated[AwareDatetime, BeforeValidator(_unix_seconds), AfterValidator(_plausible_instant)]
 
 
 # File stem -> row model, in the order an import must read them (referenced tables first).

@@ -17,6 +17,13 @@ before or after a write, never half of one; ``secure_delete`` overwrites deleted
 changed profile's old values, a removed minor's) instead of leaving them in free pages.
 Each call opens its own short connection, so the import's writer thread can use the store.
 
+A missing file reads as empty (a store that never held sensitive attributes), so a deleted
+file must not pass for one: the first time talentgraph finds the file in use (an import over
+it, training or a re-ranking reading its rows, a :meth:`SensitiveStore.problem` check) it
+records that beside it, in ``<file>.seen`` (no attribute value in it). :meth:`problem`
+then tells a file deleted or moved ("missing") from one never written, and names an
+unreadable one; the audit refuses to run on either, the served lists say so.
+
 Example:
     >>> store = SensitiveStore(Path("/tmp/tg-doc/sensitive.sqlite"))    # doctest: +SKIP
     >>> store.upsert([{"id": "c1", "gender": "female"}])                 # doctest: +SKIP
@@ -33,6 +40,7 @@ import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,7 +49,7 @@ import pyarrow as pa
 
 from graph_schema.errors import SchemaError, SensitiveAccessError, StoreError
 from graph_schema.sensitive import SENSITIVE_FIELDS
-from loaders.private_files import FILE_MODE, private_dir, user_state_dir
+from loaders.private_files import FILE_MODE, fsync_dir, private_dir, user_state_dir
 
 SENSITIVE_FILE = "sensitive.sqlite"
 FORMAT_VERSION = 1
@@ -60,6 +68,19 @@ NEWER_FORMAT = (
     "sensitive store {path} has format {found}, newer than this talentgraph reads "
     f"({FORMAT_VERSION}); upgrade talentgraph"
 )
+
+SEEN_SUFFIX = ".seen"
+"""``<file>.seen``: the record, beside the file, that talentgraph found it in use."""
+MISSING = (
+    "sensitive store {path} is missing: it was in use before ({seen} records it), so it was "
+    "deleted or moved; restore it from a backup, or import the dataset into a new store"
+)
+NEVER_WRITTEN = (
+    "sensitive store {path} does not exist: no sensitive attributes were imported into this "
+    "store (or the file was deleted before talentgraph first used it); import a dataset whose "
+    "candidates carry a 'sensitive' field"
+)
+NOT_A_STORE = "sensitive store {path}: not a sensitive store (no {table} table)"
 
 _TABLE = "sensitive_attributes"
 _CREATE = (
@@ -84,6 +105,7 @@ _DELETE_JSON = f"DELETE FROM {_TABLE} WHERE id IN (SELECT value FROM json_each(?
 _DELETE = f"DELETE FROM {_TABLE} WHERE id = ?"
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM {_TABLE} ORDER BY id"
 _IDS = f"SELECT id FROM {_TABLE} ORDER BY id"
+_HAS_TABLE = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 Rows = pa.Table | Sequence[Mapping[str, Any]]
@@ -209,9 +231,7 @@ class SensitiveStore:
             raise StoreError(FAILED.format(path=self.path, action=action, cause=e)) from e
         try:
             self._check_format(conn)
-            exists = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_TABLE,)
-            ).fetchone()
+            exists = conn.execute(_HAS_TABLE, (_TABLE,)).fetchone()
             return conn.execute(sql).fetchall() if exists else []
         except sqlite3.Error as e:
             raise StoreError(FAILED.format(path=self.path, action=action, cause=e)) from e
@@ -267,6 +287,8 @@ class SensitiveStore:
     def keep_only(self, ids: set[str]) -> int:
         """Delete every row whose id is not in ``ids`` (the graph's candidates): rows a
         process killed mid-import left for a candidate it never wrote. Returns the count."""
+        if self.path.exists():  # an import over it: it is in use
+            self.mark_seen()
         orphans = [i for i in self.ids() if i not in ids]
         return self.delete(orphans)
 
@@ -290,3 +312,54 @@ class SensitiveStore:
     def ids(self) -> list[str]:
         """The candidate ids that have a row (no attribute value), sorted."""
         return [row[0] for row in self._select(_IDS, "read ids")]
+
+    # -- is it there? ---------------------------------------------------------------------
+    @property
+    def seen_path(self) -> Path:
+        """``<file>.seen``: written the first time the file is found in use."""
+        return self.path.with_name(self.path.name + SEEN_SUFFIX)
+
+    def mark_seen(self) -> None:
+        """Record beside the file that it is in use (once; not on a read-only store). The
+        record holds the file's name and the time, no attribute value. A folder that refuses
+        the write leaves it unrecorded: the record only sharpens :meth:`problem`'s message."""
+        if self.read_only or self.seen_path.exists() or not self.path.exists():
+            return
+        text = json.dumps(
+            {"file": self.path.name, "seen_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        )
+        try:
+            fd = os.open(self.seen_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        except OSError:
+            return
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        fsync_dir(self.path.parent)
+
+    def problem(self) -> str | None:
+        """``None`` when the file is there and readable as a sensitive store (it is then
+        recorded as in use, :meth:`mark_seen`); else what is wrong, naming the file: missing
+        after it was in use (:data:`MISSING`), never written (:data:`NEVER_WRITTEN`), or
+        unreadable (:data:`FAILED`, :data:`NOT_A_STORE`, :data:`NEWER_FORMAT`)."""
+        if not self.path.exists():
+            template = MISSING if self.seen_path.exists() else NEVER_WRITTEN
+            return template.format(path=self.path, seen=self.seen_path.name)
+        try:
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as e:
+            return FAILED.format(path=self.path, action="read", cause=e)
+        try:
+            self._check_format(conn)
+            if conn.execute(_HAS_TABLE, (_TABLE,)).fetchone() is None:
+                return NOT_A_STORE.format(path=self.path, table=_TABLE)
+            conn.execute(f"SELECT count(*) FROM {_TABLE}").fetchone()
+        except sqlite3.Error as e:
+            return FAILED.format(path=self.path, action="read", cause=e)
+        except StoreError as e:
+            return str(e)
+        finally:
+            conn.close()
+        self.mark_seen()
+        return None

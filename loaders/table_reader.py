@@ -17,7 +17,9 @@ by row (``RowMapper``).
 
 A row that names a row this import rejected is quarantined too, saying where
 (``candidate 'c-2' was rejected at candidates.jsonl line 17``); a stored candidate whose new
-row describes a minor is removed (``ReadState.removed``).
+row says, in any field and any spelling, that the person may be under 18 is removed
+(``ReadState.removed``; ``loaders.minors``). A CSV header with unknown, missing or repeated
+columns is reported once per file (``ReadState.file_errors``), with every column the table has.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from pydantic import BaseModel, ValidationError
 from tqdm import tqdm
 
 from loaders.columnar import canonical_utc, parse_block
+from loaders.dataset_fields import header_problem
+from loaders.minors import MINOR_STATEMENT, row_states_minor
 from loaders.profile_mapping import (
     CANDIDATE_REFS,
     ROLE_REFS,
@@ -47,8 +51,15 @@ from loaders.profile_mapping import (
     rows_with_repeats,
 )
 from loaders.quarantine import Quarantine
-from loaders.readers import MAX_ROW_BYTES, RawRecord, iter_records, jsonl_lines, jsonl_record
-from loaders.records import MINOR_ERROR, CandidateRow, InteractionRow, Row, Sensitive
+from loaders.readers import (
+    RawRecord,
+    csv_header,
+    iter_records,
+    jsonl_lines,
+    jsonl_record,
+    too_large,
+)
+from loaders.records import MINOR_ERROR, CandidateRow, InteractionRow, Row
 from loaders.row_mapping import (
     UNKNOWN_REF,
     RowMapper,
@@ -57,6 +68,7 @@ from loaders.row_mapping import (
     change_status,
     row_hash,
 )
+from loaders.table_files import ReadLimits
 
 DUPLICATE_ID = "duplicate id {id!r} with other values (first at line {first})"
 DUPLICATE_INTERACTION = "duplicate interaction {key} at another time (first at line {first})"
@@ -88,6 +100,7 @@ class ReadState:
     removed: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     removed_count: Counter[str] = field(default_factory=Counter)  # of those, ids that existed
     interaction_first: dict[tuple[str, str, str], tuple[int, str]] = field(default_factory=dict)
+    file_errors: list[str] = field(default_factory=list)  # a CSV header's problems, per file
 
 
 @dataclass
@@ -105,16 +118,17 @@ class _Block:
     of a row is built only when the per-row path or the quarantine needs it."""
 
     def __init__(
-        self, lines: list[int], datas: list[bytes], records: list[RawRecord] | None = None
+        self, lines: list[int], datas: list[bytes], records: list[RawRecord | None], limit: int
     ) -> None:
-        self.lines, self.datas = lines, datas
-        self._records: list[RawRecord | None] = list(records) if records else [None] * len(lines)
-        if records is None:  # JSONL: a short ASCII line is valid; build records of the others
-            for i, data in enumerate(datas):
-                if len(data) > MAX_ROW_BYTES or not data.isascii():
-                    record = jsonl_record(lines[i], data)
-                    if record.error is not None:
-                        self._records[i] = record
+        self.lines, self.datas, self.limit = lines, datas, limit
+        self._records = records
+        # JSONL: a short ASCII line is valid; build records of the others (a line over the
+        # limit has its record already, and no bytes)
+        for i, data in enumerate(datas):
+            if records[i] is None and not data.isascii():
+                record = jsonl_record(lines[i], data, limit)
+                if record.error is not None:
+                    self._records[i] = record
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -122,7 +136,7 @@ class _Block:
     def record(self, i: int) -> RawRecord:
         record = self._records[i]
         if record is None:
-            record = self._records[i] = jsonl_record(self.lines[i], self.datas[i])
+            record = self._records[i] = jsonl_record(self.lines[i], self.datas[i], self.limit)
         return record
 
     def broken(self, i: int) -> bool:
@@ -131,29 +145,32 @@ class _Block:
         return record is not None and record.error is not None
 
 
-def _blocks(path: Path, size: int) -> Iterator[_Block]:
+def _blocks(path: Path, size: int, limits: ReadLimits) -> Iterator[_Block]:
     lines: list[int] = []
     datas: list[bytes] = []
-    records: list[RawRecord] = []
+    records: list[RawRecord | None] = []
     if path.suffix == ".jsonl":
-        for number, data in jsonl_lines(path):
+        for number, data, length in jsonl_lines(path, limits):
             lines.append(number)
-            datas.append(data)
+            datas.append(data if data is not None else b"")
+            records.append(
+                None if data is not None else too_large(number, length, limits.line_bytes)
+            )
             if len(lines) == size:
-                yield _Block(lines, datas)
-                lines, datas = [], []
+                yield _Block(lines, datas, records, limits.line_bytes)
+                lines, datas, records = [], [], []
         if lines:
-            yield _Block(lines, datas)
+            yield _Block(lines, datas, records, limits.line_bytes)
         return
-    for record in iter_records(path):
+    for record in iter_records(path, limits):
         lines.append(record.line)
         datas.append(record.raw.encode("utf-8", errors="backslashreplace"))
         records.append(record)
         if len(lines) == size:
-            yield _Block(lines, datas, records)
+            yield _Block(lines, datas, records, limits.line_bytes)
             lines, datas, records = [], [], []
     if lines:
-        yield _Block(lines, datas, records)
+        yield _Block(lines, datas, records, limits.line_bytes)
 
 
 def payload_dict(record: RawRecord) -> dict[str, Any] | None:
@@ -168,18 +185,6 @@ def payload_dict(record: RawRecord) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
-def _describes_minor(payload: dict[str, Any] | None) -> bool:
-    """Does an unreadable candidate row still say it is a minor's (its age band)?"""
-    sensitive = payload.get("sensitive") if payload else None
-    if not isinstance(sensitive, dict):
-        return False
-    try:
-        Sensitive.model_validate({"age_band": sensitive.get("age_band")})
-    except ValidationError as e:
-        return any(x["type"] == MINOR_ERROR for x in e.errors())
-    return False
-
-
 def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
@@ -191,21 +196,32 @@ def _texts(value: Any) -> list[str]:
 class TableReader:
     """Reads tables into ``state`` (one instance per import)."""
 
-    def __init__(self, state: ReadState, progress: bool, columnar: bool = True) -> None:
+    def __init__(
+        self,
+        state: ReadState,
+        progress: bool,
+        columnar: bool = True,
+        limits: ReadLimits | None = None,
+    ) -> None:
         self.state = state
         self.progress = progress
         self.columnar = columnar
+        self.limits = limits or ReadLimits()
 
     def read(self, table: str, model: type[Row], path: Path) -> TableStats:
         stats = TableStats()
         seen: dict[str, tuple[int, str]] = {}
+        if path.suffix == ".csv":
+            problem = header_problem(path.name, model, csv_header(path, self.limits))
+            if problem is not None:
+                self.state.file_errors.append(problem)
         bar = tqdm(desc=f"read {path.name}", unit=" rows", disable=not self.progress, leave=False)
         if table in PROFILE_TABLES:
-            for block in _blocks(path, BLOCK_ROWS):
+            for block in _blocks(path, BLOCK_ROWS, self.limits):
                 self._block(path.name, table, model, block, stats, seen)
                 bar.update(len(block))
         else:  # the small taxonomy tables: record by record
-            for record in iter_records(path):
+            for record in iter_records(path, self.limits):
                 self._row(path.name, table, model, record, stats, seen)
                 bar.update()
         bar.close()
@@ -239,7 +255,7 @@ class TableReader:
         """The validated row, or None after quarantining it (a minor's stored profile is
         marked for removal)."""
         if record.error is not None:
-            minor = table == "candidates" and _describes_minor(payload_dict(record))
+            minor = self._minor_statement(table, record) is not None
             self._reject(file, table, record, stats, "-", record.error, minor=minor)
             if minor:
                 self._remove_minor(file, record)
@@ -251,10 +267,20 @@ class TableReader:
         except ValidationError as e:
             field_, reason = self.state.quarantine.describe(e)
             minor = any(x["type"] == MINOR_ERROR for x in e.errors())
+            if not minor:  # an age in a field the row model does not have, or beside an error
+                where = self._minor_statement(table, record)
+                if where is not None:
+                    field_, reason, minor = where, MINOR_STATEMENT, True
             self._reject(file, table, record, stats, field_, reason, minor=minor)
             if minor:
                 self._remove_minor(file, record)
             return None
+
+    def _minor_statement(self, table: str, record: RawRecord) -> str | None:
+        """The field of a rejected candidate row that says the person may be under 18."""
+        if table != "candidates":
+            return None
+        return row_states_minor(payload_dict(record), self.state.mapper.as_of)
 
     def _remove_minor(self, file: str, record: RawRecord) -> None:
         """A row describing a minor removes the person, whatever else the import says: the

@@ -17,9 +17,14 @@ remote when they accept remote work; 0.5: the country of one; else 0) and domain
 they listed; 0: another; 0.5: they listed none).
 
 Diversity categories (GESA: gender, age band, location, institution): the fairness
-attributes (``settings.train.fairness_attributes``), read through ``engine.fairness.audit``;
-``location``, the candidate's country; and ``institution``, their current employer, else
-the one they worked at longest (``WORKED_AT``). Quotas may name any of them.
+attributes (``settings.train.fairness_attributes``), read through ``engine.fairness.audit``
+(left out with ``sensitive=False``: ``engine.allocation.report`` does so below the minimum
+group size, or when the sensitive store is missing); ``location``, the candidate's country;
+and ``institution``, their current employer, else the one they worked at longest
+(``WORKED_AT``). Quotas may name any category present. A quota's group is never looked up
+among the candidates: a group no candidate holds gets a code nobody has, so that quota can
+only be met by placing nobody (which ``allocate`` refuses as a policy that cannot be met),
+and no message says which groups the candidates hold.
 
 Example:
     >>> inst, ids = instance_from_engine(eng, ["r1", "r2"], ["c1", "c2", "c3"])   # doctest: +SKIP
@@ -33,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.allocation.policy import AllocationPolicy
+from engine.allocation.policy import AllocationPolicy, check_ids
 from engine.allocation.pools import ROLE_BATCH, role_pools
 from engine.allocation.problem import AllocationInstance
 from graph_schema.errors import ConfigError, UnknownIdError
@@ -123,6 +128,25 @@ def served_arcs(
     return tuple(np.concatenate(x) for x in (out_c, out_r, out_s, out_p))  # type: ignore[return-value]
 
 
+def role_capacities(
+    eng: Any, role_ids: Sequence[str], policy: AllocationPolicy | None = None
+) -> tuple[list[int], dict[str, Any]]:
+    """Places of each role under ``policy`` (the graph's where it sets none), and the graph's
+    capacity of every role.
+
+    Raises:
+        UnknownIdError: a role is not in the graph.
+    """
+    policy = policy or AllocationPolicy()
+    graph_capacity = {row["id"]: row["capacity"] for row in eng.store.run("export/role_features")}
+    cap = []
+    for r in role_ids:
+        if r not in graph_capacity:
+            raise UnknownIdError(f"no role {r!r} in the graph")
+        cap.append(policy.capacity_of(r, graph_capacity[r]))
+    return cap, graph_capacity
+
+
 def instance_from_engine(
     eng: Any,
     role_ids: Sequence[str],
@@ -130,6 +154,7 @@ def instance_from_engine(
     policy: AllocationPolicy | None = None,
     *,
     pool: int = 300,
+    sensitive: bool = True,
 ) -> tuple[AllocationInstance, InstanceIds]:
     """Build the instance (see the module docstring).
 
@@ -139,26 +164,22 @@ def instance_from_engine(
         policy: capacity, quotas and excluded pairs (default: the graph's capacities, no
             quota, no exclusion).
         pool: candidates taken from each role's served pool.
+        sensitive: include the fairness attributes among the diversity categories.
 
     Raises:
         UnknownIdError: an id is not in the graph (also in an exclusion).
-        ConfigError: a quota names an attribute that is not a diversity category, or a
-            group no candidate holds.
+        ConfigError: no role or no candidate, or a quota names an attribute that is not a
+            diversity category.
     """
     from engine.fairness.audit import sensitive_groups
 
     policy = policy or AllocationPolicy()
     rec = eng.recommender()
     ids = rec.runtime.exported.ids
-    cands = list(dict.fromkeys(candidate_ids))
-    roles = list(dict.fromkeys(role_ids))
+    roles = check_ids(role_ids, "role_ids", "role")
+    cands = check_ids(candidate_ids, "candidate_ids", "candidate")
     c_idx = np.array([ids["Candidate"].index_of(c) for c in cands], dtype=np.int64)
-    graph_capacity = {row["id"]: row["capacity"] for row in eng.store.run("export/role_features")}
-    cap = []
-    for r in roles:
-        if r not in graph_capacity:
-            raise UnknownIdError(f"no role {r!r} in the graph")
-        cap.append(policy.capacity_of(r, graph_capacity[r]))
+    cap, graph_capacity = role_capacities(eng, roles, policy)
     r_idx = np.array([ids["Role"].index_of(r) for r in roles], dtype=np.int64)
     side = eng.two_sided().side  # the engine's candidate side, built once per recommender
     arc_c, arc_r, arc_s, preference = served_arcs(rec, side, r_idx, c_idx, min(pool, 1000))
@@ -176,7 +197,7 @@ def instance_from_engine(
         keep = ~np.isin(arc_c * len(roles) + arc_r, banned)
         arc_c, arc_r, arc_s, preference = arc_c[keep], arc_r[keep], arc_s[keep], preference[keep]
     groups, names = {}, {}
-    for attribute in eng.settings.train.fairness_attributes:
+    for attribute in eng.settings.train.fairness_attributes if sensitive else ():
         by_id = sensitive_groups(eng.store, attribute)
         labels = sorted({by_id[c] for c in cands if c in by_id and by_id[c] != "unknown"})
         code = {g: i for i, g in enumerate(labels)}
@@ -193,11 +214,10 @@ def instance_from_engine(
             raise ConfigError(
                 f"quota on {quota.attribute!r}: not a diversity category {tuple(names)}"
             )
-        if quota.group not in names[quota.attribute]:
-            raise ConfigError(
-                f"quota on {quota.attribute}={quota.group!r}: no such group among the candidates"
-            )
-        coded[quota.attribute, names[quota.attribute].index(quota.group)] = quota.min_share
+        labels = names[quota.attribute]
+        # a group no candidate holds: a code nobody has (never an error naming presence)
+        code = labels.index(quota.group) if quota.group in labels else len(labels)
+        coded[quota.attribute, code] = quota.min_share
     inst = AllocationInstance.build(
         len(cands), cap, arc_c, arc_r, arc_s, preference, groups=groups, quotas=coded
     )

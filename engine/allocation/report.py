@@ -1,22 +1,74 @@
 """``allocate``: the engine's allocation, from instance to the ``Allocation`` result.
 
-Builds the instance from the engine (``engine.allocation.build``), runs the seeded NSGA-II
-(``engine.allocation.solve``) with the engine's seed, and reports the chosen allocation with
-each placement's score, preference and short reasons, the whole front, and the exact merit
-optimum it is measured against.
+Checks every argument (``engine.allocation.policy``), builds the instance from the engine
+(``engine.allocation.build``), runs the seeded NSGA-II (``engine.allocation.solve``) with the
+engine's seed, and reports the chosen allocation with each placement's score, preference and
+short reasons, the whole front, and the exact merit optimum it is measured against.
+
+Groups are the audit's, and so is its minimum group size (``MIN_N``, 30 distinct people):
+
+- the quotas are the stored ones (``talentgraph policy quotas``); a caller's are refused;
+- the quotas and the sensitive diversity categories (the fairness attributes) apply only
+  when there are at least ``MIN_N`` candidates and ``MIN_N`` places. Below, nothing of the
+  allocation depends on a sensitive attribute, and a note says so without naming a group:
+  otherwise a chosen handful of candidates and a quota answer, by the error or the result,
+  which group each of them belongs to;
+- what describes the groups of the placed (a front point's diversity and quota shortfall,
+  the quota groups' shares) is reported only for at least ``MIN_N`` placed (``None`` and a
+  note otherwise);
+- stored quotas that no allocation placing anyone meets (e.g. a group none of the
+  candidates holds) are an error, never an empty allocation reported as meeting them; the
+  message names no group;
+- a missing or unreadable sensitive store leaves the sensitive categories out, with a
+  warning on the result (``FairnessUnavailableWarning``); stored quotas on them cannot be
+  applied then, which is an error naming the file.
 """
 
 from __future__ import annotations
 
+import warnings as python_warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from engine.allocation.build import instance_from_engine
-from engine.allocation.policy import AllocationPolicy, make_policy, normalise_weights
+from engine.allocation.build import instance_from_engine, role_capacities
+from engine.allocation.policy import (
+    PER_CALL_QUOTAS,
+    AllocationPolicy,
+    Quota,
+    check_budget,
+    check_ids,
+    make_policy,
+    normalise_weights,
+    stored_quotas,
+)
 from engine.allocation.solve import solve
-from engine.results import Allocation, Assignment, FrontPoint
+from engine.fairness.audit import FairnessUnavailableWarning, sensitive_problem
+from engine.fairness.audit_tables import MIN_N
+from engine.results import Allocation, Assignment, FrontPoint, GroupShare
+from graph_schema.errors import ConfigError, StoreError
+
+SMALL = (
+    "Quotas and the sensitive diversity categories ({attributes}) were not applied: they need "
+    "at least {min_n} candidates and {min_n} places (the audit's minimum group size); this "
+    "allocation has {candidates} and {places}."
+)
+SUPPRESSED = (
+    "Group shares, diversity and quota shortfall are not reported for an allocation that "
+    "places fewer than {min_n} people."
+)
+NOT_MET = (
+    "The stored allocation quotas cannot be met for these {candidates} candidates and {places} "
+    "places: {why}. They are an administrator's policy ('talentgraph policy quotas'); "
+    "allocate does not drop them."
+)
+NOT_MET_EMPTY = "only an allocation that places nobody meets them"
+NOT_MET_SHORT = "the best allocation found misses them by {shortfall:g} placements"
+NO_SENSITIVE_DIVERSITY = "diversity without the sensitive categories ({attributes}): {problem}"
+QUOTAS_NEED_SENSITIVE = (
+    "the stored allocation quotas name sensitive attributes, which cannot be read: {problem}"
+)
 
 
 def allocate(
@@ -27,17 +79,70 @@ def allocate(
     policy: AllocationPolicy | Mapping[str, Any] | None = None,
     *,
     capacity: int | Mapping[str, int] | None = None,
-    quotas: Mapping[tuple[str, str], float] | None = None,
+    quotas: Any = None,
     generations: int = 100,
     pop_size: int = 60,
 ) -> Allocation:
-    """See ``MatchingEngine.allocate``."""
+    """See ``MatchingEngine.allocate`` and the module docstring.
+
+    Raises:
+        ConfigError: a bad argument, a caller's quotas, or stored quotas that cannot be met.
+        StoreError: stored quotas on sensitive attributes and no readable sensitive store.
+        UnknownIdError: an id is not in the graph.
+    """
+    if quotas:
+        raise ConfigError(PER_CALL_QUOTAS.format(name="quotas", value=quotas))
+    if isinstance(policy, Mapping) and policy.get("quotas"):
+        raise ConfigError(PER_CALL_QUOTAS.format(name="policy", value=dict(policy)))
+    if isinstance(policy, AllocationPolicy) and policy.quotas:
+        raise ConfigError(PER_CALL_QUOTAS.format(name="policy", value=policy))
     weights = normalise_weights(weights)
-    policy = make_policy(policy, capacity=capacity, quotas=quotas)
-    inst, ids = instance_from_engine(eng, role_ids, candidate_ids, policy)
+    check_budget(generations, pop_size)
+    policy = make_policy(policy, capacity=capacity)
+    roles = check_ids(role_ids, "role_ids", "role")
+    cands = check_ids(candidate_ids, "candidate_ids", "candidate")
+    sensitive_attributes = tuple(eng.settings.train.fairness_attributes)
+    categories = (*sensitive_attributes, "location", "institution")
+    stored = stored_quotas(eng.store, categories)
+    places = sum(role_capacities(eng, roles, policy)[0])
+    large = len(cands) >= MIN_N and places >= MIN_N
+    notes: list[str] = []
+    flags: list[str] = []
+    applied: tuple[Quota, ...] = stored if large else ()
+    use_sensitive = large
+    if not large:
+        notes.append(
+            SMALL.format(
+                attributes=", ".join(sensitive_attributes) or "-",
+                candidates=len(cands),
+                places=places,
+                min_n=MIN_N,
+            )
+        )
+    elif sensitive_attributes:
+        problem = sensitive_problem(eng.store)
+        if problem is not None:
+            if any(q.attribute in sensitive_attributes for q in applied):
+                raise StoreError(QUOTAS_NEED_SENSITIVE.format(problem=problem))
+            use_sensitive = False
+            flags.append(
+                NO_SENSITIVE_DIVERSITY.format(
+                    attributes=", ".join(sensitive_attributes), problem=problem
+                )
+            )
+            python_warnings.warn(flags[-1], FairnessUnavailableWarning, stacklevel=3)
+    inst, ids = instance_from_engine(
+        eng,
+        roles,
+        cands,
+        policy.model_copy(update={"quotas": applied}),
+        sensitive=use_sensitive,
+    )
     result = solve(
         inst, weights=weights, pop_size=pop_size, generations=generations, seed=eng.settings.seed
     )
+    if inst.quotas:
+        _check_met(inst, result, len(cands), places)
     rec = eng.recommender()
     graph_ids = rec.runtime.exported.ids
     score = {
@@ -65,13 +170,15 @@ def allocate(
     front = tuple(
         FrontPoint(
             merit=m.merit,
-            diversity=m.diversity,
+            diversity=m.diversity if len(m.assignment) >= MIN_N else None,
             preference=m.preference,
             placed=len(m.assignment),
-            quota_shortfall=m.quota_shortfall,
+            quota_shortfall=m.quota_shortfall if len(m.assignment) >= MIN_N else None,
         )
         for m in result.front
     )
+    if any(len(m.assignment) < MIN_N for m in result.front):
+        notes.append(SUPPRESSED.format(min_n=MIN_N))
     chosen = next(i for i, m in enumerate(result.front) if m is result.chosen)
     unplaced = tuple(c for i, c in enumerate(ids.candidates) if i not in result.chosen.assignment)
     return Allocation(
@@ -82,4 +189,48 @@ def allocate(
         exact_merit=result.exact_merit,
         weights=result.weights,
         relaxed=tuple(result.relaxed),
+        quotas_applied=bool(applied),
+        group_shares=_shares(inst, ids.group_names, applied, result.chosen.assignment),
+        notes=tuple(notes),
+        warnings=tuple(flags),
     )
+
+
+def _check_met(inst: Any, result: Any, candidates: int, places: int) -> None:
+    """Raise when the chosen allocation misses a quota, or meets them only by placing nobody
+    while someone could be placed."""
+    chosen = result.chosen
+    placeable = bool(inst.arc_role.size) and bool((inst.capacity[inst.arc_role] > 0).any())
+    if chosen.quota_shortfall > 0:
+        why = NOT_MET_SHORT.format(shortfall=chosen.quota_shortfall)
+    elif not chosen.assignment and placeable:
+        why = NOT_MET_EMPTY
+    else:
+        return
+    raise ConfigError(NOT_MET.format(candidates=candidates, places=places, why=why))
+
+
+def _shares(
+    inst: Any,
+    group_names: Mapping[str, list[str]],
+    quotas: Sequence[Quota],
+    assignment: Mapping[int, int],
+) -> tuple[GroupShare, ...]:
+    """Each applied quota's group share among the placed (none below ``MIN_N`` placed)."""
+    if len(assignment) < MIN_N:
+        return ()
+    placed = np.fromiter(assignment.keys(), np.int64, len(assignment))
+    out = []
+    for quota in quotas:
+        labels = group_names[quota.attribute]
+        code = labels.index(quota.group) if quota.group in labels else -2
+        members = int((inst.groups[quota.attribute][placed] == code).sum())
+        out.append(
+            GroupShare(
+                attribute=quota.attribute,
+                group=quota.group,
+                share=members / placed.size,
+                min_share=quota.min_share,
+            )
+        )
+    return tuple(out)

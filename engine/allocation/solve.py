@@ -41,7 +41,7 @@ from pymoo.core.repair import Repair
 from pymoo.optimize import minimize
 
 from engine.allocation.exact import exact_allocation
-from engine.allocation.policy import normalise_weights
+from engine.allocation.policy import check_budget, normalise_weights
 from engine.allocation.problem import (
     AllocationInstance,
     AllocationProblem,
@@ -50,7 +50,6 @@ from engine.allocation.problem import (
 )
 from engine.allocation.quota_flow import quota_seed
 from engine.allocation.repair import arc_rank, repair_rows
-from graph_schema.errors import ConfigError
 
 
 class CapacityRepair(Repair):
@@ -264,10 +263,7 @@ def solve(
         ConfigError: bad weights, population size or budget.
     """
     weights = normalise_weights(weights)
-    if pop_size < 4 or generations < 1:
-        raise ConfigError(
-            f"pop_size must be >= 4 and generations >= 1; got {pop_size}, {generations}"
-        )
+    check_budget(generations, pop_size, method="solve")
     problem = AllocationProblem(inst)
     rng = np.random.default_rng(seed)
     first, exact_merit = seeds(inst, pop_size, rng, seeded)

@@ -26,29 +26,52 @@ Example:
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 from engine.decisions.fingerprint import inputs_fingerprint
-from engine.decisions.log import DecisionLog, read
+from engine.decisions.log import DecisionLog, DecisionWriteError, read
+from engine.decisions.text import MAX_ID, MAX_REASON, MAX_REVIEWER, check_text
 from engine.results import Decision
-from engine.training.model_versions import find, pin, pinned
+from engine.training.model_versions import PINNED, find, pin, pinned
 from graph_schema.edge_types import INTERACTED
-from graph_schema.errors import ConfigError
+from graph_schema.errors import ConfigError, StoreError
 
 DECISIONS = ("accept", "reject", "override")
 EDGE_TYPE = {"accept": "SHORTLISTED", "override": "SHORTLISTED", "reject": "REJECTED"}
 SHOWN = 50
 SCORE_DIGITS = 6
+PIN_FAILED = (
+    "{path}: could not pin the model version that ranked the decision ({reason}); nothing "
+    "was logged. Free space on that disk (or fix the folder's permissions) and record the "
+    "decision again"
+)
+GRAPH_FAILED = (
+    "decision {seq} is logged in {log}, but writing it to the graph failed ({cause}); once "
+    "the store is writable, run `talentgraph decisions restore`"
+)
 
 
-def _check(decision: str, reviewer: str, reason: str) -> None:
+def _check(role_id: str, candidate_id: str, decision: str, reviewer: str, reason: str) -> None:
+    """Validate the arguments before anything is computed (``engine.decisions.text``)."""
+    check_text("role_id", role_id, MAX_ID, required=True)
+    check_text("candidate_id", candidate_id, MAX_ID, required=True)
     if decision not in DECISIONS:
+        check_text("decision", decision, max(map(len, DECISIONS)))
         raise ConfigError(f"decision must be one of {DECISIONS}; got {decision!r}")
-    if not isinstance(reviewer, str) or not reviewer.strip():
+    check_text("reviewer", reviewer, MAX_REVIEWER)
+    if not reviewer.strip():
         raise ConfigError("reviewer must name the person deciding")
-    if decision == "override" and not (isinstance(reason, str) and reason.strip()):
+    check_text("reason", reason, MAX_REASON, allow="\n\t")
+    if decision == "override" and not reason.strip():
         raise ConfigError("an override needs a reason (the justification is logged)")
+
+
+def as_decision(record: dict[str, Any]) -> Decision:
+    """The ``Decision`` of a logged record (without ``prev``, ``key`` and ``mac``)."""
+    return Decision(**{k: v for k, v in record.items() if k not in ("prev", "key", "mac")})
 
 
 def record_decision(
@@ -59,10 +82,33 @@ def record_decision(
     Raises:
         ConfigError: an unknown decision, no reviewer, an override without a reason, an
             ``override`` of a candidate the list shown already held (that is an ``accept``),
-            or a log that fails verification.
+            a text field over its limit or holding a control character
+            (``engine.decisions.text``), or a log that fails verification.
+        DecisionKeyError: the log's key is missing.
+        DecisionWriteError: pinning or appending failed (a full disk): nothing was logged.
+        StoreError: the decision is logged, the graph write failed (``restore`` it).
         UnknownIdError: an id is not in the graph.
     """
-    _check(decision, reviewer, reason)
+    _check(role_id, candidate_id, decision, reviewer, reason)
+    # One decision at a time per log in this process: the store's connection takes one
+    # transaction at a time, and the list logged is the one computed for this decision.
+    with _deciding(eng.decisions_path):
+        return _record(eng, role_id, candidate_id, decision, reviewer, reason)
+
+
+def _deciding(path: Any) -> threading.Lock:
+    name = os.path.abspath(path)
+    with _GUARD:
+        return _DECIDING.setdefault(name, threading.Lock())
+
+
+_GUARD = threading.Lock()
+_DECIDING: dict[str, threading.Lock] = {}
+
+
+def _record(
+    eng: Any, role_id: str, candidate_id: str, decision: str, reviewer: str, reason: str
+) -> Decision:
     matches = eng.recommend_candidates(role_id, k=SHOWN)
     shown = [m.candidate_id for m in matches]
     explanation = eng.explain(candidate_id, role_id, level="summary")
@@ -74,7 +120,12 @@ def record_decision(
     runtime = eng.recommender().runtime
     groups = None if rerank == "none" else eng.fairness_groups()
     log = DecisionLog.open(eng.decisions_path)
-    pin(model.directory, f"decision {log.seq + 1} ranked by {model.version}")
+    try:
+        pin(model.directory, f"a decision on {role_id} ranked by {model.version}")
+    except OSError as e:
+        raise DecisionWriteError(
+            PIN_FAILED.format(path=model.directory / PINNED, reason=e.strerror or e)
+        ) from e
     record = log.append(
         {
             "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -95,8 +146,13 @@ def record_decision(
             "edge_new": not _in_export(runtime.exported, candidate_id, role_id, decision),
         }
     )
-    _write_edges(eng, [record])
-    return Decision(**{k: v for k, v in record.items() if k != "prev"})
+    try:
+        _write_edges(eng, [record])
+    except StoreError as e:
+        raise StoreError(
+            GRAPH_FAILED.format(seq=record["seq"], log=eng.decisions_path, cause=e)
+        ) from e
+    return as_decision(record)
 
 
 def rerank_attributes(settings: Any) -> tuple[str, ...]:

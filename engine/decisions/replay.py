@@ -36,8 +36,8 @@ import numpy as np
 
 from engine.decisions.fingerprint import changed, inputs_fingerprint, interactions_part
 from engine.decisions.log import read
-from engine.decisions.record import EDGE_TYPE, rerank_attributes
-from engine.results import Decision, DecisionReplay, RankDifference
+from engine.decisions.record import EDGE_TYPE, as_decision, rerank_attributes
+from engine.results import DecisionReplay, RankDifference
 from engine.training.model_versions import find
 from graph_schema.edge_types import INTERACTED
 from graph_schema.errors import ConfigError
@@ -72,9 +72,8 @@ def find_decision(
         if not found and key.isdigit():
             found = [r for r in records if r["seq"] == int(key)]
     if len(found) != 1:
-        raise ConfigError(
-            UNKNOWN_DECISION.format(decision_id=decision_id, path=path, count=len(records))
-        )
+        shown = decision_id if len(str(decision_id)) <= 70 else str(decision_id)[:70] + "…"
+        raise ConfigError(UNKNOWN_DECISION.format(decision_id=shown, path=path, count=len(records)))
     return found[0]
 
 
@@ -174,7 +173,7 @@ def replay_decision(eng: Any, decision_id: str | int) -> DecisionReplay:
 
     records = read(eng.decisions_path)
     record = find_decision(records, decision_id, eng.decisions_path)
-    decision = Decision(**{k: v for k, v in record.items() if k != "prev"})
+    decision = as_decision(record)
     folder = find(eng.model_dir, decision.model_folder, decision.model_version)
     if folder is None:
         raise ConfigError(

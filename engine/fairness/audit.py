@@ -30,6 +30,12 @@ What an audit reports (``engine.results.FairnessReport``), on the rows of a sour
 - the four-fifths (0.8) line is information to assess, not a pass mark: LL144 sets no
   threshold, and a ratio above 0.8 does not show that a ranking treats groups alike.
 
+A missing or unreadable sensitive store is not an audit of everyone "unknown": the audit
+raises a ``StoreError`` naming the file (:func:`require_sensitive`; a file deleted after it
+was in use and one never written get their own messages, ``loaders.sensitive_store``). What
+serves people instead keeps serving, flagged: :func:`served_groups` hands the re-ranker no
+groups and a warning that goes on every served ``Match`` (``FairnessUnavailableWarning``).
+
 The metric computations are those of ``engine.fairness.metrics`` (one group-metrics core);
 the tables are built by ``engine.fairness.audit_tables`` from the rows this module hands it.
 
@@ -77,7 +83,7 @@ from engine.fairness.metrics import (
 from engine.results import (
     FairnessReport,
 )
-from graph_schema.errors import ConfigError, NotTrainedError
+from graph_schema.errors import ConfigError, NotTrainedError, StoreError
 from graph_schema.sensitive import SENSITIVE_FIELDS
 
 CONFIDENCE = 0.95
@@ -98,7 +104,49 @@ HISTORY_EOD_NOTE = (
 )
 
 
+FAIRNESS_UNAVAILABLE = (
+    "fairness re-ranking unavailable, this list is ranked by merit score alone: {problem}"
+)
+
+
+class FairnessUnavailableWarning(UserWarning):
+    """A served list could not be re-ranked: the sensitive store is missing or unreadable."""
+
+
 # ------------------------------------------------------------------ sensitive attributes
+def sensitive_problem(store: Any) -> str | None:
+    """``None`` when the store's sensitive store is there and readable; else what is wrong,
+    naming the file (``SensitiveStore.problem``)."""
+    sensitive = getattr(store, "sensitive_store", None)
+    return None if sensitive is None else sensitive.problem()
+
+
+def require_sensitive(store: Any) -> None:
+    """Raise when the sensitive store is missing or unreadable.
+
+    Raises:
+        StoreError: the message names the file and says whether it was deleted after use,
+            never written, or cannot be read.
+    """
+    problem = sensitive_problem(store)
+    if problem is not None:
+        raise StoreError(problem)
+
+
+def served_groups(store: Any, attributes: Sequence[str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The groups a served re-ranking works with (:func:`intersected_groups`), and the
+    warnings of a list served without them: when the sensitive store is missing or
+    unreadable, no groups and one :data:`FAIRNESS_UNAVAILABLE` warning (never an error:
+    people are still served, flagged)."""
+    problem = sensitive_problem(store)
+    if problem is None:
+        try:
+            return intersected_groups(store, attributes), ()
+        except StoreError as e:  # became unreadable in between
+            problem = str(e)
+    return {}, (FAIRNESS_UNAVAILABLE.format(problem=problem),)
+
+
 def _check_attribute(name: str, value: Any) -> str:
     if value not in SENSITIVE_FIELDS:
         rule = f"one of {', '.join(SENSITIVE_FIELDS)}"
@@ -123,7 +171,10 @@ def sensitive_groups(
     """
     _check_attribute("attribute", attribute)
     out: dict[str, str] = {}
-    for row in store.read_sensitive(purpose="audit"):
+    rows = store.read_sensitive(purpose="audit")
+    if rows and getattr(store, "sensitive_store", None) is not None:
+        store.sensitive_store.mark_seen()  # in use: a later loss is told from "never written"
+    for row in rows:
         value = row.get(attribute)
         if value is None or value == "":
             if unknown is not None:
@@ -297,6 +348,7 @@ def audit(
 
     Raises:
         ConfigError: a bad parameter, or a decision log that fails verification.
+        StoreError: the sensitive store is missing or unreadable (the message names it).
         NotTrainedError: the recommendations need a trained engine.
     """
     _check(k, min_n, min_share, source)
@@ -316,6 +368,7 @@ def audit(
     notes: list[str] = [FOUR_FIFTHS_NOTE, ROWS_NOTE.format(min_n=min_n)]
     if source == "decisions":
         return _decision_audit(eng, attribute, intersect, min_n, min_share, notes)
+    require_sensitive(eng.store)
     if isinstance(source, AuditRows):
         rows, name = source, "rankings"
     elif source == "recommendations":
@@ -379,6 +432,7 @@ def _decision_audit(
     records = read(eng.decisions_path)
     if not records:
         raise ConfigError(NO_DECISIONS.format(path=eng.decisions_path))
+    require_sensitive(eng.store)
     rows, overridden = decision_rows(records)
     groups = sensitive_groups(eng.store, attribute)
     other = sensitive_groups(eng.store, intersect) if intersect is not None else None

@@ -129,6 +129,7 @@ class Recommender:
         reasons: bool = True,
         rerank: str = "none",
         groups: Mapping[str, str] | None = None,
+        warnings: tuple[str, ...] = (),
     ) -> list[Match]:
         """The best ``k`` items for one query, best first.
 
@@ -142,6 +143,8 @@ class Recommender:
                 ``"fair"`` (FA*IR) protects every group but the pool's largest.
             groups: candidate id -> group (an audited attribute or an intersection, from
                 ``engine.fairness.audit``); needed by every method but ``"none"``.
+            warnings: put on every ``Match`` (``Match.warnings``): what kept the list from
+                being served as configured (``engine.fairness.audit.served_groups``).
 
         Raises:
             UnknownIdError: ``query_id`` is not in the graph (the message names it).
@@ -173,6 +176,7 @@ class Recommender:
                     score=float(scores[pos]),
                     rank=rank,
                     reasons=tuple(self.reasons(c, r, X[pos])) if reasons else (),
+                    warnings=warnings,
                 )
             )
         return out

@@ -37,6 +37,7 @@ import shutil
 import time
 from pathlib import Path
 
+from graph_schema.errors import ModelFileError
 from loaders.private_files import fsync_dir, make_private, private_dir, sync_tree
 
 CURRENT = "CURRENT"
@@ -45,17 +46,35 @@ INDEX_LINK = "index"
 TMP_PREFIX = ".tmp-"
 KEEP = 2
 PINNED = "PINNED"
+POINTER_BROKEN = (
+    "{link}: the model pointer cannot be followed ({reason}); point it at a version folder "
+    "(`ln -sfn versions/<name> {link}`, names in {versions}) or run `talentgraph train` to "
+    "publish a new version"
+)
 # Files of the single-folder layout written before versions existed; removed once a
 # version is published (their pickles are never read).
 LEGACY = ("manifest.json", "scorer.pkl", "scorer_cold.pkl", "nexus.pt", "adapter.pt")
 
 
 def current(model_dir: Path) -> Path | None:
-    """The folder ``CURRENT`` points to, or ``None`` when nothing was published."""
+    """The folder ``CURRENT`` points to, or ``None`` when nothing was published.
+
+    Raises:
+        ModelFileError: ``CURRENT`` cannot be followed (a symbolic link loop, a link
+            chain too long): the message names it and says how to repair it.
+    """
     link = Path(model_dir) / CURRENT
     if not link.is_symlink() and not link.is_dir():
         return None
-    target = link.resolve()
+    try:
+        target = link.resolve(strict=True)
+    except FileNotFoundError:
+        return None  # a dangling pointer: as if nothing was published
+    except (OSError, RuntimeError) as e:  # RuntimeError: Python 3.11's symlink loop
+        reason = "a symbolic link loop" if "loop" in str(e).lower() else str(e)
+        raise ModelFileError(
+            POINTER_BROKEN.format(link=link, reason=reason, versions=Path(model_dir) / VERSIONS)
+        ) from e
     return target if target.is_dir() else None
 
 
@@ -202,7 +221,10 @@ def publish(model_dir: Path, work: Path, version: str, keep: int = KEEP) -> Path
         The new version's folder.
     """
     model_dir = Path(model_dir)
-    previous = current(model_dir)
+    try:
+        previous = current(model_dir)
+    except ModelFileError:  # a broken pointer: this publish replaces it
+        previous = None
     make_private(work)
     sync_tree(work)
     folder = private_dir(model_dir / VERSIONS)

@@ -8,6 +8,7 @@ from typing import Any
 
 from graph_schema.errors import ConfigError
 from loaders.stores.base import GraphStore
+from loaders.stores.target import check_target
 
 NEO4J_SCHEMES: tuple[str, ...] = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 UNSUPPORTED_URI = (
@@ -22,13 +23,15 @@ def open_store(
     target: str | Path,
     auth: tuple[str, str] | None = None,
     sensitive_dir: str | Path | None = None,
+    create: bool = True,
     **kwargs: Any,
 ) -> GraphStore:
     """Open the store ``target`` names: a ``neo4j://``/``bolt://`` URI, else a directory.
 
     The scheme is matched case-insensitively (``NEO4J://host`` is ``neo4j://host``). Anything
     else of the form ``scheme://...`` is refused before anything is created on disk, so that a
-    mistyped URI never becomes a local directory; ``file://`` is refused too (give the path).
+    mistyped URI never becomes a local directory; ``file://`` is refused too (give the path),
+    and so are a blank value, ``-`` and a store scheme without ``://`` (``neo4j:/x``).
 
     Args:
         target: embedded store directory, or a Neo4j URI.
@@ -36,12 +39,16 @@ def open_store(
         sensitive_dir: Neo4j only: the folder of the local sensitive store (default
             ``$XDG_STATE_HOME/talentgraph/sensitive``); the embedded store always keeps it
             in its directory (``<target>/sensitive.sqlite``).
+        create: embedded store: make it when ``target`` holds none (a new or empty folder;
+            a folder holding other files is refused); ``False``: it must exist (reads).
         **kwargs: passed to the store (``batch_size``, ``database``, ...).
 
     Raises:
-        ConfigError: ``target`` is a URI whose scheme is not one of ``NEO4J_SCHEMES``.
+        ConfigError: ``target`` is a URI whose scheme is not one of ``NEO4J_SCHEMES``, or
+            malformed (``loaders.stores.target``).
     """
     text = str(target)
+    check_target(text, NEO4J_SCHEMES)
     match = _URI.match(text)
     if match:
         scheme = match.group(1).lower()
@@ -57,7 +64,7 @@ def open_store(
         return Neo4jStore(uri, auth=auth, sensitive_dir=sensitive_dir, **kwargs)
     from loaders.stores.ladybug import LadybugStore
 
-    return LadybugStore(Path(text), **kwargs)
+    return LadybugStore(Path(text), create=create, **kwargs)
 
 
 __all__ = ["NEO4J_SCHEMES", "GraphStore", "open_store"]

@@ -2,16 +2,22 @@
 
 Concrete stores implement the primitives (``_execute``, ``explain``, ``_bulk_nodes``,
 ``_bulk_edges``); everything else (batched upserts by catalog name, counts, id lookups,
-the parameter check every read passes, read-only execution) lives here once. Ad-hoc Cypher
-(``run_text``, exploration) runs read-only unless ``write=True``: the store itself refuses a
-write (a read-only transaction), and the refusal is a ``ReadOnlyError``. Catalog queries
-(``run``) are ours and may write (upserts, deletes) unless ``write=False``, which
-exploration passes for a catalog name a user gives.
+the check every query passes, read-only execution) lives here once. Every query run by text
+or catalog name (``run_text``, ``run``, ``run_table``) passes ``_checked_params``: the
+statement guard (``loaders.stores.statement_guard``) lets it read the graph and change its
+nodes and relationships, never touch files, extensions, settings, the schema or
+transactions (``StatementRefusedError`` names the clause), and no parameter may be missing.
+Ad-hoc Cypher (``run_text``, exploration) runs read-only unless ``write=True``: the store
+itself refuses a write (a read-only transaction), and the refusal is a ``ReadOnlyError``.
+Catalog queries (``run``) are ours and may write (upserts, deletes) unless ``write=False``,
+which exploration passes for a catalog name a user gives. The engine's bulk loads, DDL and
+migrations run through the stores' primitives, not through this path.
 
 Sensitive attributes are not in the graph, so no Cypher reaches them: each store has its
 ``SensitiveStore`` (``loaders.sensitive_store``), written by the import, and
 ``read_sensitive(purpose="audit")`` is the one way to read it. Removing candidates removes
-their attributes first.
+their attributes first; ``purge_removed`` then makes sure no file of the store keeps the
+bytes of what was removed (the import calls it at its end).
 
 Example:
     >>> from loaders.stores import open_store
@@ -33,6 +39,7 @@ from graph_schema.errors import ConfigError, SchemaError
 from loaders.sensitive_store import SensitiveStore
 from loaders.stores import cypher
 from loaders.stores.arrow import edge_table, node_table
+from loaders.stores.statement_guard import check_statement
 
 Row = dict[str, Any]
 Purpose = Literal["feature", "explore", "audit"]
@@ -162,10 +169,13 @@ class GraphStore(ABC):
         attributes are not in it.
 
         Args:
-            write: let the statement write; otherwise it runs in a read-only transaction and
-                the store refuses any write (CREATE, MERGE, SET, DELETE, DDL, COPY, ...).
+            write: let the statement change nodes and relationships (CREATE, MERGE, SET,
+                DELETE, REMOVE); otherwise it runs in a read-only transaction and the store
+                refuses any write. Never files, extensions, settings, schema, transactions.
 
         Raises:
+            StatementRefusedError: a clause no query may run (COPY, LOAD FROM, ATTACH,
+                INSTALL, CALL of a setting, DDL, CHECKPOINT, ...), with or without ``write``.
             ReadOnlyError: the statement tried to write and ``write`` is False.
         """
         checked = self._checked_params(text, params, what)
@@ -191,11 +201,17 @@ class GraphStore(ABC):
     def _checked_params(
         self, text: str, params: dict[str, Any] | None, what: str
     ) -> dict[str, Any]:
-        """The check every read passes: no missing parameter.
+        """The check every query passes: only allowed clauses (``check_statement``), and no
+        missing parameter.
 
         Returns:
             ``params`` completed with the defaults the query file's header declares.
+
+        Raises:
+            StatementRefusedError: a clause no query may run; nothing reached the store.
+            ConfigError: a parameter the query uses was not given.
         """
+        check_statement(text, self.dialect)
         params = {**cypher.parameter_defaults(text), **(params or {})}
         missing = sorted(cypher.used_parameters(text) - set(params))
         if missing:
@@ -283,6 +299,16 @@ class GraphStore(ABC):
                 {"ids": list(ids[start : start + self.batch_size])},
                 label=label,
             )
+
+    def purge_removed(self) -> bool:
+        """Make sure no file of the store keeps the bytes of removed nodes (a removed minor's
+        profile). Stores that cannot do it from here leave it to their own tools (Neo4j:
+        ``neo4j-admin database copy``, docs/neo4j.md).
+
+        Returns:
+            Whether the store was rewritten.
+        """
+        return False
 
     def commit_row_hashes(self, label: str, rows: Sequence[tuple[str, str]]) -> int:
         """Store the row digests ``rows`` ((id, digest)) of ``label`` nodes already written."""

@@ -13,11 +13,19 @@ A read-only statement (``run_text`` unless ``write=True``, ``run(..., write=Fals
 transaction"). Preparing matters: LadybugDB prepares exactly one statement, so a text like
 ``COMMIT; MATCH (c) DETACH DELETE c`` cannot end the read-only transaction and then write.
 
-Migration from stores that kept sensitive attributes in the graph (an audit-only table
-``SensitiveAttributes``): ``ensure_schema`` moves its rows into the sensitive store, drops
-the table and rewrites the database into a fresh file (LadybugDB leaves a dropped table's
-bytes in free pages; the copy holds only live data). A marker file makes the rewrite
-survive a kill: it is redone until it completes.
+The store folder: a store is created (``create=True``, the import) only as a new folder
+(0700), in an empty folder, or where a store already is; a folder holding other files is
+refused by name, and a folder that existed keeps its mode. Opened with ``create=False`` or
+``read_only=True`` (every command that only uses a store), a path without ``graph.lbdb`` is
+an error naming it, and nothing is created.
+
+Removed data does not stay in the file: LadybugDB leaves the bytes of deleted rows and
+dropped tables in free pages (a CHECKPOINT, or overwriting the values before deleting,
+leaves them too: the new values go to new pages). So removing nodes (``remove_nodes``, a
+profile updated to a minor's) and dropping the old audit-only table ``SensitiveAttributes``
+(``ensure_schema`` moves its rows into the sensitive store first) are followed by a rewrite
+of the database into a fresh file holding only live data (``purge_removed``). A marker file,
+written before the delete, makes the rewrite survive a kill: it is redone until it completes.
 
 Example:
     >>> store = LadybugStore("/tmp/tg-doc")                         # doctest: +SKIP
@@ -31,7 +39,7 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,7 +49,7 @@ import pyarrow as pa
 
 from graph_schema import SCHEMA
 from graph_schema.ddl import ladybug_add_column, ladybug_ddl
-from graph_schema.errors import ReadOnlyError, StoreError, StoreUnavailableError
+from graph_schema.errors import ConfigError, ReadOnlyError, StoreError, StoreUnavailableError
 from loaders.private_files import fsync_dir, private_dir
 from loaders.sensitive_store import SENSITIVE_FILE, SensitiveStore
 from loaders.stores import cypher
@@ -68,6 +76,14 @@ REBUILD_WAL = (
     "close the store once with this talentgraph to replay it, then retry"
 )
 QUERY_FAILED = "LadybugDB query failed ({statement}...): {cause}"
+NO_STORE = (
+    "no talentgraph store at {path}: {reason}; `talentgraph import DATASET --db {path}` creates one"
+)
+NOT_A_STORE = (
+    "refusing to make {path} a talentgraph store: the folder holds other files ({names}) and "
+    "no {db_file}; give a new or empty folder"
+)
+NOT_A_FOLDER = "refusing to make {path} a talentgraph store: it is a file, not a folder"
 # LadybugDB's refusal of a write inside a read-only transaction, and its answer to a
 # ROLLBACK after a statement (COMMIT, a failed CHECKPOINT) already ended the transaction.
 _WRITE_IN_READ_ONLY = "Can not execute a write query inside a read-only transaction"
@@ -105,16 +121,31 @@ class LadybugStore(GraphStore):
     """GraphStore on an embedded LadybugDB database in ``path`` (a directory).
 
     Args:
-        path: the store directory; created if missing.
+        path: the store directory.
         batch_size: rows per UNWIND write.
-        read_only: open without write access (several readers may share it).
+        read_only: open without write access (several readers may share it); the store
+            must exist.
+        create: make the store if ``path`` holds none: a new folder (0700) or an empty
+            one; ``False``: it must exist (``StoreUnavailableError`` naming the path).
+
+    Raises:
+        StoreUnavailableError: no store at ``path`` (``create=False`` or ``read_only``), or
+            LadybugDB cannot open it.
+        ConfigError: ``create`` and ``path`` is a file, or a folder holding other files.
     """
 
     dialect = "ladybug"
 
-    def __init__(self, path: str | Path, batch_size: int = 10_000, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        batch_size: int = 10_000,
+        read_only: bool = False,
+        create: bool = True,
+    ) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self.create = create and not read_only
         super().__init__(
             SensitiveStore(self.path / SENSITIVE_FILE, read_only=read_only), batch_size
         )
@@ -122,8 +153,10 @@ class LadybugStore(GraphStore):
 
     def _open(self) -> None:
         try:
-            if not self.read_only:  # the store folder is its owner's alone (0700)
-                private_dir(self.path)
+            if self.create:
+                _claim_folder(self.path)
+            else:
+                _require_store(self.path)
             self._db = _acquire(self.path / DB_FILE, self.read_only)
             self._conn = ladybug.Connection(self._db)
             if not self.read_only:  # the database file (and its WAL) 0600
@@ -233,19 +266,45 @@ class LadybugStore(GraphStore):
         Each step survives a kill: the copy is an upsert (done again while the table
         exists), the marker is written before the drop and removed after the rewrite.
         """
-        pending = self.path / REBUILD_PENDING
         if LEGACY_SENSITIVE in {r["name"] for r in self.run("table_names")}:
             rows = self.run_table("migrate/legacy_sensitive_rows")
             self.sensitive_store.upsert(_unprefixed(rows, "n."))
-            with pending.open("w") as fh:
-                fh.flush()
-                os.fsync(fh.fileno())
+            _mark(self.path / REBUILD_PENDING)
+            # DDL: a statement of ours, run through the primitive (run() refuses DDL)
+            self._execute(cypher.query("migrate/drop_legacy_sensitive", self.dialect))
+        self.purge_removed()
+
+    def remove_nodes(self, label: str, ids: Sequence[str]) -> None:
+        """Remove nodes by id (``GraphStore.remove_nodes``) and mark the database for a
+        rewrite (``purge_removed``) when any was there: the marker is written before the
+        delete, so that a kill after it still leads to the rewrite on the next open."""
+        pending = self.path / REBUILD_PENDING
+        was_pending = pending.exists()
+        held = self.node_counts().get(label, 0) if ids else 0
+        if held and not was_pending:
+            _mark(pending)
+        super().remove_nodes(label, ids)
+        if held and not was_pending and self.node_counts().get(label, 0) == held:
+            pending.unlink()  # none of ``ids`` was stored: nothing to rewrite
             fsync_dir(self.path)
-            self.run("migrate/drop_legacy_sensitive")
-        if pending.exists():
-            self._rebuild()
-            pending.unlink()
-            fsync_dir(self.path)
+
+    def purge_removed(self) -> bool:
+        """Rewrite the database into a fresh file when nodes were removed or a table dropped
+        since the last rewrite (the marker file), so that no page keeps their bytes.
+
+        Skipped while another handle of this process has the database open (a rename
+        under it would lose its writes): the marker stays, and the next open does it.
+
+        Returns:
+            Whether the database was rewritten.
+        """
+        pending = self.path / REBUILD_PENDING
+        if self.read_only or not pending.exists() or not _sole_handle(self.path / DB_FILE):
+            return False
+        self._rebuild()
+        pending.unlink()
+        fsync_dir(self.path)
+        return True
 
     def _rebuild(self) -> None:
         """Copy every node and relationship into a fresh database file and put it in place
@@ -325,6 +384,57 @@ class LadybugStore(GraphStore):
         if db is not None:
             _release(self.path / DB_FILE)
         self._conn = self._db = None  # type: ignore[assignment]
+
+
+def _claim_folder(path: Path) -> None:
+    """Make ``path`` a store folder: a new folder (0700), an empty one, or a store already.
+
+    Raises:
+        ConfigError: ``path`` is a file, or a folder holding other files but no graph.
+    """
+    if path.is_dir():
+        if (path / DB_FILE).exists():
+            return
+        names = sorted(os.listdir(path))
+        if names:
+            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+            raise ConfigError(NOT_A_STORE.format(path=path, names=shown, db_file=DB_FILE))
+        return  # an empty folder of the user's: used, its mode left as it is
+    if path.exists():
+        raise ConfigError(NOT_A_FOLDER.format(path=path))
+    private_dir(path)
+
+
+def _require_store(path: Path) -> None:
+    """Refuse a path that holds no store (nothing is created).
+
+    Raises:
+        StoreUnavailableError: naming the path and what is there instead.
+    """
+    if (path / DB_FILE).is_file():
+        return
+    if not path.exists():
+        reason = "no such folder"
+    elif not path.is_dir():
+        reason = "it is not a folder"
+    else:
+        reason = f"the folder holds no {DB_FILE}"
+    raise StoreUnavailableError(NO_STORE.format(path=path, reason=reason))
+
+
+def _mark(pending: Path) -> None:
+    """Write the marker file ``pending`` durably (its folder entry flushed too)."""
+    with pending.open("w") as fh:
+        fh.flush()
+        os.fsync(fh.fileno())
+    fsync_dir(pending.parent)
+
+
+def _sole_handle(file: Path) -> bool:
+    """Is one store object of this process all that has ``file``'s database open?"""
+    with _SHARED_LOCK:
+        entry = _SHARED.get(file.resolve())
+        return entry is not None and entry[2] == 1
 
 
 def _acquire(file: Path, read_only: bool) -> Any:

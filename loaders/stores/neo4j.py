@@ -9,7 +9,9 @@ and run through ``Session.run``. Driver errors become ``StoreError`` with the ca
 A read-only statement (``run_text`` unless ``write=True``, ``run(..., write=False)``,
 ``run_table``) runs in READ access mode (``execute_query(..., routing_=RoutingControl.READ)``,
 or a ``READ_ACCESS`` session for ``IN TRANSACTIONS``), where the server refuses a write
-(``Neo.ClientError.Statement.AccessMode``); that refusal becomes ``ReadOnlyError``.
+(``Neo.ClientError.Statement.AccessMode``); that refusal becomes ``ReadOnlyError``. Before
+that, every query run by text or name passes the statement guard (no LOAD CSV, no plugin
+procedure or function, no DDL, ...; ``loaders.stores.statement_guard``).
 
 Sensitive attributes are not in the graph: they live in a local SQLite file on the machine
 that runs talentgraph (``sensitive_dir``, by default ``$XDG_STATE_HOME/talentgraph/
@@ -202,7 +204,8 @@ class Neo4jStore(GraphStore):
             while rows := [r["row"] for r in self.run("migrate/legacy_sensitive_rows", batch)]:
                 self.sensitive_store.upsert([{k: r.get(k) for k in COLUMNS} for r in rows])
                 self.run("migrate/remove_legacy_sensitive", {"ids": [r["id"] for r in rows]})
-        self.run("migrate/drop_legacy_sensitive")
+        # DDL: a statement of ours, run through the primitive (run() refuses DDL)
+        self._execute(cypher.query("migrate/drop_legacy_sensitive", self.dialect))
 
     def _bulk_nodes(self, label: str, table: pa.Table) -> int:
         # No COPY on Neo4j: new nodes go through the same batched MERGE as increments.

@@ -37,18 +37,17 @@ def test_allocate_keeps_capacity_and_reports_the_front(trained_engine) -> None:
     assert out.front[out.chosen].placed == len(out.assignments)
 
 
-def test_a_quota_and_bad_ids(trained_engine) -> None:
+def test_per_call_quotas_and_bad_ids(trained_engine) -> None:
     eng = trained_engine.eng
     roles = _ids(trained_engine, "roles.jsonl", 8)
     cands = _ids(trained_engine, "candidates.jsonl", 120)
-    out = eng.allocate(
-        roles, cands, capacity=2, quotas={("gender", "female"): 0.5}, generations=20, pop_size=20
-    )
-    assert out.front[out.chosen].quota_shortfall == 0
+    # quotas are the stored policy (tests/security/test_sensitive_surface.py), never per call
+    with pytest.raises(ConfigError, match="takes no quotas"):
+        eng.allocate(roles, cands, capacity=2, quotas={("gender", "female"): 0.5})
     with pytest.raises(UnknownIdError):
         eng.allocate(roles, ["nobody"])
-    with pytest.raises(ConfigError, match="not a diversity category"):
-        eng.allocate(roles, cands, quotas={("religion", "x"): 0.1})
+    with pytest.raises(ConfigError, match="ATTRIBUTE one of gender, age_band, location"):
+        eng.set_allocation_quotas({("religion", "x"): 0.1})  # refused before anything is stored
 
 
 def test_cli_allocate(trained_engine) -> None:

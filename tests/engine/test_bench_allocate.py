@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from engine.bench_allocate import bench_allocate
+from graph_schema.errors import ConfigError
 
 pytestmark = pytest.mark.slow
 
@@ -70,16 +71,15 @@ def test_allocate_with_a_policy(trained_engine) -> None:
     merit_only = {"merit": 1, "diversity": 0, "preference": 0}
     plain = eng.allocate(roles, cands, merit_only, {"capacity": 2}, **budget)
     banned = [(a.candidate_id, a.role_id) for a in plain.assignments[:3]]
-    policy = {
-        "capacity": 2,
-        "exclusions": banned,
-        "quotas": [{"attribute": "gender", "group": "female", "min_share": 0.5}],
-    }
+    policy = {"capacity": 2, "exclusions": banned}
     out = eng.allocate(roles, cands, merit_only, policy, **budget)
     pairs = {(a.candidate_id, a.role_id) for a in out.assignments}
     assert not pairs & set(banned)
-    assert out.front[out.chosen].quota_shortfall == 0
     assert out.front[out.chosen].merit <= plain.exact_merit + 1e-9
+    # quotas are the stored policy (tests/security/test_sensitive_surface.py), never per call
+    quota = [{"attribute": "gender", "group": "female", "min_share": 0.5}]
+    with pytest.raises(ConfigError, match="takes no quotas"):
+        eng.allocate(roles, cands, merit_only, {**policy, "quotas": quota}, **budget)
     assert out.weights == (1.0, 0.0, 0.0)
 
 

@@ -40,6 +40,14 @@ LOG = [
 ]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _keys_of_this_module(tmp_path_factory):
+    """The log's signing key goes to a state folder of the module's own."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+        yield
+
+
 @pytest.fixture
 def engine(tmp_path):
     db = tmp_path / "store"

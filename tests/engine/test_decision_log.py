@@ -1,6 +1,8 @@
 """The decision log: an intact chain verifies; every edit, deletion, reordering and removal
-from the end is found; a torn tail and a head left behind by a crash are recovered; a process
-killed while appending leaves a log that verifies and holds every acknowledged record."""
+from the end is found; a torn tail and a head left behind by a crash are read as they are and
+mended by the next append; a process killed while appending leaves a log that verifies (after
+that append) and holds every acknowledged record. Keys, forged heads, concurrency, limits and
+a full disk: tests/security/test_decision_log.py."""
 
 from __future__ import annotations
 
@@ -13,8 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from engine.decisions.log import DecisionLog, record_hash, verify
+from engine.decisions.log import RECOVERABLE, DecisionLog, record_hash, verify
 from graph_schema.errors import ConfigError
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _keys_of_this_module(tmp_path_factory):
+    """The log's signing key goes to a state folder of the module's own."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+        yield
 
 
 def _log(tmp_path: Path, n: int = 5) -> Path:
@@ -70,13 +80,16 @@ def test_a_torn_tail_and_a_head_left_behind_are_recovered(tmp_path) -> None:
     with open(path, "ab") as f:
         f.write(b'{"decision": "acc')  # the write a crash cut off
     assert verify(path).problem == "torn_tail"
-    log = DecisionLog.open(path)
-    assert log.seq == 5 and verify(path).ok
+    log = DecisionLog.open(path)  # reads it as it is: the torn line is not a record
+    assert log.seq == 5 and verify(path).problem == "torn_tail"  # opening never writes
     head = (path.parent / "decisions.jsonl.head").read_text()
-    log.append({"decision": "accept", "candidate_id": "c5"})
+    assert log.append({"decision": "accept", "candidate_id": "c5"})["seq"] == 6
+    assert verify(path).ok  # the append dropped the torn line
     (path.parent / "decisions.jsonl.head").write_text(head)  # the crash came before the head
     assert verify(path).problem == "head_behind"
-    assert DecisionLog.open(path).seq == 6 and verify(path).ok
+    assert DecisionLog.open(path).seq == 6 and verify(path).problem == "head_behind"
+    assert DecisionLog.open(path).append({"decision": "reject"})["seq"] == 7
+    assert verify(path).ok and verify(path).records == 7
 
 
 def test_reserved_and_unserialisable_fields_are_refused(tmp_path) -> None:
@@ -116,7 +129,10 @@ def test_a_process_killed_while_appending_leaves_a_valid_log(tmp_path) -> None:
                 break
         child.send_signal(signal.SIGKILL)
         child.wait()
-        log = DecisionLog.open(path)  # recovers a torn tail or a head left behind
-        assert verify(path).ok and log.seq >= acknowledged
+        log = DecisionLog.open(path)  # reads a torn tail or a head left behind as they are
+        left = verify(path)
+        assert (left.ok or left.problem in RECOVERABLE) and log.seq >= acknowledged
+        log.append({"candidate_id": "after", "decision": "accept"})  # mends them
+        assert verify(path).ok and verify(path).records == log.seq
         records = [json.loads(x) for x in path.read_bytes().splitlines()]
         assert [r["seq"] for r in records] == list(range(1, log.seq + 1))

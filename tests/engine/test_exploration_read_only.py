@@ -25,9 +25,7 @@ WRITES = {
     "create": "CREATE (:Candidate {id: 'c3'})",
     "merge": "MERGE (:Candidate {id: 'c3'})",
     "set": "MATCH (c:Candidate) SET c.headline = 'gone'",
-    "create-table": "CREATE NODE TABLE Intruder(id STRING, PRIMARY KEY(id))",
-    "drop-table": "DROP TABLE HAS_SKILL",
-    "copy": "COPY Candidate(id) FROM '{csv}'",
+    # DDL and COPY are refused with or without --write: tests/security/test_store_surface.py
     "comments": "// looking only\nMATCH (c:Candidate) /* read */ DETACH DELETE c",
     "lowercase": "match (c:Candidate) detach delete c",
     "with-create": "WITH 1 AS x CREATE (:Candidate {id: 'c3'})",

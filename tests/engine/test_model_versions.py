@@ -37,6 +37,7 @@ def _mode(path: Path) -> int:
 def test_publish_switches_current_and_keeps_the_previous_version(tmp_path: Path) -> None:
     root = tmp_path / "models"
     root.mkdir()
+    root_mode = _mode(root)
     (root / "embeddings.sqlite").write_text("cache")
     first = _train(root, "v1")
     assert current(root) == first.resolve() and _served(root) == "v1"
@@ -54,7 +55,9 @@ def test_publish_switches_current_and_keeps_the_previous_version(tmp_path: Path)
         "index",
         "versions",
     ]
-    assert _mode(root) == _mode(root / "versions") == _mode(third) == 0o700
+    # folders it creates are private; the models folder made by the caller keeps its mode
+    # (private_dir never chmods a folder it did not create: tests/security/test_store_surface.py)
+    assert _mode(root / "versions") == _mode(third) == 0o700 and _mode(root) == root_mode
     assert _mode(third / "manifest.json") == _mode(root / "embeddings.sqlite") == 0o600
     assert _mode(third / "index") == 0o700 and _mode(third / "index" / "model.json") == 0o600
 

@@ -1,0 +1,409 @@
+"""Nothing leaked, round two (issue #16): what allocation and a lost sensitive store reveal.
+
+- Allocation never answers which group a candidate belongs to: quotas are an administrator's
+  stored policy (``talentgraph policy quotas``), never a per-call argument; they and the
+  sensitive diversity categories apply only with at least the audit's minimum group size
+  (30) of candidates and places; below, the result is the same whatever the groups and
+  says why without naming one; group shares are reported only over 30 placed or more.
+- A deleted, never written or unreadable sensitive store is an error for the audit (naming
+  the file, CLI exit 2) and a flag on every served list (``Match.warnings``, a
+  ``FairnessUnavailableWarning``, a WARNING line in the CLI), never a silent "unknown".
+- Every bad allocation input is a ``ConfigError`` naming the parameter, the rule and the
+  value; stored quotas no allocation placing anyone meets are an error, not an empty
+  success; capacities are capped at 1,000,000.
+
+Every test runs on real stores on disk: copies of the session's trained store where a test
+writes or deletes, the tiny dataset imported afresh where it needs a store without
+sensitive attributes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from engine import MatchingEngine, Settings
+from engine.allocation.policy import MAX_CAPACITY, normalise_weights
+from engine.allocation.report import (
+    NO_SENSITIVE_DIVERSITY,
+    NOT_MET,
+    NOT_MET_EMPTY,
+    QUOTAS_NEED_SENSITIVE,
+    SMALL,
+    SUPPRESSED,
+)
+from engine.cli import app
+from engine.fairness.audit import FAIRNESS_UNAVAILABLE, FairnessUnavailableWarning
+from graph_schema.errors import ConfigError, StoreError
+from loaders.import_job import ImportOptions
+from loaders.sensitive_store import MISSING, NEVER_WRITTEN, SENSITIVE_FILE
+
+pytestmark = pytest.mark.slow
+
+TINY = Path(__file__).parents[1] / "data" / "tiny"
+BUDGET = {"generations": 5, "pop_size": 8}
+WEIGHTS_RULE = (
+    "The 'weights' parameter of allocate must be three finite numbers >= 0 (merit, diversity, "
+    "preference), not all 0, or a dict of such numbers with keys among ('merit', 'diversity', "
+    "'preference'). Got {value} instead."
+)
+
+
+def _ids(trained_engine, name: str, n: int) -> list[str]:
+    lines = (trained_engine.data / name).read_text().splitlines()
+    return [json.loads(line)["id"] for line in lines[:n]]
+
+
+def _flat(text: str) -> str:
+    """CLI output with the console's line wrapping undone."""
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def own(trained_engine, tmp_path: Path) -> Iterator[MatchingEngine]:
+    """A copy of the trained store, opened for writing (tests change or delete files)."""
+    store = tmp_path / "store"
+    shutil.copytree(trained_engine.root / "store", store)
+    with MatchingEngine.open(store, settings=Settings(db=str(store))) as eng:
+        yield eng
+
+
+def _groups(eng: MatchingEngine, attribute: str) -> dict[str, str]:
+    return {r["id"]: r[attribute] for r in eng.store.read_sensitive("audit")}
+
+
+# ------------------------------------------------------------------ 4. quotas and groups
+def test_allocate_takes_no_quota_per_call(trained_engine) -> None:
+    eng = trained_engine.eng
+    roles = _ids(trained_engine, "roles.jsonl", 1)
+    cands = _ids(trained_engine, "candidates.jsonl", 1)
+    with pytest.raises(ConfigError) as info:
+        eng.allocate(roles, cands, quotas={("age_band", "25-34"): 1.0})
+    assert str(info.value) == (
+        "The 'quotas' parameter of allocate takes no quotas: quotas are an allocation policy "
+        "an administrator stores ('talentgraph policy quotas --set ATTRIBUTE=GROUP:SHARE' or "
+        "MatchingEngine.set_allocation_quotas), and allocate applies the stored ones. "
+        "Got {('age_band', '25-34'): 1.0} instead."
+    )
+    policy = {"quotas": [{"attribute": "gender", "group": "male", "min_share": 1.0}]}
+    with pytest.raises(ConfigError, match=r"^The 'policy' parameter of allocate takes no quotas"):
+        eng.allocate(roles, cands, policy=policy)
+    db = str(trained_engine.root / "store")
+    args = ["allocate", "--db", db, "--roles", roles[0], "--candidates", cands[0]]
+    result = CliRunner().invoke(app, [*args, "--quota", "age_band=25-34:1", "--capacity", "1"])
+    assert result.exit_code == 2 and "No such option: --quota" in _flat(result.output)
+
+
+def test_a_small_allocation_is_the_same_whatever_the_groups(own, trained_engine) -> None:
+    """The issue's probe: one role, capacity 1, one candidate (then 12) and a quota of 1 on
+    each group in turn. Every answer is the same allocation and the same note, which names
+    no group; nothing sensitive is reported."""
+    role = _ids(trained_engine, "roles.jsonl", 1)[0]
+    pool = [m.candidate_id for m in own.recommend_candidates(role, k=12, rerank="none")]
+    gender, age = _groups(own, "gender"), _groups(own, "age_band")
+    for cands in (pool[:1], pool):
+        answers = []
+        probes = [None, *[f"gender={g}:1" for g in ("female", "male", "non-binary")]]
+        probes += [f"age_band={a}:1" for a in sorted(set(age.values()) - {None})]
+        for probe in probes:
+            own.set_allocation_quotas([probe] if probe else None)
+            out = own.allocate([role], cands, capacity=1, **BUDGET)
+            answers.append(out.model_dump())
+        assert all(a == answers[0] for a in answers), "an answer depends on a group"
+        note = SMALL.format(
+            attributes="gender, age_band", candidates=len(cands), places=1, min_n=30
+        )
+        assert answers[0]["notes"] == (note, SUPPRESSED.format(min_n=30))
+        assert note == (
+            "Quotas and the sensitive diversity categories (gender, age_band) were not "
+            "applied: they need at least 30 candidates and 30 places (the audit's minimum "
+            f"group size); this allocation has {len(cands)} and 1."
+        )
+        assert answers[0]["quotas_applied"] is False and answers[0]["group_shares"] == ()
+        assert all(
+            p["diversity"] is None and p["quota_shortfall"] is None for p in answers[0]["front"]
+        )
+        assert not any(g in json.dumps(answers[0]) for g in ("female", "male", "25-34"))
+    assert all(gender.get(c) or age.get(c) for c in pool)  # the probes had groups to find
+
+
+def test_stored_quotas_apply_from_thirty_and_report_shares(own, trained_engine) -> None:
+    roles = _ids(trained_engine, "roles.jsonl", 8)
+    cands = _ids(trained_engine, "candidates.jsonl", 120)
+    stored = own.set_allocation_quotas({("gender", "female"): 0.5})
+    assert [str(q) for q in stored] == ["gender=female:0.5"]
+    assert [str(q) for q in own.allocation_quotas()] == ["gender=female:0.5"]
+    out = own.allocate(
+        roles, cands, {"merit": 1, "diversity": 0, "preference": 0}, capacity=5, **BUDGET
+    )
+    assert out.quotas_applied and len(out.assignments) >= 30
+    gender = _groups(own, "gender")
+    women = sum(gender.get(a.candidate_id) == "female" for a in out.assignments)
+    (share,) = out.group_shares
+    assert (share.attribute, share.group, share.min_share) == ("gender", "female", 0.5)
+    assert share.share == women / len(out.assignments) and share.share >= 0.5
+    assert out.front[out.chosen].quota_shortfall == 0.0
+    assert out.notes == () and out.warnings == ()
+
+
+def test_quota_validation_never_looks_a_group_up(own) -> None:
+    # a group nobody holds is stored like any other: the setter learns nothing
+    assert [str(q) for q in own.set_allocation_quotas(["gender=nobody-at-all:0.2"])] == [
+        "gender=nobody-at-all:0.2"
+    ]
+    cases = {
+        "religion=x:0.1": (
+            "The 'quotas' parameter of set_allocation_quotas must be ATTRIBUTE=GROUP:SHARE "
+            "with ATTRIBUTE one of gender, age_band, location, institution, a GROUP name and "
+            "SHARE a number in [0, 1]. Got 'religion=x:0.1' instead."
+        ),
+        "gender=female:nan": (
+            "The 'quotas' parameter of set_allocation_quotas must be ATTRIBUTE=GROUP:SHARE "
+            "with ATTRIBUTE one of gender, age_band, location, institution, a GROUP name and "
+            "SHARE a number in [0, 1]. Got 'gender=female:nan' instead."
+        ),
+    }
+    for text, message in cases.items():
+        with pytest.raises(ConfigError) as info:
+            own.set_allocation_quotas([text])
+        assert str(info.value) == message
+    with pytest.raises(ConfigError) as info:
+        own.set_allocation_quotas(["gender=female:0.6", "gender=male:0.6"])
+    assert str(info.value) == (
+        "The 'quotas' parameter of set_allocation_quotas must be quotas whose minimum shares "
+        "of one attribute add up to at most 1 (those of gender add up to 1.2: no allocation "
+        "that places anyone can meet them). Got ['gender=female:0.6', 'gender=male:0.6'] "
+        "instead."
+    )
+    assert [str(q) for q in own.allocation_quotas()] == ["gender=nobody-at-all:0.2"]
+
+
+def test_cli_policy_quotas_set_show_clear(own) -> None:
+    db = str(own.target)
+    run = CliRunner().invoke
+    result = run(
+        app,
+        [
+            "policy",
+            "quotas",
+            "--db",
+            db,
+            "--set",
+            "gender=female:0.4",
+            "--set",
+            "age_band=55-64:0.1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert _flat(result.output) == (
+        "allocation quotas (applied with at least 30 candidates and 30 places): "
+        "gender=female:0.4 age_band=55-64:0.1"
+    )
+    assert run(app, ["policy", "quotas", "--db", db]).output == result.output
+    bad = run(app, ["policy", "quotas", "--db", db, "--set", "gender=female:1.5"])
+    assert bad.exit_code == 2 and "Got 'gender=female:1.5' instead." in _flat(bad.output)
+    cleared = run(app, ["policy", "quotas", "--db", db, "--clear"])
+    assert cleared.exit_code == 0 and cleared.output == "no allocation quotas stored\n"
+
+
+# --------------------------------------------------------- 8. a lost sensitive store
+def test_audit_refuses_a_deleted_sensitive_store(own, tmp_path: Path) -> None:
+    path = Path(own.target) / SENSITIVE_FILE
+    assert path.with_name(SENSITIVE_FILE + ".seen").is_file()  # training found it in use
+    path.unlink()
+    message = (
+        f"sensitive store {path} is missing: it was in use before (sensitive.sqlite.seen "
+        "records it), so it was deleted or moved; restore it from a backup, or import the "
+        "dataset into a new store"
+    )
+    assert message == MISSING.format(path=path, seen="sensitive.sqlite.seen")
+    for source in ("recommendations", "history"):
+        with pytest.raises(StoreError) as info:
+            own.audit("gender", source=source)
+        assert str(info.value) == message
+    result = CliRunner().invoke(
+        app, ["audit", "--out", str(tmp_path / "out"), "--db", str(own.target)]
+    )
+    assert result.exit_code == 2
+    assert f"error: {message}" in _flat(result.output)
+    assert not (tmp_path / "out").exists()
+
+
+def test_audit_refuses_an_unreadable_sensitive_store(own) -> None:
+    path = Path(own.target) / SENSITIVE_FILE
+    path.write_bytes(b"this is not a database, " * 200)
+    message = f"sensitive store {path}: read failed: file is not a database"
+    with pytest.raises(StoreError) as info:
+        own.audit("age_band", source="history")
+    assert str(info.value) == message
+    role = own.store.node_ids("Role")[0]
+    with pytest.warns(FairnessUnavailableWarning):
+        matches = own.recommend_candidates(role, k=3)
+    assert {m.warnings for m in matches} == {(FAIRNESS_UNAVAILABLE.format(problem=message),)}
+
+
+def test_audit_refuses_a_store_never_given_sensitive_attributes(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data, ignore=shutil.ignore_patterns("*.md"))
+    rows = [json.loads(line) for line in (data / "candidates.jsonl").read_text().splitlines()]
+    text = "".join(
+        json.dumps({k: v for k, v in r.items() if k != "sensitive"}) + "\n" for r in rows
+    )
+    (data / "candidates.jsonl").write_text(text)
+    db = tmp_path / "store"
+    with MatchingEngine.open(db, settings=Settings(db=str(db))) as eng:
+        eng.import_dataset(data, ImportOptions(progress=False, as_of="2025-01"))
+        with pytest.raises(StoreError) as info:
+            eng.audit("gender", source="history")
+    assert str(info.value) == (
+        f"sensitive store {db / SENSITIVE_FILE} does not exist: no sensitive attributes were "
+        "imported into this store (or the file was deleted before talentgraph first used it); "
+        "import a dataset whose candidates carry a 'sensitive' field"
+    )
+    assert str(info.value) == NEVER_WRITTEN.format(path=db / SENSITIVE_FILE)
+
+
+def test_every_served_list_says_the_fairness_re_ranking_is_off(own, trained_engine) -> None:
+    role = _ids(trained_engine, "roles.jsonl", 1)[0]
+    served = own.recommend_candidates(role, k=5)  # proportional over age band, as configured
+    assert all(m.warnings == () for m in served)
+    path = Path(own.target) / SENSITIVE_FILE
+    path.unlink()
+    flag = FAIRNESS_UNAVAILABLE.format(
+        problem=MISSING.format(path=path, seen="sensitive.sqlite.seen")
+    )
+    assert flag.startswith(
+        "fairness re-ranking unavailable, this list is ranked by merit score alone: "
+        f"sensitive store {path} is missing"
+    )
+    fresh = MatchingEngine.open(own.target, settings=own.settings)  # nothing cached
+    with pytest.warns(FairnessUnavailableWarning, match="fairness re-ranking unavailable"):
+        matches = fresh.recommend_candidates(role, k=5)
+    by_score = fresh.recommend_candidates(role, k=5, rerank="none")
+    assert [m.candidate_id for m in matches] == [m.candidate_id for m in by_score]
+    assert all(m.warnings == (flag,) for m in matches)
+    assert all(m.warnings == () for m in by_score)
+    args = ["recommend", "--role", role, "-k", "3", "--db", str(own.target)]
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0 and f"WARNING: {flag}" in _flat(table.output)
+    as_json = CliRunner().invoke(app, [*args, "--json"])
+    assert as_json.exit_code == 0 and f"WARNING: {flag}" in _flat(as_json.output)
+    # allocation: no sensitive diversity, flagged; stored quotas on them cannot be applied
+    roles = _ids(trained_engine, "roles.jsonl", 8)
+    cands = _ids(trained_engine, "candidates.jsonl", 120)
+    problem = MISSING.format(path=path, seen="sensitive.sqlite.seen")
+    with pytest.warns(FairnessUnavailableWarning):
+        out = fresh.allocate(roles, cands, capacity=5, **BUDGET)
+    assert out.warnings == (
+        NO_SENSITIVE_DIVERSITY.format(attributes="gender, age_band", problem=problem),
+    )
+    fresh.set_allocation_quotas(["gender=female:0.4"])
+    with pytest.raises(StoreError) as info:
+        fresh.allocate(roles, cands, capacity=5, **BUDGET)
+    assert str(info.value) == QUOTAS_NEED_SENSITIVE.format(problem=problem)
+    fresh.close()
+
+
+# ------------------------------------------------------------------- 13. bad inputs
+@pytest.mark.parametrize(
+    ("weights", "shown"),
+    [
+        ((float("nan"), 1, 1), "(nan, 1, 1)"),
+        ((float("inf"), 1, 1), "(inf, 1, 1)"),
+        ({"merit": float("inf")}, "{'merit': inf}"),
+        ((1, -1, 0), "(1, -1, 0)"),
+    ],
+)
+def test_weights_must_be_finite(weights, shown) -> None:
+    with pytest.raises(ConfigError) as info:
+        normalise_weights(weights)
+    assert str(info.value) == WEIGHTS_RULE.format(value=shown)
+
+
+def test_bad_allocation_inputs_are_named(trained_engine) -> None:
+    eng = trained_engine.eng
+    roles = _ids(trained_engine, "roles.jsonl", 2)
+    cands = _ids(trained_engine, "candidates.jsonl", 3)
+    cases = [
+        (
+            {"capacity": 10**20},
+            (
+                "The 'capacity' parameter of allocate must be an int in [0, 1000000] or a dict of "
+                "role id -> such an int. Got 100000000000000000000 instead."
+            ),
+        ),
+        (
+            {"capacity": {roles[0]: MAX_CAPACITY + 1}},
+            (
+                "The 'capacity' parameter of allocate must be an int in [0, 1000000] or a dict of "
+                f"role id -> such an int. Got {{'{roles[0]}': 1000001}} instead."
+            ),
+        ),
+        (
+            {"candidate_ids": []},
+            (
+                "The 'candidate_ids' parameter of allocate must be a non-empty list of candidate "
+                "ids (strings). Got [] instead."
+            ),
+        ),
+        (
+            {"role_ids": []},
+            (
+                "The 'role_ids' parameter of allocate must be a non-empty list of role ids "
+                "(strings). Got [] instead."
+            ),
+        ),
+        (
+            {"generations": 0},
+            "The 'generations' parameter of allocate must be an int in [1, 10000]. Got 0 instead.",
+        ),
+        (
+            {"pop_size": 10**9},
+            (
+                "The 'pop_size' parameter of allocate must be an int in [4, 1000]. Got 1000000000 "
+                "instead."
+            ),
+        ),
+    ]
+    for change, message in cases:
+        args = {"role_ids": roles, "candidate_ids": cands, **change}
+        with pytest.raises(ConfigError) as info:
+            eng.allocate(**args)
+        assert str(info.value) == message
+    db = str(trained_engine.root / "store")
+    base = ["allocate", "--db", db, "--roles", ",".join(roles), "--candidates", ",".join(cands)]
+    for extra, message in [
+        (["--weights", "nan,1,1"], WEIGHTS_RULE.format(value="(nan, 1.0, 1.0)")),
+        (["--weights", "inf,1,1"], WEIGHTS_RULE.format(value="(inf, 1.0, 1.0)")),
+        (["--capacity", str(10**20)], cases[0][1]),
+    ]:
+        result = CliRunner().invoke(app, [*base, *extra])
+        assert result.exit_code == 2, result.output
+        assert f"error: {message}" in _flat(result.output)
+        assert "Traceback" not in result.output
+    empty = CliRunner().invoke(app, [*base[:-1], ","])
+    assert empty.exit_code == 2 and f"error: {cases[2][1]}" in _flat(empty.output)
+
+
+def test_quotas_nobody_placed_can_meet_are_an_error(own, trained_engine) -> None:
+    roles = _ids(trained_engine, "roles.jsonl", 8)
+    cands = _ids(trained_engine, "candidates.jsonl", 120)
+    own.set_allocation_quotas(["gender=nobody-at-all:0.2"])
+    message = NOT_MET.format(candidates=120, places=40, why=NOT_MET_EMPTY)
+    assert message == (
+        "The stored allocation quotas cannot be met for these 120 candidates and 40 places: "
+        "only an allocation that places nobody meets them. They are an administrator's policy "
+        "('talentgraph policy quotas'); allocate does not drop them."
+    )
+    with pytest.raises(ConfigError) as info:
+        own.allocate(roles, cands, capacity=5, **BUDGET)
+    assert str(info.value) == message
+    args = ["allocate", "--db", str(own.target), "--roles", ",".join(roles)]
+    args += ["--candidates", ",".join(cands), "--capacity", "5", "--generations", "5"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and f"error: {message}" in _flat(result.output)
