@@ -17,7 +17,8 @@ from rich.markup import escape
 from engine.cli_errors import GuardedGroup, report, set_debug
 from engine.console import console, counts_table, print_import_report, rows_table
 from engine.settings import Settings
-from graph_schema.errors import TalentGraphError
+from graph_schema.errors import StoreUnavailableError, TalentGraphError
+from loaders.stores.ladybug import DB_FILE as DB_MARKER
 
 app = typer.Typer(
     help="talentgraph: graph-based candidate-role matching with fairness audits.",
@@ -38,6 +39,7 @@ app.add_typer(policy_app, name="policy")
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Store directory or neo4j:// URI.")]
 DEMO_QUERY = "explore/role_closest_skills"
+NO_STORE = "no talentgraph store at {path} (run 'talentgraph import DATASET --db {path}' first)"
 BenchScale = Annotated[float, typer.Option(help="Dataset scale (5 = 100,000 candidates).")]
 BenchDir = Annotated[Path, typer.Option(help="Where datasets, stores and models are kept.")]
 
@@ -241,6 +243,10 @@ def cypher(
         console.print(rows_table(rows, title=f"{query} ({len(rows)} rows)"))
 
 
+def _quiet(message: str) -> None:
+    """No progress lines (``--json``: stdout is the result)."""
+
+
 def _say(message: str) -> None:
     console.print(f"[dim]{time.strftime('%H:%M:%S')}[/dim] {escape(message)}")
 
@@ -351,11 +357,37 @@ def recommend(
         console.print(f"[bold red]WARNING[/bold red]: {escape(flag)}")
 
 
+ID_FILE_LIMIT = 16 * 2**20
+ID_FILE = "{path}: {problem} (an id list is a regular file of at most 16 MiB, one id a line)"
+
+
 def _id_list(value: str) -> list[str]:
-    """Comma-separated ids, or @FILE with one id per line."""
-    if value.startswith("@"):
-        return [x.strip() for x in Path(value[1:]).read_text().splitlines() if x.strip()]
-    return [x.strip() for x in value.split(",") if x.strip()]
+    """Comma-separated ids, or @FILE with one id per line (a regular file, at most
+    ``ID_FILE_LIMIT`` bytes: never a device, a FIFO or a folder)."""
+    import os
+    import stat
+
+    from graph_schema.errors import ConfigError
+
+    if not value.startswith("@"):
+        return [x.strip() for x in value.split(",") if x.strip()]
+    path = Path(value[1:])
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as e:
+        raise ConfigError(ID_FILE.format(path=path, problem=e.strerror)) from e
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ConfigError(ID_FILE.format(path=path, problem="not a regular file"))
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(ID_FILE_LIMIT + 1)
+    if len(data) > ID_FILE_LIMIT:
+        raise ConfigError(ID_FILE.format(path=path, problem="larger than 16 MiB"))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(ID_FILE.format(path=path, problem="not UTF-8 text")) from e
+    return [x.strip() for x in text.splitlines() if x.strip()]
 
 
 @app.command()
@@ -397,10 +429,11 @@ def allocate(
     if isinstance(w, tuple) and len(w) != 3:
         raise typer.BadParameter("--weights needs three numbers: merit,diversity,preference")
     try:
+        role_ids, candidate_ids = _id_list(roles), _id_list(candidates)  # before the store
         with _engine(db) as eng:
             out = eng.allocate(
-                _id_list(roles),
-                _id_list(candidates),
+                role_ids,
+                candidate_ids,
                 w,
                 {"exclusions": exclusions},
                 capacity=capacity,
@@ -520,11 +553,14 @@ def decisions_verify(db: DbOption = None, as_json: JsonOption = False) -> None:
     deletion, 2 when its key is missing."""
     from engine.decisions.log import verify
 
-    path = Settings().decisions_path(db or Settings().db)
+    target = db or Settings().db
     try:
-        result = verify(path)
+        if "://" not in target and not (Path(target) / DB_MARKER).exists():
+            raise StoreUnavailableError(NO_STORE.format(path=target))
+        result = verify(Settings().decisions_path(target))
     except TalentGraphError as e:
         _fail(e)
+    path = Settings().decisions_path(target)
     if as_json:
         _print_json(result)
         if not result.ok:
@@ -691,7 +727,7 @@ def evaluate(
     from engine.evaluation.run import run_evaluation
 
     table = fused = None
-    say = None if as_json else _say
+    say = _quiet if as_json else _say
     try:
         with _engine(db) as eng:
             result = run_evaluation(

@@ -66,7 +66,8 @@ def error_message(error: BaseException) -> str:
     if isinstance(error, OSError):
         reason = error.strerror or str(error) or type(error).__name__
         names = [n for n in (error.filename, error.filename2) if n is not None]
-        where = ": " + " -> ".join(repr(os.fsdecode(n)) for n in names) if names else ""
+        shown = [repr(os.fsdecode(n)) if isinstance(n, str | bytes) else str(n) for n in names]
+        where = ": " + " -> ".join(shown) if shown else ""
         return OS_ERROR.format(reason=reason, where=where)
     return UNEXPECTED.format(kind=type(error).__name__, message=str(error) or "(no message)")
 
@@ -85,15 +86,15 @@ def write_debug_log(error: BaseException) -> Path:
 
 
 def report(error: BaseException) -> None:
-    """Print ``error`` for the user (stderr-free: the console the CLI writes to)."""
-    from engine.console import console
+    """Print ``error`` for the user, on stderr (stdout may be a command's JSON)."""
+    from engine.console import errors
 
-    console.print(f"[red]error:[/red] {escape(printable(error_message(error)))}")
+    errors.print(f"[red]error:[/red] {escape(printable(error_message(error)))}")
     if _State.debug:
         try:
-            console.print(escape(DEBUG_LOG.format(path=write_debug_log(error))))
+            errors.print(escape(DEBUG_LOG.format(path=write_debug_log(error))))
         except OSError as e:  # the log cannot be written either: say so, exit 2 anyway
-            console.print(f"(the traceback could not be written: {escape(error_message(e))})")
+            errors.print(f"(the traceback could not be written: {escape(error_message(e))})")
 
 
 class GuardedGroup(TyperGroup):
@@ -103,14 +104,31 @@ class GuardedGroup(TyperGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().main(*args, **kwargs)
+            try:
+                return super().main(*args, **kwargs)
+            finally:
+                sys.stdout.flush()  # a full disk or a closed pipe fails here, not at exit
         except SystemExit:
             raise
         except KeyboardInterrupt:
-            from engine.console import console
+            from engine.console import errors
 
-            console.print("interrupted")
+            errors.print("interrupted")
             sys.exit(130)
         except Exception as e:  # noqa: BLE001 - the one place every error becomes exit 2
             report(e)
+            _drop_unwritable_stdout()
             sys.exit(EXIT_ERROR)
+
+
+def _drop_unwritable_stdout() -> None:
+    """When stdout cannot be written (``> /dev/full``, a closed pipe), point it at
+    ``/dev/null``: otherwise Python's own flush at exit fails again and prints a traceback."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass

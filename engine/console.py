@@ -11,16 +11,22 @@ from rich.table import Table
 from loaders.import_job import ImportReport
 
 console = Console(soft_wrap=True)
+errors = Console(soft_wrap=True, stderr=True)
+"""Errors and warnings go to stderr, so that ``--json`` output on stdout stays JSON."""
 """Messages are never hard-wrapped at the terminal's width (a command named in an error stays
 copyable, and what a test reads does not depend on ``COLUMNS``); tables still fit the width."""
 
 
 def _cell(value: Any) -> str:
+    """A value read from the graph, for a table cell: control characters escaped (a stored
+    value can never move the cursor or recolour the terminal)."""
+    from engine.decisions.text import printable
+
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, list) and len(value) > 6:
-        return f"[{', '.join(map(str, value[:6]))}, … +{len(value) - 6}]"
-    return "" if value is None else str(value)
+        value = f"[{', '.join(map(str, value[:6]))}, … +{len(value) - 6}]"
+    return "" if value is None else printable(value)
 
 
 def rows_table(rows: Sequence[dict[str, Any]], title: str | None = None, limit: int = 200) -> Table:

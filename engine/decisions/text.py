@@ -11,9 +11,9 @@ terminal, start a forged line or reverse the text around it:
 | ``reason`` | 0 to ``MAX_REASON`` (2,000) | control characters but line feed and tab |
 
 Control characters are C0 (U+0000 to U+001F: escape, carriage return, line feed, ...), DEL,
-C1 (U+0080 to U+009F), the Unicode line and paragraph separators and the bidirectional
+C1 (U+0080 to U+009F), the Unicode line and paragraph separators, the bidirectional
 embeddings, overrides, isolates and marks (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to
-U+2069). On output, :func:`printable` writes each of them as an escape (``\\x1b``, ``\\n``,
+U+2069) and every other invisible format character (category Cf: U+200B, U+00AD, U+FEFF, ...). On output, :func:`printable` writes each of them as an escape (``\\x1b``, ``\\n``,
 ``\\u202e``), for values logged before the limits (or appended through the log's own API).
 
 Example:
@@ -23,6 +23,8 @@ Example:
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 MAX_ID = 512
 MAX_REVIEWER = 200
@@ -41,9 +43,17 @@ CONTROL = (
 
 
 def is_control(char: str) -> bool:
-    """Whether ``char`` is a control character in the sense above."""
+    """Whether ``char`` is a control character in the sense above, or an invisible format
+    character (Unicode category Cf: zero-width space, soft hyphen, byte-order mark, ...), by
+    which ``ana\u200b`` would pass for ``ana``."""
     code = ord(char)
-    return code < 0x20 or 0x7F <= code <= 0x9F or char in BIDI or char in SEPARATORS
+    return (
+        code < 0x20
+        or 0x7F <= code <= 0x9F
+        or char in BIDI
+        or char in SEPARATORS
+        or unicodedata.category(char) == "Cf"
+    )
 
 
 def check_text(

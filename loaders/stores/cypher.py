@@ -22,6 +22,11 @@ from graph_schema import SCHEMA
 from graph_schema.errors import QueryNotFoundError, SchemaError
 
 DIALECTS: tuple[str, ...] = ("ladybug", "neo4j")
+QUERY_NAME = re.compile(r"[a-z0-9_]+(/[a-z0-9_]+)*")
+BAD_NAME = (
+    "{name!r} is not a catalogue query name (lowercase words of letters, digits and _, "
+    "separated by /, e.g. explore/skill_paths)"
+)
 
 
 def _root() -> Traversable:
@@ -51,6 +56,9 @@ def query(name: str, dialect: str) -> str:
     """
     if dialect not in DIALECTS:
         raise QueryNotFoundError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+    if not QUERY_NAME.fullmatch(name):
+        # a name is a path inside the catalogue: never "..", an absolute path or a backslash
+        raise QueryNotFoundError(BAD_NAME.format(name=name))
     for candidate in (
         _root().joinpath(dialect, f"{name}.cypher"),
         _root().joinpath(f"{name}.cypher"),

@@ -157,10 +157,11 @@ class LadybugStore(GraphStore):
                 _claim_folder(self.path)
             else:
                 _require_store(self.path)
+            existed = set(self.path.glob(DB_FILE + "*"))
             self._db = _acquire(self.path / DB_FILE, self.read_only)
             self._conn = ladybug.Connection(self._db)
-            if not self.read_only:  # the database file (and its WAL) 0600
-                for path in self.path.glob(DB_FILE + "*"):
+            if not self.read_only:  # files this open created 0600 (never chmod the owner's)
+                for path in set(self.path.glob(DB_FILE + "*")) - existed:
                     if path.is_file():
                         path.chmod(0o600)
         except (RuntimeError, OSError) as e:

@@ -39,7 +39,7 @@ def test_the_console_script_itself_exits_2_without_a_traceback(tmp_path) -> None
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stdout + done.stderr
-    assert "error: Not a directory" in done.stdout
+    assert "error: Not a directory" in done.stderr and "error" not in done.stdout
 
 
 def _failing_app(error: BaseException) -> typer.Typer:
@@ -123,3 +123,95 @@ def test_a_read_command_on_no_store_exits_2(tmp_path) -> None:
     result = CliRunner().invoke(app, ["stats", "--db", str(tmp_path / "none")])
     assert result.exit_code == 2 and "error:" in result.output
     assert not (tmp_path / "none").exists()
+
+
+# -- found by the hostile probe after the first round ----------------------------------------
+def _tiny_store(tmp_path) -> str:
+    from pathlib import Path
+
+    db = str(tmp_path / "store")
+    tiny = Path(__file__).parents[1] / "data" / "tiny"
+    assert CliRunner().invoke(app, ["import", str(tiny), "--db", db]).exit_code == 0
+    return db
+
+
+def test_errors_go_to_stderr_so_json_stays_json(tmp_path) -> None:
+    result = CliRunner().invoke(app, ["stats", "--json", "--db", str(tmp_path / "none")])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "error: " in result.stderr
+
+
+def test_a_full_stdout_is_exit_2_without_a_traceback(tmp_path) -> None:
+    db = _tiny_store(tmp_path)
+    script = os.path.join(os.path.dirname(sys.executable), "talentgraph")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [script, "stats", "--json", "--db", db],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    assert done.returncode == 2, done.stderr
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_id_lists_are_read_from_regular_files_only(tmp_path) -> None:
+    fifo = tmp_path / "ids.fifo"
+    os.mkfifo(fifo)
+    for source in ("/dev/zero", str(fifo), str(tmp_path)):
+        args = ["allocate", "--db", str(tmp_path / "none"), "--roles", "r1"]
+        result = CliRunner().invoke(app, [*args, "--candidates", f"@{source}"])
+        assert result.exit_code == 2, result.output
+        assert f"{source}: " in result.output and "regular file" in result.output
+
+
+def test_a_catalogue_name_never_leaves_the_catalogue(tmp_path) -> None:
+    import pytest
+
+    from graph_schema.errors import QueryNotFoundError
+    from loaders.stores import cypher
+
+    (tmp_path / "evil.cypher").write_text("MATCH (n) RETURN n")
+    relative = os.path.relpath(tmp_path / "evil", cypher.resources.files("cypher"))
+    for name in (relative, str(tmp_path / "evil"), "explore/../explore/skill_paths", "a\\b"):
+        with pytest.raises(QueryNotFoundError, match="is not a catalogue query name"):
+            cypher.query(name, "ladybug")
+    assert "MATCH" in cypher.query("explore/skill_paths", "ladybug")
+
+
+def test_read_commands_leave_the_database_file_mode_alone(tmp_path) -> None:
+    db = _tiny_store(tmp_path)
+    graph = tmp_path / "store" / "graph.lbdb"
+    assert stat.S_IMODE(graph.stat().st_mode) == 0o600  # created by the import: private
+    graph.chmod(0o640)  # the owner's choice
+    assert CliRunner().invoke(app, ["stats", "--db", db]).exit_code == 0
+    assert stat.S_IMODE(graph.stat().st_mode) == 0o640
+
+
+def test_verify_on_no_store_is_an_error_not_an_empty_log(tmp_path) -> None:
+    result = CliRunner().invoke(app, ["decisions", "verify", "--db", str(tmp_path / "typo")])
+    assert result.exit_code == 2 and "no talentgraph store at" in result.output
+    assert not (tmp_path / "typo").exists()
+
+
+def test_invisible_characters_are_refused_in_a_reviewer() -> None:
+    import pytest
+
+    from engine.decisions.text import MAX_REVIEWER, check_text
+    from graph_schema.errors import ConfigError
+
+    for name in ("ana\u200b", "ana\ufeff", "ana\u00ad", "\u180eana"):
+        with pytest.raises(ConfigError, match="must not hold control characters"):
+            check_text("reviewer", name, MAX_REVIEWER)
+
+
+def test_evaluate_json_prints_only_json(trained_engine) -> None:
+    import json
+
+    args = ["evaluate", str(trained_engine.data), "--db", str(trained_engine.root / "store")]
+    args += ["--no-baselines", "--no-ablations", "--bootstrap", "0", "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "results" in json.loads(result.stdout)
