@@ -147,6 +147,77 @@ def role_capacities(
     return cap, graph_capacity
 
 
+@dataclass(frozen=True)
+class Arcs:
+    """The served, non-excluded arcs of an allocation, before any group is read."""
+
+    roles: list[str]
+    candidates: list[str]
+    c_idx: np.ndarray
+    capacity: list[int]
+    arc_c: np.ndarray
+    arc_r: np.ndarray
+    arc_s: np.ndarray
+    preference: np.ndarray
+
+    def placeable(self) -> tuple[int, int]:
+        """``(placeable candidates, reachable places)``: candidates with at least one arc
+        (scored, not excluded) to a role with a place, and the places those candidates can
+        fill (per role: its capacity, at most the number of placeable candidates with an arc
+        to it). Neither depends on anyone's group: this is what the minimum group size of
+        quotas and sensitive categories is measured against (``engine.allocation.report``),
+        not the candidates and places listed."""
+        cap = np.asarray(self.capacity, dtype=np.int64)
+        ok = np.isfinite(self.arc_s)
+        if cap.size:
+            ok &= cap[self.arc_r] > 0
+        pairs = np.unique(self.arc_c[ok] * max(len(self.roles), 1) + self.arc_r[ok])
+        cands = np.unique(self.arc_c[ok])
+        per_role = np.bincount(pairs % max(len(self.roles), 1), minlength=cap.size)
+        places = int(np.minimum(cap, per_role[: cap.size]).sum()) if cap.size else 0
+        return int(cands.size), places
+
+
+def served_instance_arcs(
+    eng: Any,
+    role_ids: Sequence[str],
+    candidate_ids: Sequence[str],
+    policy: AllocationPolicy | None = None,
+    *,
+    pool: int = 300,
+) -> Arcs:
+    """The arcs of :func:`instance_from_engine`, without groups or quotas.
+
+    Raises:
+        UnknownIdError: an id is not in the graph (also in an exclusion).
+        ConfigError: no role or no candidate.
+    """
+    policy = policy or AllocationPolicy()
+    rec = eng.recommender()
+    ids = rec.runtime.exported.ids
+    roles = check_ids(role_ids, "role_ids", "role")
+    cands = check_ids(candidate_ids, "candidate_ids", "candidate")
+    c_idx = np.array([ids["Candidate"].index_of(c) for c in cands], dtype=np.int64)
+    cap, graph_capacity = role_capacities(eng, roles, policy)
+    r_idx = np.array([ids["Role"].index_of(r) for r in roles], dtype=np.int64)
+    side = eng.two_sided().side  # the engine's candidate side, built once per recommender
+    arc_c, arc_r, arc_s, preference = served_arcs(rec, side, r_idx, c_idx, min(pool, 1000))
+    if policy.exclusions:
+        col = {c: i for i, c in enumerate(cands)}
+        row = {r: j for j, r in enumerate(roles)}
+        for c, r in policy.exclusions:
+            ids["Candidate"].index_of(c)  # raises UnknownIdError naming it
+            if r not in graph_capacity:
+                raise UnknownIdError(f"no role {r!r} in the graph")
+        banned = np.array(
+            [col[c] * len(roles) + row[r] for c, r in policy.exclusions if c in col and r in row],
+            dtype=np.int64,
+        )
+        keep = ~np.isin(arc_c * len(roles) + arc_r, banned)
+        arc_c, arc_r, arc_s, preference = arc_c[keep], arc_r[keep], arc_s[keep], preference[keep]
+    return Arcs(roles, cands, c_idx, cap, arc_c, arc_r, arc_s, preference)
+
+
 def instance_from_engine(
     eng: Any,
     role_ids: Sequence[str],
@@ -171,31 +242,24 @@ def instance_from_engine(
         ConfigError: no role or no candidate, or a quota names an attribute that is not a
             diversity category.
     """
+    arcs = served_instance_arcs(eng, role_ids, candidate_ids, policy, pool=pool)
+    return instance_from_arcs(eng, arcs, policy, sensitive=sensitive)
+
+
+def instance_from_arcs(
+    eng: Any, arcs: Arcs, policy: AllocationPolicy | None = None, *, sensitive: bool = True
+) -> tuple[AllocationInstance, InstanceIds]:
+    """The instance of ``arcs`` with the diversity categories and ``policy``'s quotas.
+
+    Raises:
+        ConfigError: a quota names an attribute that is not a diversity category.
+    """
     from engine.fairness.audit import sensitive_groups
 
     policy = policy or AllocationPolicy()
     rec = eng.recommender()
-    ids = rec.runtime.exported.ids
-    roles = check_ids(role_ids, "role_ids", "role")
-    cands = check_ids(candidate_ids, "candidate_ids", "candidate")
-    c_idx = np.array([ids["Candidate"].index_of(c) for c in cands], dtype=np.int64)
-    cap, graph_capacity = role_capacities(eng, roles, policy)
-    r_idx = np.array([ids["Role"].index_of(r) for r in roles], dtype=np.int64)
-    side = eng.two_sided().side  # the engine's candidate side, built once per recommender
-    arc_c, arc_r, arc_s, preference = served_arcs(rec, side, r_idx, c_idx, min(pool, 1000))
-    if policy.exclusions:
-        col = {c: i for i, c in enumerate(cands)}
-        row = {r: j for j, r in enumerate(roles)}
-        for c, r in policy.exclusions:
-            ids["Candidate"].index_of(c)  # raises UnknownIdError naming it
-            if r not in graph_capacity:
-                raise UnknownIdError(f"no role {r!r} in the graph")
-        banned = np.array(
-            [col[c] * len(roles) + row[r] for c, r in policy.exclusions if c in col and r in row],
-            dtype=np.int64,
-        )
-        keep = ~np.isin(arc_c * len(roles) + arc_r, banned)
-        arc_c, arc_r, arc_s, preference = arc_c[keep], arc_r[keep], arc_s[keep], preference[keep]
+    cands, roles, c_idx, cap = arcs.candidates, arcs.roles, arcs.c_idx, arcs.capacity
+    arc_c, arc_r, arc_s, preference = arcs.arc_c, arcs.arc_r, arcs.arc_s, arcs.preference
     groups, names = {}, {}
     for attribute in eng.settings.train.fairness_attributes if sensitive else ():
         by_id = sensitive_groups(eng.store, attribute)

@@ -31,11 +31,19 @@ from __future__ import annotations
 
 import math
 import os
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from engine.fairness.metrics import BAD_PARAMETER
 from graph_schema.errors import ConfigError
@@ -48,6 +56,13 @@ format (``loaders.records``)."""
 MAX_GENERATIONS = 10_000
 MAX_POP_SIZE = 1_000
 POLICY_SUFFIX = ".allocation-policy.json"
+MAX_QUOTA_SHARE = 0.5
+"""The largest minimum share a stored quota may ask for: a quota asks for representation,
+not exclusion. A share of 1 (or close) over a pool of merit-ordered candidates makes one
+``allocate`` call sort everyone by group (all placed in it, all unplaced not); capped, the
+placed set still carries aggregate group information (docs/allocation.md)."""
+MAX_NAME_LENGTH = 100
+"""The longest quota attribute or group name (characters)."""
 
 BAD_WEIGHTS = (
     "The 'weights' parameter of allocate must be three finite numbers >= 0 (merit, diversity, "
@@ -64,8 +79,13 @@ PER_CALL_QUOTAS = (
     "Got {value!r} instead."
 )
 QUOTA_RULE = (
-    "ATTRIBUTE=GROUP:SHARE with ATTRIBUTE one of {categories}, a GROUP name and SHARE a number "
-    "in [0, 1]"
+    "ATTRIBUTE=GROUP:SHARE with ATTRIBUTE one of {categories}, a GROUP name (1 to "
+    f"{MAX_NAME_LENGTH} characters, no control or format characters) and SHARE a number in "
+    f"[0, {MAX_QUOTA_SHARE:g}]"
+)
+QUOTA_OVER_CAP = (
+    "quotas whose minimum share is at most {cap:g} (a quota asks for representation, not "
+    "exclusion; {quota} asks for {share:g})"
 )
 QUOTA_TWICE = "quotas naming each ATTRIBUTE=GROUP once ({quota} is given twice)"
 QUOTA_OVER_ONE = (
@@ -86,6 +106,17 @@ class Quota(BaseModel):
     attribute: Annotated[str, Field(min_length=1)]
     group: Annotated[str, Field(min_length=1)]
     min_share: Share
+
+    @field_validator("attribute", "group")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        """No control or format characters (Unicode Cc, Cf: escapes, bidi overrides) and at
+        most :data:`MAX_NAME_LENGTH` characters: names are stored and printed."""
+        if len(value) > MAX_NAME_LENGTH:
+            raise ValueError(f"longer than {MAX_NAME_LENGTH} characters")
+        if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+            raise ValueError("control or format characters are not allowed")
+        return value
 
     def __str__(self) -> str:
         return f"{self.attribute}={self.group}:{self.min_share:g}"
@@ -269,8 +300,9 @@ def as_quotas(
     """Checked quotas from ``{(attribute, group): share}``, ``ATTRIBUTE=GROUP:SHARE``
     strings, ``Quota`` objects or their dicts (``None``: none).
 
-    Each names a diversity category (``categories``) and a group once, and the shares of one
-    attribute add up to at most 1 (more: only an allocation placing nobody meets them). The
+    Each names a diversity category (``categories``) and a group once (names of at most
+    :data:`MAX_NAME_LENGTH` characters, no control or format character), asks for a share of
+    at most :data:`MAX_QUOTA_SHARE`, and the shares of one attribute add up to at most 1 (more: only an allocation placing nobody meets them). The
     groups are not looked up: whether a group has members is not the setter's to learn, and
     a group nobody holds makes ``allocate`` refuse the policy as one that cannot be met.
 
@@ -311,6 +343,11 @@ def as_quotas(
                 "quotas", QUOTA_TWICE.format(quota=str(quota)), [str(q) for q in out], method
             )
         seen.add((quota.attribute, quota.group))
+        if quota.min_share > MAX_QUOTA_SHARE + 1e-12:
+            rule_cap = QUOTA_OVER_CAP.format(
+                cap=MAX_QUOTA_SHARE, quota=str(quota), share=quota.min_share
+            )
+            raise _bad("quotas", rule_cap, [str(q) for q in out], method)
         totals[quota.attribute] = totals.get(quota.attribute, 0.0) + quota.min_share
     for attribute, total in totals.items():
         if total > 1 + 1e-9:

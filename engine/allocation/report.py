@@ -9,7 +9,9 @@ Groups are the audit's, and so is its minimum group size (``MIN_N``, 30 distinct
 
 - the quotas are the stored ones (``talentgraph policy quotas``); a caller's are refused;
 - the quotas and the sensitive diversity categories (the fairness attributes) apply only
-  when there are at least ``MIN_N`` candidates and ``MIN_N`` places. Below, nothing of the
+  when there are at least ``MIN_N`` *placeable* candidates (a scored arc, not excluded, to a
+  role with a place) and ``MIN_N`` places they can fill (``build.Arcs.placeable``), never
+  counted on the listed ones: candidates excluded from every role would pad a handful. Below, nothing of the
   allocation depends on a sensitive attribute, and a note says so without naming a group:
   otherwise a chosen handful of candidates and a quota answer, by the error or the result,
   which group each of them belongs to;
@@ -32,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.allocation.build import instance_from_engine, role_capacities
+from engine.allocation.build import instance_from_arcs, served_instance_arcs
 from engine.allocation.policy import (
     PER_CALL_QUOTAS,
     AllocationPolicy,
@@ -51,7 +53,8 @@ from graph_schema.errors import ConfigError, StoreError
 
 SMALL = (
     "Quotas and the sensitive diversity categories ({attributes}) were not applied: they need "
-    "at least {min_n} candidates and {min_n} places (the audit's minimum group size); this "
+    "at least {min_n} placeable candidates (with a scored, not excluded arc to a role with a "
+    "place) and {min_n} places they can fill (the audit's minimum group size); this "
     "allocation has {candidates} and {places}."
 )
 SUPPRESSED = (
@@ -104,8 +107,11 @@ def allocate(
     sensitive_attributes = tuple(eng.settings.train.fairness_attributes)
     categories = (*sensitive_attributes, "location", "institution")
     stored = stored_quotas(eng.store, categories)
-    places = sum(role_capacities(eng, roles, policy)[0])
-    large = len(cands) >= MIN_N and places >= MIN_N
+    arcs = served_instance_arcs(eng, roles, cands, policy)
+    # the placeable candidates and the places they can fill, not the ones listed: excluded or
+    # unscored candidates would otherwise pad a chosen handful up to the minimum
+    placeable, places = arcs.placeable()
+    large = placeable >= MIN_N and places >= MIN_N
     notes: list[str] = []
     flags: list[str] = []
     applied: tuple[Quota, ...] = stored if large else ()
@@ -114,7 +120,7 @@ def allocate(
         notes.append(
             SMALL.format(
                 attributes=", ".join(sensitive_attributes) or "-",
-                candidates=len(cands),
+                candidates=placeable,
                 places=places,
                 min_n=MIN_N,
             )
@@ -131,18 +137,14 @@ def allocate(
                 )
             )
             python_warnings.warn(flags[-1], FairnessUnavailableWarning, stacklevel=3)
-    inst, ids = instance_from_engine(
-        eng,
-        roles,
-        cands,
-        policy.model_copy(update={"quotas": applied}),
-        sensitive=use_sensitive,
+    inst, ids = instance_from_arcs(
+        eng, arcs, policy.model_copy(update={"quotas": applied}), sensitive=use_sensitive
     )
     result = solve(
         inst, weights=weights, pop_size=pop_size, generations=generations, seed=eng.settings.seed
     )
-    if inst.quotas:
-        _check_met(inst, result, len(cands), places)
+    if inst.quotas and large:  # never below the minimum: the error would tell groups apart
+        _check_met(inst, result, placeable, places)
     rec = eng.recommender()
     graph_ids = rec.runtime.exported.ids
     score = {

@@ -35,6 +35,11 @@ raises a ``StoreError`` naming the file (:func:`require_sensitive`; a file delet
 was in use and one never written get their own messages, ``loaders.sensitive_store``). What
 serves people instead keeps serving, flagged: :func:`served_groups` hands the re-ranker no
 groups and a warning that goes on every served ``Match`` (``FairnessUnavailableWarning``).
+A store that is readable but emptied or replaced by another store's file is caught too: the
+audit raises when none of the audited people has a known value (:data:`NOBODY_KNOWN`), and
+carries a ``WARNING`` note (and a ``FairnessCoverageWarning``) below :data:`MIN_COVERAGE`
+known; served lists are flagged when a re-ranking attribute is known for no candidate of the
+graph (:data:`NOBODY_KNOWN_SERVED`).
 
 The metric computations are those of ``engine.fairness.metrics`` (one group-metrics core);
 the tables are built by ``engine.fairness.audit_tables`` from the rows this module hands it.
@@ -46,6 +51,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings as python_warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -109,6 +115,27 @@ FAIRNESS_UNAVAILABLE = (
 )
 
 
+NOBODY_KNOWN = (
+    "no person in the audit has a recorded {attribute}; the sensitive store {path} may have "
+    "been emptied or replaced"
+)
+LOW_COVERAGE = (
+    "WARNING: only {known} of {people} people in the audit ({share:.0%}) have a recorded "
+    "{attribute} in the sensitive store {path}: the tables describe a minority of the people "
+    "audited (the store may be incomplete, emptied or replaced)"
+)
+MIN_COVERAGE = 0.5
+"""Below this share of the audited people with a known value, the audit carries a warning."""
+NOBODY_KNOWN_SERVED = (
+    "{attributes} known for none of the store's candidates: the sensitive store {path} may "
+    "have been emptied or replaced"
+)
+
+
+class FairnessCoverageWarning(UserWarning):
+    """An audit where fewer than :data:`MIN_COVERAGE` of the people have a known value."""
+
+
 class FairnessUnavailableWarning(UserWarning):
     """A served list could not be re-ranked: the sensitive store is missing or unreadable."""
 
@@ -141,10 +168,65 @@ def served_groups(store: Any, attributes: Sequence[str]) -> tuple[dict[str, str]
     problem = sensitive_problem(store)
     if problem is None:
         try:
-            return intersected_groups(store, attributes), ()
+            by_attribute = {a: sensitive_groups(store, a) for a in attributes}
+            unknown = _unknown_to_all(store, by_attribute)
+            if not unknown:
+                return joined(*by_attribute.values()), ()
+            problem = NOBODY_KNOWN_SERVED.format(
+                attributes=", ".join(unknown), path=store.sensitive_store.path
+            )
+            if len(unknown) < len(attributes):  # the others still re-rank, flagged
+                groups = joined(*by_attribute.values())
+                return groups, (FAIRNESS_UNAVAILABLE.format(problem=problem),)
         except StoreError as e:  # became unreadable in between
             problem = str(e)
     return {}, (FAIRNESS_UNAVAILABLE.format(problem=problem),)
+
+
+def _unknown_to_all(store: Any, by_attribute: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """The attributes no candidate of the graph has a known value of (an emptied sensitive
+    store, or another store's file: its ids are not this graph's)."""
+    if getattr(store, "sensitive_store", None) is None or not hasattr(store, "run"):
+        return []
+    candidates = [row["id"] for row in store.run("node_ids", label="Candidate")]
+    if not candidates:
+        return []
+    return [
+        a
+        for a, groups in by_attribute.items()
+        if not any(groups.get(c, UNKNOWN_GROUP) != UNKNOWN_GROUP for c in candidates)
+    ]
+
+
+def check_coverage(
+    store: Any, attribute: str, groups: Mapping[str, str], people: Sequence[str]
+) -> str | None:
+    """Raise when none of ``people`` has a known ``attribute``; a warning (also issued as a
+    :class:`FairnessCoverageWarning`) when fewer than :data:`MIN_COVERAGE` of them do.
+
+    Raises:
+        StoreError: nobody audited has a recorded value (the message names the attribute and
+            the sensitive store's file).
+    """
+    everyone = set(people)
+    if not everyone:
+        return None
+    known = sum(groups.get(c, UNKNOWN_GROUP) != UNKNOWN_GROUP for c in everyone)
+    sensitive = getattr(store, "sensitive_store", None)
+    path = getattr(sensitive, "path", "(none)")
+    if known == 0:
+        raise StoreError(NOBODY_KNOWN.format(attribute=attribute, path=path))
+    if known / len(everyone) >= MIN_COVERAGE:
+        return None
+    text = LOW_COVERAGE.format(
+        known=known,
+        people=len(everyone),
+        share=known / len(everyone),
+        attribute=attribute,
+        path=path,
+    )
+    python_warnings.warn(text, FairnessCoverageWarning, stacklevel=3)
+    return text
 
 
 def _check_attribute(name: str, value: Any) -> str:
@@ -386,6 +468,7 @@ def audit(
             notes.append(HISTORY_EOD_NOTE)
     groups = sensitive_groups(eng.store, attribute)
     other = sensitive_groups(eng.store, intersect) if intersect is not None else None
+    notes.extend(_coverage_notes(eng.store, rows, attribute, groups, intersect, other))
     report = report_of_rows(
         rows,
         groups,
@@ -406,6 +489,22 @@ def audit(
             eng, rows, name, groups, eligible_categories(report.selection), k, min_n, truth_dir
         )
     )
+
+
+def _coverage_notes(
+    store: Any,
+    rows: AuditRows,
+    attribute: str,
+    groups: Mapping[str, str],
+    intersect: str | None,
+    other: Mapping[str, str] | None,
+) -> list[str]:
+    """:func:`check_coverage` of the audited people for both attributes."""
+    people = [str(c) for c in rows.candidate]
+    out = [check_coverage(store, attribute, groups, people)]
+    if intersect is not None and other is not None:
+        out.append(check_coverage(store, intersect, other, people))
+    return [w for w in out if w]
 
 
 NO_DECISIONS = "no recruiter decision is logged in {path}: nothing to audit"
@@ -436,6 +535,7 @@ def _decision_audit(
     rows, overridden = decision_rows(records)
     groups = sensitive_groups(eng.store, attribute)
     other = sensitive_groups(eng.store, intersect) if intersect is not None else None
+    notes = [*notes, *_coverage_notes(eng.store, rows, attribute, groups, intersect, other)]
     versions = sorted({r["model_version"] for r in records})
     notes = [*notes, DECISIONS_NOTE, f"Decisions ranked by model versions: {versions or '-'}."]
     report = report_of_rows(

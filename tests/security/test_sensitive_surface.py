@@ -108,8 +108,8 @@ def test_a_small_allocation_is_the_same_whatever_the_groups(own, trained_engine)
     gender, age = _groups(own, "gender"), _groups(own, "age_band")
     for cands in (pool[:1], pool):
         answers = []
-        probes = [None, *[f"gender={g}:1" for g in ("female", "male", "non-binary")]]
-        probes += [f"age_band={a}:1" for a in sorted(set(age.values()) - {None})]
+        probes = [None, *[f"gender={g}:0.5" for g in ("female", "male", "non-binary")]]
+        probes += [f"age_band={a}:0.5" for a in sorted(set(age.values()) - {None})]
         for probe in probes:
             own.set_allocation_quotas([probe] if probe else None)
             out = own.allocate([role], cands, capacity=1, **BUDGET)
@@ -121,7 +121,8 @@ def test_a_small_allocation_is_the_same_whatever_the_groups(own, trained_engine)
         assert answers[0]["notes"] == (note, SUPPRESSED.format(min_n=30))
         assert note == (
             "Quotas and the sensitive diversity categories (gender, age_band) were not "
-            "applied: they need at least 30 candidates and 30 places (the audit's minimum "
+            "applied: they need at least 30 placeable candidates (with a scored, not excluded "
+            "arc to a role with a place) and 30 places they can fill (the audit's minimum "
             f"group size); this allocation has {len(cands)} and 1."
         )
         assert answers[0]["quotas_applied"] is False and answers[0]["group_shares"] == ()
@@ -159,13 +160,15 @@ def test_quota_validation_never_looks_a_group_up(own) -> None:
     cases = {
         "religion=x:0.1": (
             "The 'quotas' parameter of set_allocation_quotas must be ATTRIBUTE=GROUP:SHARE "
-            "with ATTRIBUTE one of gender, age_band, location, institution, a GROUP name and "
-            "SHARE a number in [0, 1]. Got 'religion=x:0.1' instead."
+            "with ATTRIBUTE one of gender, age_band, location, institution, a GROUP name (1 to "
+            "100 characters, no control or format characters) and SHARE a number in [0, 0.5]. "
+            "Got 'religion=x:0.1' instead."
         ),
         "gender=female:nan": (
             "The 'quotas' parameter of set_allocation_quotas must be ATTRIBUTE=GROUP:SHARE "
-            "with ATTRIBUTE one of gender, age_band, location, institution, a GROUP name and "
-            "SHARE a number in [0, 1]. Got 'gender=female:nan' instead."
+            "with ATTRIBUTE one of gender, age_band, location, institution, a GROUP name (1 to "
+            "100 characters, no control or format characters) and SHARE a number in [0, 0.5]. "
+            "Got 'gender=female:nan' instead."
         ),
     }
     for text, message in cases.items():
@@ -173,12 +176,12 @@ def test_quota_validation_never_looks_a_group_up(own) -> None:
             own.set_allocation_quotas([text])
         assert str(info.value) == message
     with pytest.raises(ConfigError) as info:
-        own.set_allocation_quotas(["gender=female:0.6", "gender=male:0.6"])
+        own.set_allocation_quotas(["gender=female:0.5", "gender=male:0.4", "gender=x:0.3"])
     assert str(info.value) == (
         "The 'quotas' parameter of set_allocation_quotas must be quotas whose minimum shares "
         "of one attribute add up to at most 1 (those of gender add up to 1.2: no allocation "
-        "that places anyone can meet them). Got ['gender=female:0.6', 'gender=male:0.6'] "
-        "instead."
+        "that places anyone can meet them). Got ['gender=female:0.5', 'gender=male:0.4', "
+        "'gender=x:0.3'] instead."
     )
     assert [str(q) for q in own.allocation_quotas()] == ["gender=nobody-at-all:0.2"]
 
@@ -394,9 +397,10 @@ def test_quotas_nobody_placed_can_meet_are_an_error(own, trained_engine) -> None
     roles = _ids(trained_engine, "roles.jsonl", 8)
     cands = _ids(trained_engine, "candidates.jsonl", 120)
     own.set_allocation_quotas(["gender=nobody-at-all:0.2"])
-    message = NOT_MET.format(candidates=120, places=40, why=NOT_MET_EMPTY)
+    # 95 of the 120 listed are placeable (in a role's served pool): what the message counts
+    message = NOT_MET.format(candidates=95, places=40, why=NOT_MET_EMPTY)
     assert message == (
-        "The stored allocation quotas cannot be met for these 120 candidates and 40 places: "
+        "The stored allocation quotas cannot be met for these 95 candidates and 40 places: "
         "only an allocation that places nobody meets them. They are an administrator's policy "
         "('talentgraph policy quotas'); allocate does not drop them."
     )
@@ -407,3 +411,205 @@ def test_quotas_nobody_placed_can_meet_are_an_error(own, trained_engine) -> None
     args += ["--candidates", ",".join(cands), "--capacity", "5", "--generations", "5"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and f"error: {message}" in _flat(result.output)
+
+
+# ------------------------------------------------- round three: the hostile probe's leaks
+def _pool_with_targets(own, trained_engine, n: int = 40) -> tuple[str, list[str], str, str]:
+    """A role, the ``n`` best of its served pool, and one woman and one man in it."""
+    role = _ids(trained_engine, "roles.jsonl", 1)[0]
+    pool = [m.candidate_id for m in own.recommend_candidates(role, k=n, rerank="none")]
+    gender = _groups(own, "gender")
+    woman = next(c for c in pool if gender.get(c) == "female")
+    man = next(c for c in pool if gender.get(c) == "male")
+    return role, pool, woman, man
+
+
+def test_excluded_fillers_do_not_reach_the_minimum(own, trained_engine) -> None:
+    """29 fillers each excluded from the only role, plus one target, capacity 30 and a stored
+    quota: the answer is the same for a woman and a man, and never 'cannot be met'."""
+    role, pool, woman, man = _pool_with_targets(own, trained_engine)
+    own.set_allocation_quotas(["gender=female:0.5"])
+    answers = []
+    for target in (woman, man):
+        fillers = [c for c in pool if c not in (woman, man)][:29]
+        policy = {"exclusions": [(c, role) for c in fillers]}
+        out = own.allocate([role], [*fillers, target], policy=policy, capacity=30, **BUDGET)
+        assert [a.candidate_id for a in out.assignments] == [target]
+        assert out.quotas_applied is False and out.group_shares == ()
+        assert out.notes[0] == SMALL.format(
+            attributes="gender, age_band", candidates=1, places=1, min_n=30
+        )
+        answers.append(
+            (out.notes, out.warnings, out.quotas_applied, len(out.assignments), len(out.front))
+        )
+        assert not any(g in out.model_dump_json() for g in ("female", "male"))
+    assert answers[0] == answers[1], "the answer depends on the target's gender"
+    # the CLI's --exclude pads the same way and answers the same
+    fillers = [c for c in pool if c not in (woman, man)][:29]
+    for target in (woman, man):
+        args = ["allocate", "--db", str(own.target), "--roles", role, "--capacity", "30"]
+        args += ["--candidates", ",".join([*fillers, target]), "--generations", "5"]
+        args += [a for c in fillers for a in ("--exclude", f"{c}:{role}")]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert "cannot be met" not in result.output
+
+
+def test_placeable_minimum_counts_places_nobody_can_fill(own, trained_engine) -> None:
+    """30 placeable candidates but one place they can reach is below the minimum too."""
+    from engine.allocation.build import served_instance_arcs
+    from engine.allocation.policy import AllocationPolicy
+
+    role, pool, _, _ = _pool_with_targets(own, trained_engine)
+    arcs = served_instance_arcs(own, [role], pool[:30], AllocationPolicy(capacity=30))
+    assert arcs.placeable() == (30, 30)
+    excluded = AllocationPolicy(capacity=30, exclusions=[(c, role) for c in pool[:10]])
+    assert served_instance_arcs(own, [role], pool[:30], excluded).placeable() == (20, 20)
+    none = AllocationPolicy(capacity=0)
+    assert served_instance_arcs(own, [role], pool[:30], none).placeable() == (0, 0)
+
+
+def test_a_quota_share_over_the_cap_is_refused(own, trained_engine) -> None:
+    from engine.allocation.policy import MAX_QUOTA_SHARE, policy_path
+
+    assert MAX_QUOTA_SHARE == 0.5
+    for text, share in (("gender=female:1", "1"), ("gender=female:0.51", "0.51")):
+        with pytest.raises(ConfigError) as info:
+            own.set_allocation_quotas([text])
+        assert str(info.value) == (
+            "The 'quotas' parameter of set_allocation_quotas must be quotas whose minimum "
+            "share is at most 0.5 (a quota asks for representation, not exclusion; "
+            f"{text} asks for {share}). Got ['{text}'] instead."
+        )
+    with pytest.raises(ConfigError, match="at most 0.5"):
+        own.set_allocation_quotas({("gender", "female"): 1.0})
+    assert own.allocation_quotas() == ()
+    # a file written by hand (or by an older version) is refused where it is read
+    path = policy_path(own.store)
+    quota = {"attribute": "gender", "group": "female", "min_share": 1.0}
+    path.write_text(json.dumps({"quotas": [quota]}))
+    roles = _ids(trained_engine, "roles.jsonl", 8)
+    cands = _ids(trained_engine, "candidates.jsonl", 50)
+    with pytest.raises(ConfigError) as info:
+        own.allocate(roles, cands, {"merit": 1, "diversity": 0, "preference": 0}, **BUDGET)
+    assert str(info.value).startswith(f"allocation policy {path}: ")
+    assert "at most 0.5" in str(info.value)
+    bad = CliRunner().invoke(
+        app, ["policy", "quotas", "--db", str(own.target), "--set", "gender=female:1"]
+    )
+    assert bad.exit_code == 2 and "at most 0.5" in _flat(bad.output)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gender=fe\x1bmale:0.5",
+        "gender=fe\x1b[2Jmale:0.5",
+        "gender=fe\u202emale:0.5",
+        "gender=fe\u200bmale:0.5",
+        "gender=fe\x00male:0.5",
+        "gender=" + "f" * 101 + ":0.1",
+    ],
+)
+def test_quota_names_with_control_characters_are_refused(own, text) -> None:
+    with pytest.raises(ConfigError, match="no control or format characters") as info:
+        own.set_allocation_quotas([text])
+    assert "\x1b" not in str(info.value) and "\u202e" not in str(info.value)
+    with pytest.raises(ConfigError):
+        own.set_allocation_quotas([{"attribute": "gender", "group": text[7:-4], "min_share": 0.1}])
+    result = CliRunner().invoke(app, ["policy", "quotas", "--db", str(own.target), "--set", text])
+    assert result.exit_code == 2 and "\x1b" not in result.output
+    assert own.allocation_quotas() == ()
+    assert len(own.set_allocation_quotas(["gender=" + "f" * 100 + ":0.1"])) == 1
+
+
+def test_a_stored_quota_name_with_control_characters_is_refused_on_read(own) -> None:
+    from engine.allocation.policy import policy_path
+
+    path = policy_path(own.store)
+    quota = {"attribute": "gender", "group": "fe\x1bmale", "min_share": 0.5}
+    path.write_text(json.dumps({"quotas": [quota]}))
+    with pytest.raises(ConfigError) as info:
+        own.allocation_quotas()
+    assert str(info.value).startswith(f"allocation policy {path}: ")
+    assert "\x1b" not in str(info.value)
+
+
+def _wipe(path: Path, keep: int | None = None) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    with conn:
+        if keep is None:
+            conn.execute("DELETE FROM sensitive_attributes")
+        else:
+            ids = [r[0] for r in conn.execute("SELECT id FROM sensitive_attributes ORDER BY id")]
+            conn.executemany(
+                "DELETE FROM sensitive_attributes WHERE id = ?", [(i,) for i in ids[keep:]]
+            )
+    conn.close()
+
+
+def test_audit_refuses_a_wiped_sensitive_store(own, tmp_path: Path) -> None:
+    from engine.fairness.audit import NOBODY_KNOWN
+
+    path = Path(own.target) / SENSITIVE_FILE
+    _wipe(path)
+    message = NOBODY_KNOWN.format(attribute="gender", path=path)
+    assert message == (
+        f"no person in the audit has a recorded gender; the sensitive store {path} may have "
+        "been emptied or replaced"
+    )
+    for source in ("recommendations", "history"):
+        with pytest.raises(StoreError) as info:
+            own.audit("gender", source=source)
+        assert str(info.value) == message
+    result = CliRunner().invoke(
+        app, ["audit", "--out", str(tmp_path / "out"), "--db", str(own.target)]
+    )
+    assert result.exit_code == 2 and f"error: {message}" in _flat(result.output)
+    assert not (tmp_path / "out").exists()
+
+
+def test_audit_refuses_another_stores_sensitive_file(own, tmp_path: Path) -> None:
+    from engine.fairness.audit import NOBODY_KNOWN
+    from loaders.sensitive_store import SensitiveStore
+
+    other = tmp_path / "other" / SENSITIVE_FILE
+    other.parent.mkdir()
+    SensitiveStore(other).upsert([{"id": "someone-else", "gender": "female"}])
+    path = Path(own.target) / SENSITIVE_FILE
+    shutil.copyfile(other, path)
+    with pytest.raises(StoreError) as info:
+        own.audit("gender", source="history")
+    assert str(info.value) == NOBODY_KNOWN.format(attribute="gender", path=path)
+
+
+def test_audit_warns_when_most_people_are_unknown(own) -> None:
+    from engine.fairness.audit import FairnessCoverageWarning
+
+    full = own.audit("gender", source="history")
+    assert not any(n.startswith("WARNING") for n in full.notes)
+    path = Path(own.target) / SENSITIVE_FILE
+    _wipe(path, keep=10)
+    with pytest.warns(FairnessCoverageWarning):
+        report = own.audit("gender", source="history")
+    (warning,) = [n for n in report.notes if n.startswith("WARNING")]
+    assert "have a recorded gender in the sensitive store" in warning and str(path) in warning
+
+
+def test_recommend_warns_when_the_sensitive_store_was_wiped(own, trained_engine) -> None:
+    from engine.fairness.audit import NOBODY_KNOWN_SERVED
+
+    role = _ids(trained_engine, "roles.jsonl", 1)[0]
+    path = Path(own.target) / SENSITIVE_FILE
+    _wipe(path)
+    problem = NOBODY_KNOWN_SERVED.format(attributes="age_band", path=path)
+    flag = FAIRNESS_UNAVAILABLE.format(problem=problem)
+    fresh = MatchingEngine.open(own.target, settings=own.settings)  # nothing cached
+    with pytest.warns(FairnessUnavailableWarning, match="emptied or replaced"):
+        matches = fresh.recommend_candidates(role, k=5)
+    assert all(m.warnings == (flag,) for m in matches)
+    args = ["recommend", "--role", role, "-k", "3", "--db", str(own.target)]
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0 and f"WARNING: {flag}" in _flat(table.output)
