@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from engine.cli_errors import GuardedGroup, report, set_debug
-from engine.console import console, counts_table, print_import_report, rows_table
+from engine.console import console, counts_table, errors, print_import_report, rows_table
 from engine.settings import Settings
 from graph_schema.errors import StoreUnavailableError, TalentGraphError
 from loaders.stores.ladybug import DB_FILE as DB_MARKER
@@ -839,6 +839,9 @@ def audit(
     out.mkdir(parents=True, exist_ok=True)
     (out / "audit.json").write_text(report.model_dump_json(indent=2) + "\n")
     (out / "audit.html").write_text(render_html(report), encoding="utf-8")
+    for note in report.notes:  # a thin sensitive store, ...: said on stderr, JSON or not
+        if note.startswith("WARNING"):
+            errors.print(f"[bold red]{escape(note)}[/bold red]")
     if as_json:
         _print_json(report)
         return
