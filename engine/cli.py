@@ -555,9 +555,10 @@ def decisions_verify(db: DbOption = None, as_json: JsonOption = False) -> None:
 
     target = db or Settings().db
     try:
-        if "://" not in target and not (Path(target) / DB_MARKER).exists():
-            raise StoreUnavailableError(NO_STORE.format(path=target))
-        result = verify(Settings().decisions_path(target))
+        log = Settings().decisions_path(target)
+        if "://" not in target and not ((Path(target) / DB_MARKER).exists() or log.exists()):
+            raise StoreUnavailableError(NO_STORE.format(path=target))  # a typo'd --db
+        result = verify(log)
     except TalentGraphError as e:
         _fail(e)
     path = Settings().decisions_path(target)

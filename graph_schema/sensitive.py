@@ -40,9 +40,11 @@ SENSITIVE_FIELDS: tuple[str, ...] = tuple(f for f in SensitiveAttributes.model_f
 
 
 # Protected attributes by name: a column or key named so holds a sensitive value wherever it
-# appears in a dataset (the quarantine redacts it; docs/dataset.md lists the names). Names
-# are compared as words in any case and with any separator: ``Date-Of-Birth``,
-# ``ETHNIC_ORIGIN``, ``marital status``, ``ageBand``.
+# appears in a dataset (the quarantine redacts it; docs/dataset.md and docs/import.md list the
+# names). Names are compared as words in any case and with any separator (``Date-Of-Birth``,
+# ``ETHNIC_ORIGIN``, ``marital status``, ``ageBand``, ``s e x``), after NFKC normalisation,
+# without format characters (a soft hyphen), accents (``religión``) or lookalike letters
+# (a Cyrillic ``ѕ`` in ``ѕex``), and in French, German and Spanish too.
 PROTECTED_NAMES: tuple[str, ...] = (
     "sex",
     "gender",
@@ -51,42 +53,215 @@ PROTECTED_NAMES: tuple[str, ...] = (
     "age",
     "ethnicity",
     "race",
+    "caste",
     "religion",
+    "faith",
     "disability",
+    "health",
     "nationality",
     "marital status",
     "pregnancy",
+    "sexual orientation",
+    "pronouns",
+    "political opinion",
+    "trade union membership",
+    # French, German, Spanish
+    "sexe",
+    "genre",
+    "geschlecht",
+    "sexo",
+    "género",
+    "nationalité",
+    "nationalität",
+    "nacionalidad",
+    "religión",
+    "ethnie",
+    "âge",
+    "alter",
+    "edad",
+    "date de naissance",
+    "geburtsdatum",
+    "fecha de nacimiento",
 )
 # A name holding one of these words is protected (short words only as whole words:
-# ``age`` is in ``age_band`` but not in ``language``)...
+# ``age`` is in ``age_band`` but not in ``language``); a name whose words, joined, are one
+# of them is too (``DoB`` splits as ``do b``, ``d.o.b.`` as ``d o b``, ``s e x``)...
 PROTECTED_WORDS: frozenset[str] = frozenset(
-    {"sex", "age", "aged", "dob", "yob", "race", "racial", "born", "minor", "underage"}
+    {
+        "sex",
+        "sexe",
+        "sexo",
+        "genre",
+        "age",
+        "aged",
+        "ages",
+        "alter",
+        "edad",
+        "dob",
+        "yob",
+        "race",
+        "racial",
+        "born",
+        "minor",
+        "underage",
+        "caste",
+        "faith",
+        "health",
+        "pronoun",
+        "pronouns",
+        "politics",
+        "religion",
+        "ethnie",
+        "etnia",
+        "raza",
+        "geschlecht",
+    }
 )
 # ... and so is a name whose words, joined, contain one of these stems.
 PROTECTED_STEMS: tuple[str, ...] = (
     "gender",
+    "genero",
     "birth",
     "ethnic",
+    "ethnie",
     "religio",
+    "religi",
     "disabilit",
     "disabled",
     "nationalit",
+    "nacionalidad",
     "citizenship",
     "marital",
     "pregnan",
     "sexualorientation",
+    "orientationsexuelle",
+    "orientacionsexual",
+    "sexuality",
     "ageband",
     "agegroup",
     "agerange",
+    "pronoun",
+    "politicalopinion",
+    "politicalview",
+    "politicalaffiliation",
+    "politicalparty",
+    "politicalbelief",
+    "tradeunion",
+    "unionmembership",
+    "healthstatus",
+    "healthcondition",
+    "medicalcondition",
+    "naissance",
+    "geburt",
+    "nacimiento",
+    "behinderung",
+    "discapacidad",
+    "handicap",
+    "religiousbelief",
+    "beliefs",
 )
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[\W_]+")
+# Letters of other scripts that look like Latin ones (the common confusables).
+_CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a",
+        "в": "b",
+        "е": "e",
+        "ѕ": "s",
+        "і": "i",
+        "ї": "i",
+        "ј": "j",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "т": "t",
+        "у": "y",
+        "х": "x",
+        "ԁ": "d",
+        "һ": "h",
+        "ԛ": "q",
+        "ԝ": "w",
+        "ɡ": "g",
+        "ӏ": "l",
+        "ь": "b",
+        "А": "A",
+        "В": "B",
+        "Е": "E",
+        "Ѕ": "S",
+        "І": "I",
+        "Ї": "I",
+        "Ј": "J",
+        "К": "K",
+        "М": "M",
+        "Н": "H",
+        "О": "O",
+        "Р": "P",
+        "С": "C",
+        "Т": "T",
+        "У": "Y",
+        "Х": "X",
+        "Ԁ": "D",
+        "Һ": "H",
+        "Ԛ": "Q",
+        "Ԝ": "W",
+        "Ӏ": "I",
+        # Greek
+        "α": "a",
+        "β": "b",
+        "ε": "e",
+        "ι": "i",
+        "κ": "k",
+        "ν": "v",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "γ": "y",
+        "η": "n",
+        "Α": "A",
+        "Β": "B",
+        "Ε": "E",
+        "Ζ": "Z",
+        "Η": "H",
+        "Ι": "I",
+        "Κ": "K",
+        "Μ": "M",
+        "Ν": "N",
+        "Ο": "O",
+        "Ρ": "P",
+        "Τ": "T",
+        "Υ": "Y",
+        "Χ": "X",
+        # Latin lookalikes
+        "ı": "i",
+        "ſ": "s",
+        "ℓ": "l",
+    }
+)
+
+
+def normalize_name(name: str) -> str:
+    """A field name as it is matched: NFKC, without format characters (soft hyphen, zero
+    width), lookalike letters of other scripts mapped to Latin, accents removed."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = text.translate(_CONFUSABLES)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKC", text)
 
 
 def name_words(name: str) -> list[str]:
-    """The words of a field name, NFKC-normalised and case-folded: ``Date-Of-Birth``,
-    ``date_of_birth`` and ``dateOfBirth`` are all ``["date", "of", "birth"]``."""
-    text = _CAMEL.sub(" ", unicodedata.normalize("NFKC", name))
+    """The words of a field name, normalised (``normalize_name``) and case-folded:
+    ``Date-Of-Birth``, ``date_of_birth`` and ``dateOfBirth`` are all
+    ``["date", "of", "birth"]``."""
+    text = _CAMEL.sub(" ", normalize_name(name))
     return [w for w in _SEPARATORS.split(text.casefold()) if w]
 
 
@@ -99,4 +274,8 @@ def is_protected_name(name: str) -> bool:
     """
     words = name_words(name)
     joined = "".join(words)
-    return any(w in PROTECTED_WORDS for w in words) or any(s in joined for s in PROTECTED_STEMS)
+    return (
+        joined in PROTECTED_WORDS
+        or any(w in PROTECTED_WORDS for w in words)
+        or any(s in joined for s in PROTECTED_STEMS)
+    )

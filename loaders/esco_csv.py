@@ -15,9 +15,17 @@ occupation->skill relations and a skill-similarity network); nothing here writes
 
 Ids are ``"esco:" + <UUID tail of conceptUri>``; the full URI is kept in ``esco_uri``.
 
+Files are opened like dataset tables (``loaders.table_files``): regular files only, a
+symbolic link only to a file inside the ESCO folder (``skills_en.csv -> /etc/shadow`` is
+refused before a byte is read), at most ``ReadLimits.file_bytes`` per file and
+``ReadLimits.line_bytes`` per record. A record or field over a limit (or over
+``csv.field_size_limit``) stops the read with a ``ConfigError`` naming the file and line.
+
 Example:
     >>> from pathlib import Path
-    >>> from loaders.quarantine import Quarantine
+    >>> from loaders.quarantine import Quarantine, printable
+from loaders.readers import _CsvLines, _RecordTooLarge
+from loaders.table_files import ReadLimits, checked_target, open_table
     >>> tax = read_esco_csv(Path("tests/data/esco/v1_2"), Quarantine(None))
     >>> tax.skills[0].id, tax.occupations[0].name
     ('esco:0005c151-5b5a-4a66-8aac-60e734beb1ab', 'technical director')
@@ -28,7 +36,9 @@ from __future__ import annotations
 import csv
 import functools
 import importlib.util
+import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,7 +54,9 @@ from loaders.esco_relations import (
     infer_relations,
     skill_similarity_network,
 )
-from loaders.quarantine import Quarantine
+from loaders.quarantine import Quarantine, printable
+from loaders.readers import _CsvLines, _RecordTooLarge
+from loaders.table_files import ReadLimits, checked_target, open_table
 
 ESCO_PREFIX = "esco:"
 SKILLS_FILE = "skills_en.csv"
@@ -60,6 +72,15 @@ BAD_RELATION_TYPE = "relationType must be 'essential' or 'optional'; got {value!
 UNKNOWN_OCCUPATION = "unknown occupation {uri!r}"
 UNKNOWN_SKILL = "unknown skill {uri!r}"
 DUPLICATE_RELATION = "duplicate relation {occupation!r} -> {skill!r}"
+BAD_RECORD = "{file} line {line}: {problem}"
+RECORD_TOO_LARGE = (
+    "the record that starts on this line is over {limit:,} bytes "
+    "(import_options.max_line_bytes), or a quoted cell in it is never closed"
+)
+FIELD_TOO_LARGE = (
+    "a CSV field is over the limit of {limit:,} characters (csv.field_size_limit), or a "
+    "quoted cell in it is never closed"
+)
 BAD_EXTRACTOR_ID = "id must be an ESCO skill, occupation or ISCO URI; got {value!r}"
 
 
@@ -81,14 +102,63 @@ def _concept_fields(
     }
 
 
-def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of one CSV file with the physical line each record starts on."""
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        start = reader.line_num + 1
-        for row in reader:
+def _csv_records(
+    path: Path, limits: ReadLimits | None = None, folder: Path | None = None
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of one CSV file with the physical line each record starts on; the file is
+    opened as ``table_files.open_table`` says (regular, inside ``folder``, within limits).
+
+    Raises:
+        ConfigError: the file is not a regular file inside the folder, is too large, or a
+            record or field is over its limit or not CSV (naming the file and line).
+    """
+    limits = limits or ReadLimits()
+    with open_table(path, limits, folder) as binary:
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+        lines = _CsvLines(text, limits.line_bytes)
+        reader = csv.DictReader(lines)
+        start = 1
+        while True:
+            lines.mark()
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except _RecordTooLarge:
+                problem = RECORD_TOO_LARGE.format(limit=limits.line_bytes)
+                raise ConfigError(BAD_RECORD.format(file=path.name, line=start, problem=problem))
+            except csv.Error as e:
+                problem = (
+                    FIELD_TOO_LARGE.format(limit=csv.field_size_limit())
+                    if "field larger than field limit" in str(e)
+                    else printable(str(e))
+                )
+                raise ConfigError(
+                    BAD_RECORD.format(file=path.name, line=start, problem=problem)
+                ) from e
+            except UnicodeDecodeError as e:
+                problem = (
+                    f"not valid UTF-8 (byte 0x{e.object[e.start]:02x}); the file must be UTF-8"
+                )
+                raise ConfigError(
+                    BAD_RECORD.format(file=path.name, line=start, problem=problem)
+                ) from e
             yield (start if start > 1 else 2), {k: (v or "") for k, v in row.items() if k}
             start = reader.line_num + 1
+
+
+def esco_file(directory: Path, name: str) -> Path | None:
+    """``directory / name`` if anything of that name is there (a link too), once checked
+    as a regular file inside ``directory``; None if nothing is.
+
+    Raises:
+        ConfigError: it is a FIFO, a device, a directory, a link out of the folder.
+    """
+    path = Path(directory) / name
+    if not os.path.lexists(path):
+        return None
+    checked_target(path, Path(directory))
+    return path
 
 
 def _labels(cell: str) -> list[str]:
@@ -105,10 +175,12 @@ def _first(row: dict[str, str], *columns: str) -> str | None:
     return None
 
 
-def _read_concepts(path: Path, quarantine: Quarantine, kind: str) -> list[Skill] | list[Occupation]:
+def _read_concepts(
+    path: Path, quarantine: Quarantine, kind: str, limits: ReadLimits | None = None
+) -> list[Skill] | list[Occupation]:
     seen: dict[str, int] = {}
     out: list = []
-    for line, row in _csv_records(path):
+    for line, row in _csv_records(path, limits, path.parent):
         raw = json.dumps(row, ensure_ascii=False)
         uri, label = row.get("conceptUri", "").strip(), row.get("preferredLabel", "").strip()
         if not uri or not label:
@@ -131,12 +203,16 @@ def _read_concepts(path: Path, quarantine: Quarantine, kind: str) -> list[Skill]
 
 
 def _read_relations(
-    path: Path, quarantine: Quarantine, skills: dict[str, str], occupations: dict[str, str]
+    path: Path,
+    quarantine: Quarantine,
+    skills: dict[str, str],
+    occupations: dict[str, str],
+    limits: ReadLimits | None = None,
 ) -> list[OccupationSkill]:
     """Both layouts: the columns are looked up by header name."""
     out: list[OccupationSkill] = []
     seen: set[tuple[str, str]] = set()
-    for line, row in _csv_records(path):
+    for line, row in _csv_records(path, limits, path.parent):
         raw = json.dumps(row, ensure_ascii=False)
         occupation_uri = row.get("occupationUri", "").strip()
         skill_uri = row.get("skillUri", "").strip()
@@ -166,36 +242,43 @@ def _read_relations(
     return out
 
 
-def read_esco_csv(directory: Path, quarantine: Quarantine) -> EscoTaxonomy:
+def read_esco_csv(
+    directory: Path, quarantine: Quarantine, limits: ReadLimits | None = None
+) -> EscoTaxonomy:
     """Read ESCO's official CSV download from ``directory``.
 
     Args:
         directory: holds ``skills_en.csv``, ``occupations_en.csv`` and (optionally)
             ``occupationSkillRelations_en.csv``; without it relations are inferred by TF-IDF.
         quarantine: receives every rejected row (file, line, field, reason, raw row).
+        limits: bytes per record and per file (``ReadLimits()`` by default).
 
     Returns:
         The taxonomy, with the skill-similarity network computed by
         :func:`skill_similarity_network`.
 
     Raises:
-        ConfigError: when ``skills_en.csv`` or ``occupations_en.csv`` is missing.
+        ConfigError: when ``skills_en.csv`` or ``occupations_en.csv`` is missing, a file is
+            not a regular file inside ``directory`` (a link out of it, a FIFO, a device), or
+            a file, record or field is over its limit.
     """
     directory = Path(directory)
-    for name in (SKILLS_FILE, OCCUPATIONS_FILE):
-        if not (directory / name).is_file():
+    found = {name: esco_file(directory, name) for name in (SKILLS_FILE, OCCUPATIONS_FILE)}
+    relations_path = esco_file(directory, RELATIONS_FILE)
+    for name, path in found.items():
+        if path is None:
             raise ConfigError(MISSING_FILE.format(directory=directory, file=name))
-    skills: list[Skill] = _read_concepts(directory / SKILLS_FILE, quarantine, "skill")
+    skills: list[Skill] = _read_concepts(directory / SKILLS_FILE, quarantine, "skill", limits)
     occupations: list[Occupation] = _read_concepts(
-        directory / OCCUPATIONS_FILE, quarantine, "occupation"
+        directory / OCCUPATIONS_FILE, quarantine, "occupation", limits
     )
-    relations_path = directory / RELATIONS_FILE
-    if relations_path.is_file():
+    if relations_path is not None:
         relations = _read_relations(
             relations_path,
             quarantine,
             {s.esco_uri: s.id for s in skills if s.esco_uri},
             {o.esco_uri: o.id for o in occupations if o.esco_uri},
+            limits,
         )
     else:
         relations = infer_relations(skills, occupations)
@@ -226,7 +309,8 @@ def _extractor_taxonomy() -> tuple[EscoTaxonomy, tuple[tuple[str, int, str, str,
     rejected: list[tuple[str, int, str, str, str]] = []
     kept: dict[str, list[tuple[str, str]]] = {"skill": [], "occupation": [], "isco": []}
     for file in ("skills.csv", "occupations.csv"):
-        for line, row in _csv_records(extractor_data_dir() / file):
+        data_dir = extractor_data_dir()
+        for line, row in _csv_records(data_dir / file, folder=data_dir):
             uri, text = row.get("id", "").strip(), " ".join(row.get("description", "").split())
             if "/isco/" in uri:
                 text = row.get("description", "").strip()

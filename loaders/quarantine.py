@@ -11,6 +11,11 @@ keeps the raw row, but never a sensitive value in clear:
 - a row that does not parse as a JSON object (broken JSON, bytes that are not UTF-8, a bare
   list) keeps no raw text at all: its values cannot be told apart;
 - a minor's row keeps file, line, field and reason only;
+- the value of an unknown (extra) key or column is never quoted in a reason (its name may
+  be a lookalike of a protected one: ``"ѕex"`` with a Cyrillic ``ѕ``);
+- file, field and reason are printable: control characters (C0, C1) and bidirectional
+  formatting characters taken from the input are escaped (``\\x1b``, ``\\u202e``), so a
+  reason echoed to a terminal cannot move the cursor or reorder the text (``printable``);
 - files are created 0600 in a folder made 0700.
 
 Rows imported with a change (a skill listed twice and merged) are *warnings*: counted and
@@ -35,6 +40,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from graph_schema.errors import InputRowError
+from graph_schema.printable import printable
 from graph_schema.sensitive import is_protected_name, name_words
 from loaders.private_files import private_append
 
@@ -42,6 +48,7 @@ REDACTED = "[redacted]"
 WITHHELD = ""  # raw text that cannot be parsed as a JSON object is not kept
 
 
+# C0 and C1 controls, DEL, bidirectional formatting marks, line and paragraph separators.
 def is_sensitive_key(key: object) -> bool:
     """``sensitive`` (and ``sensitive.age_band``) or the name of a protected attribute, in
     any case, padding or separator: ``Gender ``, ``Date-Of-Birth``, ``ETHNIC_ORIGIN``."""
@@ -97,8 +104,8 @@ def describe(error: dict[str, Any]) -> str:
     """One pydantic error -> 'must be ...; got VALUE' style text. Never a sensitive value,
     never a whole object or list (a row wrapped in a list would be quoted whole)."""
     msg = error["msg"].removeprefix("Value error, ")
-    if error["type"] in ("missing", "value_error", "json_invalid"):
-        return msg
+    if error["type"] in ("missing", "value_error", "json_invalid", "extra_forbidden"):
+        return msg  # an unknown key's value is never quoted: its name may hide a protected one
     if any(is_sensitive_key(part) for part in error["loc"]):
         return msg
     value = error.get("input")
@@ -165,7 +172,9 @@ class Quarantine:
         self, file: str, line: int, field: str, reason: str, raw: str, *, minor: bool = False
     ) -> None:
         """Quarantine one row; a ``minor``'s row keeps no raw content at all."""
-        rejection = Rejection(file, line, field, reason, "" if minor else redact(raw))
+        rejection = Rejection(
+            printable(file), line, printable(field), printable(reason), "" if minor else redact(raw)
+        )
         self.count += 1
         self._per_file[file] += 1
         if len(self.sample) < self.keep:
@@ -177,7 +186,7 @@ class Quarantine:
 
     def warn(self, file: str, line: int, field: str, message: str) -> None:
         """Record a row that was imported with a change (e.g. a skill listed twice, merged)."""
-        warning = Rejection(file, line, field, message, "")
+        warning = Rejection(printable(file), line, printable(field), printable(message), "")
         self.warning_count += 1
         if len(self.warnings) < self.keep:
             self.warnings.append(warning)

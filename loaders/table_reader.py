@@ -39,7 +39,7 @@ from tqdm import tqdm
 
 from loaders.columnar import canonical_utc, parse_block
 from loaders.dataset_fields import header_problem
-from loaders.minors import MINOR_STATEMENT, row_states_minor
+from loaders.minors import MINOR_STATEMENT, import_month, row_states_minor
 from loaders.profile_mapping import (
     CANDIDATE_REFS,
     ROLE_REFS,
@@ -209,6 +209,10 @@ class TableReader:
         self.limits = limits or ReadLimits()
 
     def read(self, table: str, model: type[Row], path: Path) -> TableStats:
+        with import_month(self.state.mapper.as_of):  # a date in an age band: read at as_of
+            return self._read(table, model, path)
+
+    def _read(self, table: str, model: type[Row], path: Path) -> TableStats:
         stats = TableStats()
         seen: dict[str, tuple[int, str]] = {}
         if path.suffix == ".csv":

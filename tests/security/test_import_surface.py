@@ -523,3 +523,225 @@ def test_the_docs_list_every_field_of_every_table() -> None:
         "sensitive.age_band",
         "signals.churn_risk",
     } <= paths
+
+
+# -- round three: ESCO files, lookalike names, minors in other spellings, control chars -----
+
+ESCO = Path(__file__).parents[1] / "data" / "esco" / "v1_2"
+
+
+def _esco(tmp_path: Path) -> Path:
+    folder = tmp_path / "esco"
+    shutil.copytree(ESCO, folder)
+    return folder
+
+
+def test_an_esco_file_linked_out_of_the_folder_is_refused_and_nothing_is_read(
+    tmp_path: Path,
+) -> None:
+    from loaders.esco_import import EscoImportJob
+
+    secret = tmp_path / "shadow"
+    secret.write_text(f"conceptUri,preferredLabel\nroot,{SECRET}\n")
+    folder = _esco(tmp_path)
+    (folder / "skills_en.csv").unlink()
+    (folder / "skills_en.csv").symlink_to(secret)
+    with LadybugStore(tmp_path / "store") as s, pytest.raises(ConfigError) as raised:
+        EscoImportJob(s, _options(tmp_path)).run(folder)
+    assert str(raised.value).startswith(
+        f"skills_en.csv: is a symbolic link to {secret}, outside the dataset folder"
+    )
+    result = CliRunner().invoke(app, ["import", str(folder), "--db", str(tmp_path / "cli")])
+    assert result.exit_code == 2, result.output
+    assert "outside the dataset folder" in result.output and SECRET not in result.output
+    assert not (tmp_path / "q").exists() or SECRET not in _quarantined_text(tmp_path)
+    (folder / "skills_en.csv").unlink()
+    os.mkfifo(folder / "skills_en.csv")
+    with LadybugStore(tmp_path / "store") as s, pytest.raises(ConfigError, match="FIFO"):
+        EscoImportJob(s, _options(tmp_path)).run(folder)
+
+
+def test_an_esco_file_over_the_limits_is_an_error_naming_file_and_line(tmp_path: Path) -> None:
+    import csv
+
+    from loaders.esco_csv import read_esco_csv
+
+    folder = _esco(tmp_path)
+    with (folder / "skills_en.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f'KnowledgeSkillCompetence,http://x/esco/skill/long,"{"z" * 5000}",x\n')
+    lines = (folder / "skills_en.csv").read_text(encoding="utf-8").count("\n")
+    previous = csv.field_size_limit(1000)
+    try:
+        with pytest.raises(ConfigError) as raised:
+            read_esco_csv(folder, Quarantine(None))
+    finally:
+        csv.field_size_limit(previous)
+    assert str(raised.value) == (
+        f"skills_en.csv line {lines}: a CSV field is over the limit of 1,000 characters "
+        "(csv.field_size_limit), or a quoted cell in it is never closed"
+    )
+    with pytest.raises(ConfigError, match=rf"^skills_en.csv line {lines}: the record .* 4,096"):
+        read_esco_csv(folder, Quarantine(None), ReadLimits(line_bytes=4096))
+    size = (folder / "skills_en.csv").stat().st_size
+    with pytest.raises(ConfigError, match="^skills_en.csv: the file is"):
+        read_esco_csv(folder, Quarantine(None), ReadLimits(file_bytes=size - 1))
+
+
+PROTECTED_COLUMNS = {
+    "DoB": "Dobvalue",
+    "YoB": "Yobvalue",
+    "Pronouns": "Pronounvalue",
+    "Health": "Healthvalue",
+    "Political Opinion": "Politicvalue",
+    "Trade Union": "Unionvalue",
+    "Faith": "Faithvalue",
+    "Caste": "Castevalue",
+    "sexual orientation": "Orientvalue",
+    "religión": "Religvalue",
+    "sexe": "Sexevalue",
+    "Geschlecht": "Geschvalue",
+    "genre": "Genrevalue",
+    "sexo": "Sexovalue",
+    "género": "Generovalue",
+    "nationalité": "Natfrvalue",
+    "Nationalität": "Natdevalue",
+    "nacionalidad": "Natesvalue",
+    "ethnie": "Ethnievalue",
+    "Alter": "Altervalue",
+    "âge": "Agefrvalue",
+    "edad": "Edadvalue",
+    "date de naissance": "Naissvalue",
+    "Geburtsdatum": "Geburtvalue",
+    "fecha de nacimiento": "Nacimvalue",
+    "d.o.b.": "Dotsvalue",
+}
+
+
+def test_protected_columns_in_other_spellings_and_languages_are_redacted(
+    tmp_path: Path,
+) -> None:
+    for name in PROTECTED_COLUMNS:
+        assert is_sensitive_key(name), name
+    data = tmp_path / "csv"
+    data.mkdir()
+    (data / "roles.csv").write_text("id,title\nr1,Nurse\n")
+    header = ",".join(f'"{c}"' for c in PROTECTED_COLUMNS)
+    values = ",".join(PROTECTED_COLUMNS.values())
+    (data / "candidates.csv").write_text(f"id,headline,{header}\nc1,nurse,{values}\n")
+    report = _run(data, tmp_path / "store", _options(tmp_path))
+    text = _quarantined_text(tmp_path) + " ".join(report.rejections)
+    assert [v for v in PROTECTED_COLUMNS.values() if v in text] == []
+    (entry,) = _quarantine(tmp_path)
+    raw = json.loads(entry["raw"])
+    assert {raw[c] for c in PROTECTED_COLUMNS} == {"[redacted]"}
+
+
+@PATHS
+def test_lookalike_protected_keys_are_redacted_and_never_quoted(
+    tmp_path: Path, columnar: bool
+) -> None:
+    lookalikes = {"\u0455ex": "PLANTCYR", "se\u00adx": "PLANTSHY", "s e x": "PLANTSPC"}
+    for name in (*lookalikes, "\u0391ge", "gen\u200bder", "ＤＯＢ"):
+        assert is_sensitive_key(name), name
+    data = _tiny(tmp_path)
+    _append(data / "candidates.jsonl", {"id": "c-look", **lookalikes})
+    _append(data / "candidates.jsonl", {"id": "c-extra", "favourite": "PLANTFAV"})
+    report = _run(data, tmp_path / "store", _options(tmp_path, columnar))
+    text = _quarantined_text(tmp_path) + " ".join(report.rejections)
+    for value in lookalikes.values():
+        assert value not in text, value
+    reasons = " ".join(e["reason"] for e in _quarantine(tmp_path)) + " ".join(report.rejections)
+    assert "PLANTFAV" not in reasons  # an unknown key's value is kept in raw, never quoted
+    assert any(r.endswith("favourite: Extra inputs are not permitted") for r in report.rejections)
+
+
+@PATHS
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"sensitive": {"age_band": "2010-03-01"}}, "sensitive"),
+        ({"sensitive": {"age_band": "sixteen"}}, "sensitive"),
+        ({"sensitive": {"age_band": "16/17"}}, "sensitive"),
+        ({"sensitive": {"age_band": "1 March 2010"}}, "sensitive"),
+        ({"age_in_years": 16}, "age_in_years"),
+        ({"year_born": 2012}, "year_born"),
+        ({"date_of_birth": "20100301"}, "date_of_birth"),
+    ],
+)
+def test_an_adult_updated_to_a_minor_in_another_spelling_is_removed(
+    tmp_path: Path, columnar: bool, change: dict, field: str
+) -> None:
+    store = tmp_path / "store"
+    _run(_tiny(tmp_path, "first"), store, _options(tmp_path, columnar))
+    data = tmp_path / "second"
+    data.mkdir()
+    (data / "roles.jsonl").write_text("")
+    _append(data / "candidates.jsonl", {"id": "c2", "headline": "Profiletext", **change})
+    report = _run(data, store, _options(tmp_path, columnar))
+    assert report.removed == {"Candidate": 1}
+    assert "c2" not in _ids(store, "Candidate")
+    (entry,) = [e for e in _quarantine(tmp_path) if e["file"] == "candidates.jsonl"]
+    assert entry["field"] == field and entry["raw"] == ""
+    assert "Profiletext" not in _quarantined_text(tmp_path)
+
+
+def test_age_statements_in_other_spellings_read_as_minors() -> None:
+    minors = [
+        "2010-03-01",
+        "17 yrs old",
+        "16/17",
+        "15/16",
+        "16~17",
+        "~17",
+        "sixteen",
+        "Teenager",
+        "20100301",
+        "1 March 2010",
+        "March 1, 2010",
+        "1. März 2010",
+        "1 de marzo de 2010",
+        "-17",
+        "17 ans",
+        "16 Jahre",
+        "dieciséis años",
+        "jugendlich",
+        "mineur",
+        "menor",
+        "adolescent",
+        "kid",
+        "16 or 17",
+        "15 to 19",
+    ]
+    adults = [
+        "25-34",
+        "18+",
+        "over 17",
+        "25/34",
+        "55~64",
+        "eighteen",
+        "twenty-five",
+        "45 yrs old",
+        "18 ans",
+        "1990-01-01",
+        "1 March 1990",
+        "prefer not to say",
+        "65 and over",
+    ]
+    assert [v for v in minors if not states_minor(v, "2025-01")] == []
+    assert [v for v in adults if states_minor(v, "2025-01")] == []
+    assert birth_states_minor("20100301", "2025-01") and birth_states_minor(20100301, "2025-01")
+    assert birth_states_minor("1 March 2007", "2025-03") is False
+    assert birth_states_minor("2 March 2007", "2025-03") is True
+
+
+def test_reasons_built_from_input_carry_no_control_characters(tmp_path: Path) -> None:
+    data = _tiny(tmp_path)
+    _append(data / "candidates.jsonl", {"id": "c-ctl", "x\x1b[2J\u202e\x85": "v"})
+    report = _run(data, tmp_path / "store", _options(tmp_path))
+    (message,) = report.rejections
+    assert message == (
+        "candidates.jsonl line 11: x\\x1b[2J\\u202e\\x85: Extra inputs are not permitted"
+    )
+    q = Quarantine(None)
+    q.reject("f\x07.csv", 1, "a\u2066", "bad \x9b31m \u200f", "{}")
+    assert q.sample[0].message == "f\\x07.csv line 1: a\\u2066: bad \\x9b31m \\u200f"
