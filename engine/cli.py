@@ -516,8 +516,8 @@ def policy_quotas(
 
 def _logged(value: object) -> str:
     """A value read from the decision log, for the console: control characters written as
-    escapes (``engine.decisions.text``), markup escaped."""
-    from engine.decisions.text import printable
+    escapes (``graph_schema.printable``), markup escaped."""
+    from graph_schema.printable import printable
 
     return escape(printable(value))
 

@@ -52,9 +52,9 @@ def set_debug(debug: bool) -> None:
 
 def printable(text: str) -> str:
     """``text`` with control and bidi-override characters written as escapes
-    (``engine.decisions.text.printable``) but its line breaks kept: a message may span lines,
+    (``graph_schema.printable``) but its line breaks kept: a message may span lines,
     a value inside it can never move the cursor, recolour the terminal or fake a line."""
-    from engine.decisions.text import printable as escaped
+    from graph_schema.printable import printable as escaped
 
     return "\n".join(escaped(line) for line in text.split("\n"))
 

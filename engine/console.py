@@ -20,7 +20,7 @@ copyable, and what a test reads does not depend on ``COLUMNS``); tables still fi
 def _cell(value: Any) -> str:
     """A value read from the graph, for a table cell: control characters escaped (a stored
     value can never move the cursor or recolour the terminal)."""
-    from engine.decisions.text import printable
+    from graph_schema.printable import printable
 
     if isinstance(value, float):
         return f"{value:.4g}"

@@ -561,16 +561,10 @@ def _replace(path: Path, data: bytes) -> None:
 def _write_head(path: Path, seq: int, last: str, key_id: str, key: bytes) -> bytes:
     """Replace the head (temporary file, fsync, rename); returns the bytes written."""
     head = head_path(path)
-    tmp = head.with_name(head.name + ".tmp")
     raw = json.dumps(
         {"seq": seq, "hash": last, "key": key_id, "mac": head_mac(key, seq, last)}
     ).encode()
-    try:
-        tmp.unlink(missing_ok=True)
-        _write_at(tmp, 0, raw)
-        os.replace(tmp, head)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _replace(head, raw)
     try:
         fsync_dir(head.parent)
     except OSError:  # the rename is done; a crash now at worst leaves the head behind
