@@ -41,6 +41,13 @@ from loaders.stores import cypher
 from loaders.stores.arrow import edge_table, node_table
 from loaders.stores.statement_guard import check_statement
 
+# What a candidate row may create by name (loaders.resolve): (relationship, target label).
+NAMED_BY_CANDIDATE = (
+    ("HAS_SKILL", "Skill"),
+    ("WORKED_AT", "Organization"),
+    ("LOCATED_IN", "Location"),
+)
+
 Row = dict[str, Any]
 Purpose = Literal["feature", "explore", "audit"]
 
@@ -289,8 +296,12 @@ class GraphStore(ABC):
 
         A candidate's sensitive attributes are deleted first: a process killed in between
         leaves a stored candidate, which the next import removes again, never attributes
-        of a candidate no longer in the graph.
+        of a candidate no longer in the graph. The skills, employers and places the import
+        created by name from a removed candidate's row (``named_targets``) go too when no
+        relationship is left on them: their names are that person's text.
         """
+        named = self.named_targets(ids) if label == "Candidate" else {}
+        self._removing(named)
         if label == "Candidate":
             self.sensitive_store.delete(ids)
         for start in range(0, len(ids), self.batch_size):
@@ -299,6 +310,47 @@ class GraphStore(ABC):
                 {"ids": list(ids[start : start + self.batch_size])},
                 label=label,
             )
+        self.remove_unlinked(named)
+
+    def named_targets(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        """Per label, the nodes created by name (id = name) that candidates ``ids`` link to."""
+        found: dict[str, set[str]] = {}
+        for rel_type, target in NAMED_BY_CANDIDATE:
+            for start in range(0, len(ids), self.batch_size):
+                rows = self.run(
+                    "named_targets",
+                    {"ids": list(ids[start : start + self.batch_size])},
+                    label=target,
+                    rel_type=rel_type,
+                    write=False,
+                )
+                found.setdefault(target, set()).update(r["id"] for r in rows)
+        for start in range(0, len(ids), self.batch_size):
+            batch = {"ids": list(ids[start : start + self.batch_size])}
+            rows = self.run("named_work_domains", batch, write=False)
+            found.setdefault("Domain", set()).update(r["id"] for r in rows)
+        return {label: sorted(found[label]) for label in found if found[label]}
+
+    def _removing(self, named: dict[str, list[str]]) -> None:
+        """Called before a removal with the nodes it may leave unlinked (a store that
+        finishes removals later, after a kill, records them here)."""
+
+    def remove_unlinked(self, nodes: dict[str, list[str]]) -> None:
+        """Remove those of ``nodes`` (ids per label) that no relationship touches and, for
+        domains, no job names (``WORKED_AT.domain``)."""
+        for label, ids in nodes.items():
+            if label == "Domain":
+                named = set()
+                for start in range(0, len(ids), self.batch_size):
+                    batch = {"ids": list(ids[start : start + self.batch_size])}
+                    named.update(r["id"] for r in self.run("work_domains_in_use", batch))
+                ids = [i for i in ids if i not in named]
+            for start in range(0, len(ids), self.batch_size):
+                self.run(
+                    "remove_unlinked_by_id",
+                    {"ids": list(ids[start : start + self.batch_size])},
+                    label=label,
+                )
 
     def purge_removed(self) -> bool:
         """Make sure no file of the store keeps the bytes of removed nodes (a removed minor's

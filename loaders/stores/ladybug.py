@@ -35,6 +35,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -70,6 +71,10 @@ REBUILD_PENDING = ".rebuild-pending"
 REBUILD_LOST = (
     "rewriting the LadybugDB store at {path} copied {copied} but the store holds {held}; "
     "the store was left as it was (the rewrite is retried on the next open)"
+)
+REBUILD_MARKER = (
+    "the rewrite marker {path} cannot be read ({error}); it lists the by-name nodes a removal "
+    "left to delete: restore it or re-run the import that removed them"
 )
 REBUILD_WAL = (
     "cannot rewrite the LadybugDB store at {path}: {wal} is left after closing it; open and "
@@ -289,6 +294,17 @@ class LadybugStore(GraphStore):
             pending.unlink()  # none of ``ids`` was stored: nothing to rewrite
             fsync_dir(self.path)
 
+    def _removing(self, named: dict[str, list[str]]) -> None:
+        """Record in the marker the by-name nodes a removal may leave unlinked, before it
+        starts, so that a kill midway still removes them on the next open."""
+        if not any(named.values()):
+            return
+        pending = self.path / REBUILD_PENDING
+        held = _marked(pending)
+        for label, ids in named.items():
+            held[label] = sorted({*held.get(label, ()), *ids})
+        _mark(pending, held)
+
     def purge_removed(self) -> bool:
         """Rewrite the database into a fresh file when nodes were removed or a table dropped
         since the last rewrite (the marker file), so that no page keeps their bytes.
@@ -302,6 +318,7 @@ class LadybugStore(GraphStore):
         pending = self.path / REBUILD_PENDING
         if self.read_only or not pending.exists() or not _sole_handle(self.path / DB_FILE):
             return False
+        self.remove_unlinked(_marked(pending))
         self._rebuild()
         pending.unlink()
         fsync_dir(self.path)
@@ -423,12 +440,33 @@ def _require_store(path: Path) -> None:
     raise StoreUnavailableError(NO_STORE.format(path=path, reason=reason))
 
 
-def _mark(pending: Path) -> None:
-    """Write the marker file ``pending`` durably (its folder entry flushed too)."""
-    with pending.open("w") as fh:
+def _mark(pending: Path, unlinked: dict[str, list[str]] | None = None) -> None:
+    """Write the marker file ``pending`` durably (its folder entry flushed too), with the
+    by-name nodes to remove when unlinked (``_removing``), as JSON. Written whole into a
+    temporary file, then renamed: a kill leaves the old marker or the new one."""
+    work = pending.with_name(pending.name + ".tmp")
+    with work.open("w") as fh:
+        if unlinked:
+            json.dump({"unlinked": unlinked}, fh)
         fh.flush()
         os.fsync(fh.fileno())
+    os.replace(work, pending)
     fsync_dir(pending.parent)
+
+
+def _marked(pending: Path) -> dict[str, list[str]]:
+    """The by-name nodes the marker ``pending`` lists (none for an empty or missing one)."""
+    try:
+        text = pending.read_text()
+    except FileNotFoundError:
+        return {}
+    if not text.strip():
+        return {}
+    try:
+        held = json.loads(text)["unlinked"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise StoreError(REBUILD_MARKER.format(path=pending, error=e)) from e
+    return {str(k): [str(i) for i in v] for k, v in held.items()}
 
 
 def _sole_handle(file: Path) -> bool:

@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -485,3 +488,101 @@ def test_a_removal_while_another_handle_is_open_is_purged_on_the_next_open(
         assert store.node_ids("Candidate") == ["c2"]
     assert _files_holding(store_dir, HEADLINE) == []
     assert not (store_dir / REBUILD_PENDING).exists()
+
+
+# A person's own words that an import turns into nodes by name (skills, employer, place,
+# the domain of a job): removed with them when no one else links to or names them.
+OWN_NAMES = ("Quokkafish welding", "Zanzibarite Cove", "Marmoset Dynamics 7f", "Lemurian finance")
+
+
+def _named_people(folder: Path) -> Path:
+    c1 = {
+        "id": "c1",
+        "headline": HEADLINE,
+        "location": OWN_NAMES[1],
+        "skills": [{"skill": OWN_NAMES[0]}, {"skill": "Shared skill"}],
+        "experience": [{"organization": OWN_NAMES[2], "domain": OWN_NAMES[3], "start": "2020-01"}],
+    }
+    c2 = {
+        "id": "c2",
+        "location": "Harbour Town",
+        "skills": [{"skill": "Shared skill"}],
+        "experience": [{"organization": "Ward Hospital", "domain": "Health", "start": "2019-03"}],
+    }
+    return _dataset(folder, [c1, c2])
+
+
+def _names(store: GraphStore) -> dict[str, list[str]]:
+    labels = ("Skill", "Location", "Organization", "Domain")
+    return {x: sorted(store.node_ids(x)) for x in labels}
+
+
+KEPT = {
+    "Skill": ["Shared skill"],
+    "Location": ["Harbour Town"],
+    "Organization": ["Ward Hospital"],
+    "Domain": ["Health"],
+}
+
+
+def test_nodes_created_by_name_from_a_removed_profile_go_with_it(tmp_path: Path) -> None:
+    first = _named_people(tmp_path / "first")
+    second = _dataset(tmp_path / "second", [{"id": "c1", "sensitive": {"age_band": "16-17"}}])
+    store_dir = tmp_path / "store"
+    options = ImportOptions(progress=False, as_of="2025-01")
+    with LadybugStore(store_dir) as store:
+        ImportJob(store, options).run(first)
+        assert set(OWN_NAMES) <= {n for ids in _names(store).values() for n in ids}
+    with LadybugStore(store_dir) as store:
+        assert ImportJob(store, options).run(second).removed == {"Candidate": 1}
+        assert _names(store) == KEPT  # what c2 links to or names stays
+    assert _files_holding(store_dir, HEADLINE, *OWN_NAMES) == []
+
+
+KILLED_IMPORT = """
+import os, signal, sys
+from loaders.import_job import ImportJob, ImportOptions
+from loaders.stores import ladybug
+from loaders.stores.base import GraphStore
+
+def killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if sys.argv[3] == "before-unlinked":
+    GraphStore.remove_unlinked = killed
+else:
+    ladybug.LadybugStore._rebuild = killed
+with ladybug.LadybugStore(sys.argv[1]) as store:
+    ImportJob(store, ImportOptions(progress=False, as_of="2025-01")).run(sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize("point", ["before-unlinked", "before-rewrite"])
+def test_a_removal_killed_midway_leaves_nothing_after_the_next_open(
+    tmp_path: Path, point: str, graph_dump
+) -> None:
+    first = _named_people(tmp_path / "first")
+    second = _dataset(tmp_path / "second", [{"id": "c1", "sensitive": {"age_band": "16-17"}}])
+    options = ImportOptions(progress=False, as_of="2025-01")
+    clean, killed = tmp_path / "clean", tmp_path / "killed"
+    for store_dir in (clean, killed):
+        with LadybugStore(store_dir) as store:
+            ImportJob(store, options).run(first)
+    with LadybugStore(clean) as store:
+        ImportJob(store, options).run(second)
+        expected = graph_dump(store)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_IMPORT, str(killed), str(second), point],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert (killed / REBUILD_PENDING).exists()
+    with LadybugStore(killed) as store:
+        store.ensure_schema()  # every open of the engine and the import does this
+        assert _names(store) == KEPT
+        assert graph_dump(store) == expected
+    assert _files_holding(killed, HEADLINE, *OWN_NAMES) == []
+    assert not (killed / REBUILD_PENDING).exists()
