@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # torch, FAISS and the models load on first use, not on impor
     from engine.matching.recommender import Recommender
     from engine.matching.two_sided import TwoSidedRanker
     from engine.results import Explanation
-    from engine.training.match_model import MatchModel
+    from engine.runtime.model import MatchModel
 
 
 class MatchingEngine:
@@ -169,7 +169,7 @@ class MatchingEngine:
             NotTrainedError: nothing is trained for this store yet.
         """
         if self._model is None:
-            from engine.training.match_model import MatchModel
+            from engine.runtime.model import MatchModel
 
             self._model = MatchModel.load(self.model_dir)
         return self._model

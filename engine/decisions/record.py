@@ -3,7 +3,7 @@ from the log.
 
 ``record_decision`` takes what the recruiter saw at that moment (the role's ranking as served,
 with the served re-ranker, its scores, and the summary explanation of the pair), pins the
-model version that ranked (``model_versions.pin``: never pruned, so ``talentgraph replay``
+model version that ranked (``engine.runtime.versions.pin``: never pruned, so ``talentgraph replay``
 can load it), appends one record to the hash-chained log (``engine.decisions.log``), then
 writes the decision into the graph as a recruiter interaction, so the next training learns
 from it: ``accept`` and ``override`` as ``SHORTLISTED``, ``reject`` as ``REJECTED``
@@ -35,7 +35,7 @@ from engine.decisions.fingerprint import inputs_fingerprint
 from engine.decisions.log import DecisionLog, DecisionWriteError, read
 from engine.decisions.text import MAX_ID, MAX_REASON, MAX_REVIEWER, check_text
 from engine.results import Decision
-from engine.training.model_versions import PINNED, find, pin, pinned
+from engine.runtime.versions import PINNED, find, pin, pinned
 from graph_schema.edge_types import INTERACTED
 from graph_schema.errors import ConfigError, StoreError
 

@@ -6,7 +6,7 @@ What is reproduced, and how:
 - **the model**: the version folder named in the record (``model_folder``; records without it:
   the newest folder of ``model_version``), loaded with ``MatchModel.load`` and served with its
   own FAISS index (``engine.matching.serving``). Versions that ranked a logged decision are
-  pinned and never pruned (``engine.training.model_versions``), so a later ``train`` does not
+  pinned and never pruned (``engine.runtime.versions``), so a later ``train`` does not
   take them away.
 - **the graph**: the graph is not versioned, so the runtime is rebuilt from the graph as it is
   now, minus the INTERACTED edges that the decision itself and the decisions after it added
@@ -38,7 +38,7 @@ from engine.decisions.fingerprint import changed, inputs_fingerprint, interactio
 from engine.decisions.log import read
 from engine.decisions.record import EDGE_TYPE, as_decision, rerank_attributes
 from engine.results import DecisionReplay, RankDifference
-from engine.training.model_versions import find
+from engine.runtime.versions import find
 from graph_schema.edge_types import INTERACTED
 from graph_schema.errors import ConfigError
 from loaders.pyg_export import ExportedGraph
@@ -168,7 +168,7 @@ def replay_decision(eng: Any, decision_id: str | int) -> DecisionReplay:
         ModelFileError: a file of that version is missing or malformed.
     """
     from engine.matching.serving import build_recommender
-    from engine.training.match_model import MatchModel
+    from engine.runtime.model import MatchModel
     from loaders.pyg_export import export_graph
 
     records = read(eng.decisions_path)

@@ -66,7 +66,7 @@ from engine.evaluation.text_baselines import (
 from engine.fairness.metrics import selection_rate_at_k
 from engine.features.preferences import read_preferred_locations
 from engine.models.corpus import graph_texts
-from engine.training.match_model import MatchRuntime
+from engine.runtime.match_runtime import MatchRuntime
 from engine.training.pipeline import audit_groups, train_model
 from graph_schema.errors import ConfigError
 from loaders.pyg_export import export_graph

@@ -23,7 +23,7 @@ import numpy as np
 from engine.explain.profile import years_of
 from engine.features.context import SIGNALS
 from engine.kernels.sparse_entries import entries
-from engine.training.match_model import MatchRuntime
+from engine.runtime.match_runtime import MatchRuntime
 
 
 def _names(names: Sequence[str], limit: int = 3) -> str:

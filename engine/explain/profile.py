@@ -31,7 +31,7 @@ from engine.features.context import SIGNALS, FeatureContext, _effective_level
 from engine.features.history import HISTORY_FEATURES
 from engine.features.lexical import row_dot
 from engine.features.pair_features import FEATURE_NAMES, pair_features
-from engine.training.match_model import MatchRuntime
+from engine.runtime.match_runtime import MatchRuntime
 
 _COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
 _YEARS = SIGNALS.index("experience_years")

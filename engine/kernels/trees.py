@@ -20,7 +20,7 @@ the way the tree learnt (``missing_left`` in scikit-learn's nodes), as scikit-le
 memory on first use; nothing compiled is read from or written to disk.
 
 Example:
-    >>> trees = TreeEnsemble.from_model(scorer.model_)    # doctest: +SKIP
+    >>> trees = TreeEnsemble.from_columns(tree_columns(scorer.model_), baseline)    # doctest: +SKIP
     >>> trees.margin(X)  # == scorer.model_.decision_function(X)   # doctest: +SKIP
 """
 
@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
 
 MAX_LEAVES = 64
 """Leaves per tree at most: a tree's set of leaves is one 64-bit word."""
@@ -104,17 +103,13 @@ class TreeEnsemble:
     baseline: float
 
     @classmethod
-    def from_model(cls, model: HistGradientBoostingClassifier) -> TreeEnsemble:
-        """The ensemble of a fitted binary classifier without categorical splits.
+    def from_columns(cls, columns: dict[str, np.ndarray], baseline: float) -> TreeEnsemble:
+        """The ensemble of a fitted binary classifier's trees as node columns
+        (``engine.models.scorer_files.tree_columns``) and its baseline log-odds.
 
         Raises:
-            ModelFileError: more than one tree per iteration, or categorical splits (the
-                same rule as saving a scorer).
             ValueError: a tree with more than 64 leaves (a leaf set is one 64-bit word).
         """
-        from engine.models.scorer_files import tree_columns
-
-        columns = tree_columns(model)
         first, feature, threshold, right_missing, masks = [0], [], [], [], []
         first_leaf, values = [0], []
         start = 0
@@ -147,7 +142,7 @@ class TreeEnsemble:
             split_mask=np.array(masks, dtype=np.int64),
             first_leaf=np.array(first_leaf[:-1], dtype=np.int64),
             leaf_value=np.array(values, dtype=np.float64),
-            baseline=float(np.asarray(model._baseline_prediction).ravel()[0]),
+            baseline=baseline,
         )
 
     def margin(self, X: np.ndarray) -> np.ndarray:

@@ -40,7 +40,7 @@ import scipy.sparse as sp
 from engine.features.domain_preferences import read_preferred_domains, role_domains
 from engine.features.pair_features import FEATURE_NAMES
 from engine.kernels.sparse_entries import entries
-from engine.training.match_model import MatchRuntime
+from engine.runtime.match_runtime import MatchRuntime
 from graph_schema.edge_types import INTERACTED
 from loaders.stores.base import GraphStore
 

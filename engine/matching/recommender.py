@@ -32,14 +32,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from engine.explain.reasons import feature_reasons
 from engine.fairness.metrics import UNKNOWN_GROUP
 from engine.fairness.rerank import rerank as rerank_pool
 from engine.features.pair_features import FEATURE_NAMES
+from engine.features.reasons import feature_reasons
 from engine.kernels.sparse_entries import entries
 from engine.results import Match
 from engine.retrieval.faiss_index import MAX_K, VectorIndex
-from engine.training.match_model import MatchRuntime
+from engine.runtime.match_runtime import MatchRuntime
 from graph_schema.errors import ConfigError
 
 BAD_K = "k must be an int in [1, {limit}]; got {value!r}"

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from engine.matching.recommender import Recommender
 from engine.retrieval.mirror import IndexMirror
-from engine.training.match_model import INDEX, MatchModel, MatchRuntime
+from engine.runtime.match_runtime import MatchRuntime
+from engine.runtime.model import INDEX, MatchModel
 from loaders.stores.base import GraphStore
 
 

@@ -39,7 +39,7 @@ from engine.matching.fusion import METHODS, FusedRole, fuse
 from engine.matching.recommender import BAD_K, Recommender
 from engine.results import Match
 from engine.retrieval.faiss_index import MAX_K
-from engine.training.match_model import MatchRuntime
+from engine.runtime.match_runtime import MatchRuntime
 from graph_schema.errors import ConfigError
 
 FAIR = "fair"

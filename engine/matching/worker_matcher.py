@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.explain.reasons import adhoc_reasons
 from engine.features.adhoc import AdhocFeatures, adhoc_features
+from engine.features.reasons import adhoc_reasons
 from engine.matching.adhoc_request import JobPosting, WorkerProfile, validate_request
 from engine.results import Match
 

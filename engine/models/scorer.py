@@ -32,9 +32,9 @@ from threadpoolctl import ThreadpoolController
 
 from engine.kernels.trees import MAX_LEAVES, TreeEnsemble
 from graph_schema.errors import ConfigError, NotTrainedError
+from graph_schema.params import bad_parameter
 
 NOT_TRAINED = "{cls} is not fitted; call {cls}.fit(X, y) before {method}()"
-BAD_PARAM = "The {name!r} parameter of MeritScorer must be {rule}. Got {value!r} instead."
 BAD_LABELS = "MeritScorer.fit needs labels of both classes 0 and 1; got {found}"
 BAD_SHAPE = "X must be a 2-D array with {width} columns (the fitted features); got shape {shape}"
 
@@ -93,24 +93,17 @@ class MeritScorer:
     def _validate(self) -> None:
         if self.calibration not in ("platt", "isotonic"):
             rule = "a str among {'platt', 'isotonic'}"
-            raise ConfigError(
-                BAD_PARAM.format(name="calibration", rule=rule, value=self.calibration)
-            )
+            raise bad_parameter("calibration", "MeritScorer", rule, self.calibration)
         if not (isinstance(self.max_leaf_nodes, int) and 2 <= self.max_leaf_nodes <= MAX_LEAVES):
-            raise ConfigError(
-                BAD_PARAM.format(
-                    name="max_leaf_nodes",
-                    rule=f"an int in [2, {MAX_LEAVES}] (a tree's leaves are one 64-bit word)",
-                    value=self.max_leaf_nodes,
-                )
+            raise bad_parameter(
+                "max_leaf_nodes",
+                "MeritScorer",
+                f"an int in [2, {MAX_LEAVES}] (a tree's leaves are one 64-bit word)",
+                self.max_leaf_nodes,
             )
         if not 0.0 < self.calibration_share <= 0.5:
-            raise ConfigError(
-                BAD_PARAM.format(
-                    name="calibration_share",
-                    rule="a float in (0, 0.5]",
-                    value=self.calibration_share,
-                )
+            raise bad_parameter(
+                "calibration_share", "MeritScorer", "a float in (0, 0.5]", self.calibration_share
             )
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> MeritScorer:
@@ -206,7 +199,10 @@ class MeritScorer:
         """
         self._check("trees")
         if getattr(self, "trees_", None) is None:
-            self.trees_ = TreeEnsemble.from_model(self.model_)
+            from engine.models.scorer_files import tree_columns
+
+            baseline = float(np.asarray(self.model_._baseline_prediction).ravel()[0])
+            self.trees_ = TreeEnsemble.from_columns(tree_columns(self.model_), baseline)
         return self.trees_
 
     def explainer(self) -> shap.TreeExplainer:

@@ -15,7 +15,7 @@ Stages (each timed in the report):
 5. serve with the first fold's adapter and NexusGNN: embed the whole graph, index the
    embeddings in FAISS, write them back as node properties, save the model;
 6. publish: everything above was written into a fresh work folder; it becomes a new version
-   and ``CURRENT`` switches to it in one atomic rename (``engine.training.model_versions``).
+   and ``CURRENT`` switches to it in one atomic rename (``engine.runtime.versions``).
    A train killed before that leaves the previous version serving, with its own FAISS index
    (the mirror is pinned to its model version, so the embeddings a killed train may have
    written back into the graph never reach its retrieval); the next train removes the
@@ -54,17 +54,16 @@ from engine.models.nexus_training import NexusTrainer
 from engine.models.scorer import MeritScorer
 from engine.models.text_adapter import TextAdapter
 from engine.retrieval.mirror import IndexMirror
-from engine.training.match_model import (
-    INDEX,
+from engine.runtime.match_runtime import (
     LABELS,
-    MatchModel,
     MatchRuntime,
     as_cold,
     build_runtime,
     hire_history,
     read_store,
 )
-from engine.training.model_versions import begin, publish
+from engine.runtime.model import INDEX, MatchModel
+from engine.runtime.versions import begin, publish
 from engine.training.options import TrainOptions
 from engine.training.split import cross_fit_folds, without_pairs
 from graph_schema.errors import ConfigError

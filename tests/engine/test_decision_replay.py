@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from engine import MatchingEngine, Settings
 from engine.cli import app
-from engine.training.model_versions import current, pinned, versions
+from engine.runtime.versions import current, pinned, versions
 from engine.training.options import TrainOptions
 from graph_schema.errors import ConfigError
 from loaders.import_job import ImportOptions
-from loaders.synthetic import generate
+from synthetic import generate
 
 pytestmark = pytest.mark.slow
 FAST = TrainOptions(finetune=False, probe=False, progress=False)

@@ -19,11 +19,11 @@ from engine.cli import app
 from engine.evaluation.run import run_evaluation
 from engine.matching.recommender import Recommender
 from engine.retrieval.mirror import IndexMirror
-from engine.training.match_model import INDEX
+from engine.runtime.model import INDEX
 from engine.training.options import TrainOptions
 from graph_schema.errors import NotTrainedError, SensitiveAccessError, UnknownIdError
 from loaders.import_job import ImportOptions
-from loaders.synthetic import generate
+from synthetic import generate
 from loaders.writeback import read_embeddings
 
 pytestmark = pytest.mark.slow

@@ -21,8 +21,8 @@ import torch
 from engine.models.model_files import NOT_WEIGHTS, read_weights
 from engine.models.scorer import MeritScorer
 from engine.models.scorer_files import PICKLED_ARRAYS, load_scorer
-from engine.training.match_model import MatchModel
-from engine.training.model_versions import begin, publish
+from engine.runtime.model import MatchModel
+from engine.runtime.versions import begin, publish
 from engine.training.options import TrainOptions
 from graph_schema.errors import ModelFileError
 

@@ -1,11 +1,11 @@
-"""Pinned model versions (``model_versions.pin``): never pruned and not counted towards
+"""Pinned model versions (``engine.runtime.versions.pin``): never pruned and not counted towards
 ``KEEP``; ``find`` locates a version by its folder name, else by its model version."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from engine.training.model_versions import begin, find, pin, pinned, publish, versions
+from engine.runtime.versions import begin, find, pin, pinned, publish, versions
 
 
 def _train(model_dir: Path, version: str) -> Path:

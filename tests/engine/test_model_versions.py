@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.training import model_versions
-from engine.training.match_model import MatchModel
-from engine.training.model_versions import begin, current, publish, remove_stale, versions
+from engine.runtime import versions as model_versions
+from engine.runtime.model import MatchModel
+from engine.runtime.versions import begin, current, publish, remove_stale, versions
 
 DEAD_PID = 999_999_999  # above Linux's pid_max (4,194,304): never a live process
 

@@ -24,11 +24,11 @@ import pytest
 
 from engine import MatchingEngine, Settings
 from engine.retrieval.mirror import IndexMirror
-from engine.training.match_model import INDEX, MatchModel
-from engine.training.model_versions import current, versions
+from engine.runtime.model import INDEX, MatchModel
+from engine.runtime.versions import current, versions
 from engine.training.options import TrainOptions
 from loaders.import_job import ImportOptions
-from loaders.synthetic import generate
+from synthetic import generate
 from loaders.writeback import read_embeddings
 
 pytestmark = pytest.mark.slow

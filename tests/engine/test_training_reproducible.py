@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 
 from engine import MatchingEngine, Settings
 from engine.cli import app
-from engine.training.match_model import MANIFEST
+from engine.runtime.model import MANIFEST
 from engine.training.options import TrainOptions
 from loaders.import_job import ImportOptions
-from loaders.synthetic import generate
+from synthetic import generate
 
 pytestmark = pytest.mark.slow
 

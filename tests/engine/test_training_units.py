@@ -8,11 +8,11 @@ import re
 import numpy as np
 import pytest
 
-from engine.explain.reasons import feature_reasons
 from engine.features.labels import interaction_labels
 from engine.features.pair_features import FEATURE_NAMES
+from engine.features.reasons import feature_reasons
 from engine.matching.worker_matcher import WorkerMatcher, prior_score
-from engine.training.match_model import as_cold
+from engine.runtime.match_runtime import as_cold
 from engine.training.split import cross_fit_folds, without_pairs
 from graph_schema.edge_types import INTERACTED
 from loaders.pyg_export import export_graph

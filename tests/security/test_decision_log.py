@@ -33,12 +33,12 @@ from engine.decisions.log import (
     read,
     verify,
 )
-from engine.training.match_model import MatchModel
-from engine.training.model_versions import POINTER_BROKEN, current, publish
+from engine.runtime.model import MatchModel
+from engine.runtime.versions import POINTER_BROKEN, current, publish
 from engine.training.options import TrainOptions
 from graph_schema.errors import ConfigError, ModelFileError, TalentGraphError
 from loaders.import_job import ImportOptions
-from loaders.synthetic import generate
+from synthetic import generate
 
 ROOT = Path(__file__).parents[2]
 
