@@ -76,7 +76,7 @@ def trained_bench_store(
     from engine.api import MatchingEngine
     from engine.settings import Settings
     from engine.training.match_model import MatchModel
-    from loaders.synthetic import generate
+    from synthetic import generate
 
     workdir.mkdir(parents=True, exist_ok=True)
     data = workdir / f"data-s{scale:g}-seed{seed}"
@@ -159,7 +159,7 @@ def bench_import(
     scale: float, seed: int, workdir: Path, changed: float = 0.10, baseline: bool = True
 ) -> dict[str, Any]:
     """Run the import benchmark; returns machine facts, dataset facts and one row per run."""
-    from loaders.synthetic import generate
+    from synthetic import generate
 
     workdir.mkdir(parents=True, exist_ok=True)
     data = workdir / f"data-s{scale:g}-seed{seed}"

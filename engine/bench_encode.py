@@ -27,7 +27,7 @@ PRECISIONS_TIMED = ("fp32", "bf16")
 
 def synthetic_profile_texts(n: int, seed: int, workdir: Path) -> list[str]:
     """``n`` profile texts of the first synthetic world (generated once into ``workdir``)."""
-    from loaders.synthetic import generate
+    from synthetic import generate
 
     data = workdir / f"encode-texts-seed{seed}"
     if not (data / "candidates.jsonl").exists():

@@ -115,7 +115,7 @@ def generate(
     as_json: JsonOption = False,
 ) -> None:
     """Generate a synthetic ESCO-grounded dataset (and held-out ground truth)."""
-    from loaders.synthetic import generate as run
+    from synthetic import generate as run
 
     kwargs = {} if bias is None else {"bias": bias}
     try:

@@ -26,7 +26,7 @@ from graph_schema import SCHEMA
 from loaders.import_job import ImportJob, ImportOptions
 from loaders.stores.base import GraphStore
 from loaders.stores.ladybug import LadybugStore
-from loaders.synthetic import generate
+from synthetic import generate
 
 TINY = Path(__file__).parent / "data" / "tiny"
 

@@ -16,7 +16,7 @@ from engine.decisions.record import restore
 from engine.training.options import TrainOptions
 from graph_schema.errors import ConfigError
 from loaders.import_job import ImportOptions
-from loaders.synthetic import generate
+from synthetic import generate
 
 pytestmark = pytest.mark.slow
 

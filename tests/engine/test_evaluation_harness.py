@@ -17,7 +17,7 @@ from engine.evaluation.ground_truth import load_ground_truth
 from engine.evaluation.harness import evaluate_method, markdown_table
 from loaders.import_job import ImportJob, ImportOptions
 from loaders.stores.ladybug import LadybugStore
-from loaders.synthetic import generate
+from synthetic import generate
 
 pytestmark = pytest.mark.slow
 

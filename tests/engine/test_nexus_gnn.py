@@ -213,7 +213,7 @@ def test_with_reverse_edges_flips_and_keeps_attributes() -> None:
 # -- learning ---------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_val_auc_beats_chance_on_a_generated_dataset(tmp_path: Path) -> None:
-    from loaders.synthetic import generate
+    from synthetic import generate
 
     generate(tmp_path / "data", scale=0.01, seed=0, progress=False)
     with LadybugStore(tmp_path / "store") as store:

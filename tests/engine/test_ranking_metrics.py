@@ -165,7 +165,7 @@ def test_load_ground_truth_errors(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_generated_ground_truth_ranked_by_fit_is_perfect(tmp_path: Path) -> None:
-    from loaders.synthetic.generate import generate
+    from synthetic import generate
 
     generate(tmp_path, scale=0.01, seed=0, progress=False)
     truth = load_ground_truth(tmp_path)

@@ -22,7 +22,7 @@ from engine import MatchingEngine
 from engine.settings import Settings
 from engine.training.options import TrainOptions
 from loaders.import_job import ImportOptions
-from loaders.synthetic.generate import generate
+from synthetic import generate
 
 pytestmark = pytest.mark.slow
 

@@ -24,7 +24,7 @@ from graph_schema.errors import ConfigError, NotTrainedError
 from loaders.import_job import ImportJob, ImportOptions
 from loaders.pyg_export import export_graph
 from loaders.stores.ladybug import LadybugStore
-from loaders.synthetic import generate
+from synthetic import generate
 
 
 def _problem(seed: int = 0, n: int = 1500) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ import pytest
 from engine import MatchingEngine, Settings
 from engine.training.options import TrainOptions
 from loaders.import_job import ImportOptions
-from loaders.synthetic import generate
+from synthetic import generate
 
 pytestmark = pytest.mark.slow
 

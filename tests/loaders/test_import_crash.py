@@ -21,7 +21,7 @@ import pytest
 
 from loaders.import_job import ImportJob, ImportOptions
 from loaders.stores.ladybug import DB_FILE, LadybugStore
-from loaders.synthetic.generate import generate
+from synthetic import generate
 
 pytestmark = pytest.mark.slow
 

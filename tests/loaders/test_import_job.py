@@ -136,7 +136,7 @@ def test_cli_exits_nonzero_only_when_strict(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_generated_dataset_imports_cleanly_and_twice_gives_identical_counts(tmp_path: Path) -> None:
-    from loaders.synthetic import generate
+    from synthetic import generate
 
     generate(tmp_path / "data", scale=0.01, seed=0, progress=False)
     with LadybugStore(tmp_path / "store") as store:

@@ -16,13 +16,13 @@ import pytest
 
 from graph_schema.errors import ConfigError
 from loaders.records import TABLES
-from loaders.synthetic import DEFAULT_BIAS, EVALUATION_DIR, GenerationSummary, generate
-from loaders.synthetic.catalog import build_catalog
-from loaders.synthetic.fit import NOISE, TrueFit, pair_noise
-from loaders.synthetic.people import draw_candidates
-from loaders.synthetic.roles import draw_roles
-from loaders.synthetic.truth import relevance
-from loaders.synthetic.world import build_world
+from synthetic import DEFAULT_BIAS, EVALUATION_DIR, GenerationSummary, generate
+from synthetic.catalog import build_catalog
+from synthetic.fit import NOISE, TrueFit, pair_noise
+from synthetic.people import draw_candidates
+from synthetic.roles import draw_roles
+from synthetic.truth import relevance
+from synthetic.world import build_world
 
 ADULT_BANDS = {"18-24", "25-34", "35-44", "45-54", "55-64", "65+"}
 FUNNEL = ("APPLIED", "SHORTLISTED", "INTERVIEWED", "OFFERED", "HIRED")

@@ -18,8 +18,8 @@ from engine.api import MatchingEngine
 from graph_schema.errors import ConfigError
 from loaders.import_job import ImportOptions
 from loaders.records import TABLES
-from loaders.synthetic import EVALUATION_DIR, WORLDS, GenerationSummary, generate
-from loaders.synthetic.careers.text import abbreviate, reorder, typo
+from synthetic import EVALUATION_DIR, WORLDS, GenerationSummary, generate
+from synthetic.careers.text import abbreviate, reorder, typo
 
 FILES = [f"{stem}.jsonl" for stem in TABLES] + [
     f"{EVALUATION_DIR}/ground_truth.jsonl",

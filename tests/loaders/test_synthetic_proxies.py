@@ -16,9 +16,9 @@ import pytest
 
 from graph_schema.errors import ConfigError
 from loaders.records import TABLES
-from loaders.synthetic import EVALUATION_DIR, GenerationSummary, generate
-from loaders.synthetic.people import REFERENCE_MONTH
-from loaders.synthetic.proxies import DEFAULT_PROXY_STRENGTH, correlations, draw_proxies
+from synthetic import EVALUATION_DIR, GenerationSummary, generate
+from synthetic.people import REFERENCE_MONTH
+from synthetic.proxies import DEFAULT_PROXY_STRENGTH, correlations, draw_proxies
 
 FILES = [f"{stem}.jsonl" for stem in TABLES] + [
     f"{EVALUATION_DIR}/ground_truth.jsonl",

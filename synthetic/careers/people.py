@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loaders.synthetic.careers.tracks import FACETS, Tracks
-from loaders.synthetic.catalog import Catalog
-from loaders.synthetic.people import AGE_BANDS, AGE_LIMITS, AGE_SHARES, GENDER_SHARES, GENDERS
-from loaders.synthetic.people import _draw_jobs as draw_jobs
-from loaders.synthetic.world import World
+from synthetic.careers.tracks import FACETS, Tracks
+from synthetic.catalog import Catalog
+from synthetic.people import AGE_BANDS, AGE_LIMITS, AGE_SHARES, GENDER_SHARES, GENDERS
+from synthetic.people import _draw_jobs as draw_jobs
+from synthetic.world import World
 
 CHANGER_SHARE = 0.25
 CURRENT_SKILLS = 10.0  # mean skills listed from the current track (changers: CHANGER_CURRENT)

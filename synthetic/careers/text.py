@@ -18,12 +18,12 @@ import re
 
 import numpy as np
 
-from loaders.synthetic.careers.people import People
-from loaders.synthetic.careers.roles import LEVEL_BANDS, RoleLatents
-from loaders.synthetic.catalog import Catalog
-from loaders.synthetic.roles import Roles
-from loaders.synthetic.text import capitalised, join_phrases
-from loaders.synthetic.world import World
+from synthetic.careers.people import People
+from synthetic.careers.roles import LEVEL_BANDS, RoleLatents
+from synthetic.catalog import Catalog
+from synthetic.roles import Roles
+from synthetic.text import capitalised, join_phrases
+from synthetic.world import World
 
 # fmt: off
 ABBREVIATIONS: dict[str, str] = {

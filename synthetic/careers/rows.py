@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 
 from loaders.resolve import normalise
-from loaders.synthetic.careers.people import People
-from loaders.synthetic.catalog import Catalog
-from loaders.synthetic.domains import DOMAIN_IDS
-from loaders.synthetic.people import AGE_BANDS, GENDERS
-from loaders.synthetic.roles import Roles
-from loaders.synthetic.rows import SIGNALS, month, role_fields
-from loaders.synthetic.world import World
+from synthetic.careers.people import People
+from synthetic.catalog import Catalog
+from synthetic.domains import DOMAIN_IDS
+from synthetic.people import AGE_BANDS, GENDERS
+from synthetic.roles import Roles
+from synthetic.rows import SIGNALS, month, role_fields
+from synthetic.world import World
 
 ID_SHARE = 0.55
 

@@ -1,7 +1,7 @@
 """``generate_careers``: the second synthetic world, an ICT applicant-tracking export.
 
 Same sizes, seed discipline, files and ground-truth format as the first world
-(``loaders.synthetic.generate``), a different generative model: latent career tracks,
+(``synthetic.generate``), a different generative model: latent career tracks,
 seniority and craft drive the true fit; skills, titles and text are noisy emissions of
 them (docs/generator.md, "The second world: careers").
 
@@ -21,22 +21,22 @@ import numpy as np
 from tqdm import tqdm
 
 from loaders.esco_csv import read_esco_extractor
-from loaders.synthetic import rows
-from loaders.synthetic.careers import fit as fit_module
-from loaders.synthetic.careers.fit import CareerFit
-from loaders.synthetic.careers.people import CHANGER_SHARE, draw_people
-from loaders.synthetic.careers.roles import LEVEL_BANDS, draw_role_latents
-from loaders.synthetic.careers.rows import candidate_rows, role_rows
-from loaders.synthetic.careers.text import people_texts, role_texts
-from loaders.synthetic.careers.tracks import TRACKS, build_tracks, ict_taxonomy
-from loaders.synthetic.careers.truth import (
+from synthetic import rows
+from synthetic.careers import fit as fit_module
+from synthetic.careers.fit import CareerFit
+from synthetic.careers.people import CHANGER_SHARE, draw_people
+from synthetic.careers.roles import LEVEL_BANDS, draw_role_latents
+from synthetic.careers.rows import candidate_rows, role_rows
+from synthetic.careers.text import people_texts, role_texts
+from synthetic.careers.tracks import TRACKS, build_tracks, ict_taxonomy
+from synthetic.careers.truth import (
     HELD_OUT_SHARE,
     RELEVANCE_CUTS,
     draw_career_truth,
     held_out_candidates,
 )
-from loaders.synthetic.catalog import build_catalog
-from loaders.synthetic.generate import (
+from synthetic.catalog import build_catalog
+from synthetic.generate import (
     EVALUATION_DIR,
     GENERATOR_VERSION,
     GenerationSummary,
@@ -45,12 +45,12 @@ from loaders.synthetic.generate import (
     proxy_manifest,
     sizes,
 )
-from loaders.synthetic.history import BIASED_GROUP, History, draw_history
-from loaders.synthetic.people import REFERENCE_MONTH
-from loaders.synthetic.proxies import apply_to_texts, proxy_world, signal_shift
-from loaders.synthetic.roles import draw_roles, occupation_demand
-from loaders.synthetic.world import build_world
-from loaders.synthetic.writer import write_jsonl
+from synthetic.history import BIASED_GROUP, History, draw_history
+from synthetic.people import REFERENCE_MONTH
+from synthetic.proxies import apply_to_texts, proxy_world, signal_shift
+from synthetic.roles import draw_roles, occupation_demand
+from synthetic.world import build_world
+from synthetic.writer import write_jsonl
 
 WORLD = "careers"
 STEPS: tuple[str, ...] = ("taxonomy", "world", "roles", "people", "ground truth", "history", "text", "write", "manifest")  # fmt: skip

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loaders.synthetic.fit import TrueFit
-from loaders.synthetic.people import Candidates
-from loaders.synthetic.roles import Roles
+from synthetic.fit import TrueFit
+from synthetic.people import Candidates
+from synthetic.roles import Roles
 
 POOL = 100
 TOP = 30

@@ -10,8 +10,8 @@ and a few *text-only* ones that only the summary mentions.
 
 Example:
     >>> import numpy as np
-    >>> from loaders.synthetic.catalog import build_catalog
-    >>> from loaders.synthetic.world import build_world
+    >>> from synthetic.catalog import build_catalog
+    >>> from synthetic.world import build_world
     >>> cat = build_catalog(12, np.random.default_rng(0))
     >>> world = build_world(6, cat.occupation_domain, np.random.default_rng(1))
     >>> people = draw_candidates(50, cat, world, np.ones(12), np.random.default_rng(2))
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loaders.synthetic.catalog import Catalog
-from loaders.synthetic.world import World
+from synthetic.catalog import Catalog
+from synthetic.world import World
 
 GENDERS: tuple[str, ...] = ("female", "male", "non-binary")
 GENDER_SHARES: tuple[float, ...] = (0.485, 0.495, 0.02)

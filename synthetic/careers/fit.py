@@ -33,14 +33,14 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from loaders.synthetic.careers.people import People
-from loaders.synthetic.careers.roles import RoleLatents
-from loaders.synthetic.careers.tracks import Tracks
-from loaders.synthetic.catalog import Catalog
-from loaders.synthetic.fit import NOISE as FIRST_WORLD_NOISE
-from loaders.synthetic.fit import pair_noise
-from loaders.synthetic.roles import Roles
-from loaders.synthetic.world import World
+from synthetic.careers.people import People
+from synthetic.careers.roles import RoleLatents
+from synthetic.careers.tracks import Tracks
+from synthetic.catalog import Catalog
+from synthetic.fit import NOISE as FIRST_WORLD_NOISE
+from synthetic.fit import pair_noise
+from synthetic.roles import Roles
+from synthetic.world import World
 
 PREVIOUS_MATCH = 0.45
 ADJACENT_MATCH = 0.5

@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from loaders.synthetic.catalog import Catalog
-from loaders.synthetic.domains import DOMAIN_IDS, DOMAIN_NAMES
-from loaders.synthetic.history import ACTORS, STAGES, History
-from loaders.synthetic.people import AGE_BANDS, GENDERS, Candidates
-from loaders.synthetic.roles import Roles
-from loaders.synthetic.truth import Truth
-from loaders.synthetic.world import World
+from synthetic.catalog import Catalog
+from synthetic.domains import DOMAIN_IDS, DOMAIN_NAMES
+from synthetic.history import ACTORS, STAGES, History
+from synthetic.people import AGE_BANDS, GENDERS, Candidates
+from synthetic.roles import Roles
+from synthetic.truth import Truth
+from synthetic.world import World
 
 SIGNALS: tuple[str, ...] = ("reliability", "attendance", "engagement", "churn_risk")
 

@@ -4,14 +4,14 @@
 held-out ground truth; docs/generator.md documents the generative model.
 
 Example:
-    >>> from loaders.synthetic import DEFAULT_BIAS, sizes
+    >>> from synthetic import DEFAULT_BIAS, sizes
     >>> sizes(0.01)["candidates"], DEFAULT_BIAS > 0
     (200, True)
 """
 
 from __future__ import annotations
 
-from loaders.synthetic.generate import (
+from synthetic.generate import (
     DEFAULT_BIAS,
     EVALUATION_DIR,
     GENERATOR_VERSION,
@@ -20,7 +20,7 @@ from loaders.synthetic.generate import (
     generate,
     sizes,
 )
-from loaders.synthetic.proxies import DEFAULT_PROXY_STRENGTH
+from synthetic.proxies import DEFAULT_PROXY_STRENGTH
 
 __all__ = [
     "DEFAULT_BIAS",

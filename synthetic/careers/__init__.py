@@ -2,13 +2,13 @@
 career tracks (docs/generator.md, "The second world: careers").
 
 Example:
-    >>> from loaders.synthetic.careers import WORLD
+    >>> from synthetic.careers import WORLD
     >>> WORLD
     'careers'
 """
 
 from __future__ import annotations
 
-from loaders.synthetic.careers.generate import WORLD, generate_careers
+from synthetic.careers.generate import WORLD, generate_careers
 
 __all__ = ["WORLD", "generate_careers"]

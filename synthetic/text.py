@@ -17,11 +17,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from loaders.synthetic.catalog import Catalog
-from loaders.synthetic.domains import DOMAIN_NAMES
-from loaders.synthetic.people import Candidates
-from loaders.synthetic.roles import SENIORITY, Roles
-from loaders.synthetic.world import World
+from synthetic.catalog import Catalog
+from synthetic.domains import DOMAIN_NAMES
+from synthetic.people import Candidates
+from synthetic.roles import SENIORITY, Roles
+from synthetic.world import World
 
 ALIAS_SHARE = 0.6
 MENTION_SHARE = 0.5

@@ -1,6 +1,6 @@
 """Roles of the careers world: the first world's roles plus a latent level and must-haves.
 
-Roles are drawn exactly as in the first world (``loaders.synthetic.roles.draw_roles``: one
+Roles are drawn exactly as in the first world (``synthetic.roles.draw_roles``: one
 per occupation, the rest by popularity; organization, city, remote, ESCO skills with
 importance, capacity). On top, each role has latents no field states directly: its
 ``track`` (its occupation's), a seniority ``level`` in [0, 1] (junior / mid / senior / lead
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loaders.synthetic.careers.tracks import FACETS, Tracks
-from loaders.synthetic.roles import Roles
+from synthetic.careers.tracks import FACETS, Tracks
+from synthetic.roles import Roles
 
 LEVEL_BANDS: tuple[tuple[str, float, float], ...] = (
     # name, centre, share of roles

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from loaders.synthetic.domains import DOMAIN_NAMES
+from synthetic.domains import DOMAIN_NAMES
 
 DEFAULT_PROXY_STRENGTH = 1.0
 """The documented proxy world (``talentgraph generate --proxies 1``)."""

@@ -10,7 +10,7 @@
   the rest random.
 
 relevance = 3 if f >= 0.70, 2 if f >= 0.55, 1 if f >= 0.40, else 0. Rows use the first
-world's :class:`~loaders.synthetic.truth.Truth`, so the files have the same format.
+world's :class:`~synthetic.truth.Truth`, so the files have the same format.
 
 Example:
     >>> truth, held_out = draw_career_truth(fit, rng)  # doctest: +SKIP
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from loaders.synthetic.careers.fit import CareerFit
-from loaders.synthetic.truth import HARD, MIN_QUERIES, TOP, Truth, _fill
+from synthetic.careers.fit import CareerFit
+from synthetic.truth import HARD, MIN_QUERIES, TOP, Truth, _fill
 
 RELEVANCE_CUTS: tuple[float, ...] = (0.40, 0.55, 0.70)
 HELD_OUT_SHARE = 0.05

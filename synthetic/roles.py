@@ -9,8 +9,8 @@ others optional (0.1-0.8). Capacity is 1 for most roles, a few gig roles take do
 
 Example:
     >>> import numpy as np
-    >>> from loaders.synthetic.catalog import build_catalog
-    >>> from loaders.synthetic.world import build_world
+    >>> from synthetic.catalog import build_catalog
+    >>> from synthetic.world import build_world
     >>> cat = build_catalog(12, np.random.default_rng(0))
     >>> world = build_world(6, cat.occupation_domain, np.random.default_rng(1))
     >>> roles = draw_roles(30, cat, world, np.random.default_rng(2))
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loaders.synthetic.catalog import Catalog
-from loaders.synthetic.domains import DOMAIN_IDS
-from loaders.synthetic.world import World
+from synthetic.catalog import Catalog
+from synthetic.domains import DOMAIN_IDS
+from synthetic.world import World
 
 REMOTE_SHARE: dict[str, float] = {
     "software": 0.45,

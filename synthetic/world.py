@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loaders.synthetic.domains import DOMAIN_IDS
+from synthetic.domains import DOMAIN_IDS
 
 # fmt: off
 COUNTRIES: tuple[tuple[str, str, str, tuple[tuple[str, float], ...]], ...] = (

@@ -23,23 +23,23 @@ import numpy as np
 from tqdm import tqdm
 
 from graph_schema.errors import ConfigError
-from loaders.synthetic import rows
-from loaders.synthetic.catalog import build_catalog
-from loaders.synthetic.fit import NOISE, REQUIRED_SHARE, WEIGHTS, TrueFit
-from loaders.synthetic.history import BIASED_GROUP, History, draw_history
-from loaders.synthetic.people import (
+from synthetic import rows
+from synthetic.catalog import build_catalog
+from synthetic.fit import NOISE, REQUIRED_SHARE, WEIGHTS, TrueFit
+from synthetic.history import BIASED_GROUP, History, draw_history
+from synthetic.people import (
     AGE_BANDS,
     GENDERS,
     REFERENCE_MONTH,
     Candidates,
     draw_candidates,
 )
-from loaders.synthetic.proxies import PENALTY, apply_to_texts, correlations, proxy_world
-from loaders.synthetic.roles import draw_roles, occupation_demand
-from loaders.synthetic.text import candidate_texts, role_texts
-from loaders.synthetic.truth import RELEVANCE_CUTS, draw_truth
-from loaders.synthetic.world import World, build_world
-from loaders.synthetic.writer import write_jsonl
+from synthetic.proxies import PENALTY, apply_to_texts, correlations, proxy_world
+from synthetic.roles import draw_roles, occupation_demand
+from synthetic.text import candidate_texts, role_texts
+from synthetic.truth import RELEVANCE_CUTS, draw_truth
+from synthetic.world import World, build_world
+from synthetic.writer import write_jsonl
 
 GENERATOR_VERSION = "1.0.0"
 DEFAULT_BIAS = 0.07
@@ -169,8 +169,8 @@ def generate(
         bias: recruiter bias against women in the history (0 = none); see history.py.
         progress: show a tqdm progress bar on stderr.
         world: which generative model, one of ``WORLDS``: ``"esco"`` (this module) or
-            ``"careers"`` (``loaders.synthetic.careers``, latent ICT career tracks).
-        proxies: strength in [0, 1] of the proxy world (``loaders.synthetic.proxies``;
+            ``"careers"`` (``synthetic.careers``, latent ICT career tracks).
+        proxies: strength in [0, 1] of the proxy world (``synthetic.proxies``;
             ``DEFAULT_PROXY_STRENGTH`` is the documented one); 0: none, files as without.
 
     Returns:
@@ -184,7 +184,7 @@ def generate(
             BAD_PARAMETER.format(name="world", rule=f"one of {', '.join(WORLDS)}", value=world)
         )
     if world == "careers":
-        from loaders.synthetic.careers import generate_careers
+        from synthetic.careers import generate_careers
 
         return generate_careers(out_dir, scale, seed, bias, progress, proxies)
     _check(scale, seed, bias, proxies)

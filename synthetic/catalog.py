@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from graph_schema.nodes import Occupation, Skill
 from loaders.esco_csv import read_esco_extractor
 from loaders.esco_relations import EscoTaxonomy, SkillSimilarity, skill_similarity_network
-from loaders.synthetic.domains import DOMAIN_IDS, DOMAIN_SHARES, domain_of
+from synthetic.domains import DOMAIN_IDS, DOMAIN_SHARES, domain_of
 
 MIN_RELATIONS = 12
 SIMILAR_K = 8

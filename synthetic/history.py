@@ -17,7 +17,7 @@ minus ``bias`` for the biased group (women), with a threshold:
 
 Thresholds are quantiles of the *unbiased* scores, so ``bias = 0`` gives equal selection
 rates in expectation and a model that imitates the history learns exactly ``bias``. In the
-proxy world (``loaders.synthetic.proxies``) a per-candidate ``penalty`` of merit-free proxies
+proxy world (``synthetic.proxies``) a per-candidate ``penalty`` of merit-free proxies
 is subtracted beside it. Events
 later than the reference day are cut: recent funnels are still open.
 
@@ -33,10 +33,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from loaders.synthetic.fit import TrueFit
-from loaders.synthetic.people import GENDERS, Candidates
-from loaders.synthetic.roles import Roles
-from loaders.synthetic.world import World
+from synthetic.fit import TrueFit
+from synthetic.people import GENDERS, Candidates
+from synthetic.roles import Roles
+from synthetic.world import World
 
 STAGES: tuple[str, ...] = (
     "APPLIED",
@@ -157,7 +157,7 @@ def draw_history(
         forbidden: ``candidate * roles.n + role`` keys that must not appear (ground truth).
         rng: the generator's random stream for this step.
         penalty: per candidate, also subtracted from the recruiter's view at every decision
-            (the proxy world's penalty of merit-free proxies, ``loaders.synthetic.proxies``).
+            (the proxy world's penalty of merit-free proxies, ``synthetic.proxies``).
 
     Returns:
         The events, sorted by UTC time, then candidate, role and stage.

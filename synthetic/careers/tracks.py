@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from loaders.esco_relations import EscoTaxonomy
-from loaders.synthetic.catalog import MIN_RELATIONS, Catalog
-from loaders.synthetic.domains import DOMAIN_IDS, domain_of
+from synthetic.catalog import MIN_RELATIONS, Catalog
+from synthetic.domains import DOMAIN_IDS, domain_of
 
 FACETS = 5
 # fmt: off

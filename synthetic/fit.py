@@ -30,10 +30,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from loaders.synthetic.catalog import Catalog
-from loaders.synthetic.people import Candidates
-from loaders.synthetic.roles import Roles
-from loaders.synthetic.world import World
+from synthetic.catalog import Catalog
+from synthetic.people import Candidates
+from synthetic.roles import Roles
+from synthetic.world import World
 
 WEIGHTS: dict[str, float] = {"skills": 0.60, "occupation": 0.15, "location": 0.15, "signals": 0.10}
 REQUIRED_SHARE = 0.75
