@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# rerank.py is numpy and the re-rankers' own modules (no torch, nothing that imports settings)
+from engine.fairness.rerank import METHODS as RERANK_METHODS
 from engine.training.options import TrainOptions
+from graph_schema.params import bad_parameter, one_of
 from loaders.import_job import ImportOptions
 
 
@@ -36,7 +39,8 @@ class Settings(BaseSettings):
     ``train.drop_proxies``): on the proxy world at scale 1 the two together gave impact
     ratio@10 0.95 (gender) and 0.93 (age band) at role NDCG@10 0.886, against 0.58, 0.51 and
     0.855 unmitigated; the trained half alone leaves the age band at 0.76 (docs/fairness.md).
-    ``TALENTGRAPH_RERANK=none`` serves the merit order.
+    ``TALENTGRAPH_RERANK=none`` serves the merit order. An unknown method is refused when
+    the settings are built (``ConfigError`` naming ``rerank``, the value and the methods).
     """
 
     model_config = SettingsConfigDict(
@@ -53,6 +57,16 @@ class Settings(BaseSettings):
     train: TrainOptions = Field(default_factory=TrainOptions)
     rerank: str = "proportional"
     rerank_attributes: tuple[str, ...] | None = ("age_band",)
+
+    @field_validator("rerank")
+    @classmethod
+    def _known_rerank(cls, value: str) -> str:
+        # A ConfigError is not a ValueError: pydantic lets it through as it is, so the CLI
+        # prints its message (exit 2) instead of a validation report.
+        if value not in RERANK_METHODS:
+            rule = one_of(RERANK_METHODS)
+            raise bad_parameter("rerank", "Settings (TALENTGRAPH_RERANK)", rule, value)
+        return value
 
     def models_path(self, db: str) -> str:
         """Where trained models live: ``model_dir``, else ``<db>/models`` for an embedded

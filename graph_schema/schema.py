@@ -74,11 +74,6 @@ class NodeSpec:
     def property_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.properties)
 
-    @property
-    def imported_properties(self) -> tuple[str, ...]:
-        """Properties an import sets (everything but the derived ones, e.g. embeddings)."""
-        return tuple(p.name for p in self.properties if p.name not in self.derived)
-
 
 @dataclass(frozen=True)
 class RelSpec:

@@ -39,7 +39,7 @@ from loaders.readers import table_path
 from loaders.records import REQUIRED_TABLES, TABLES
 from loaders.resolve import Resolver
 from loaders.row_mapping import RowMapper
-from loaders.stores.base import GraphStore
+from loaders.stores.base import BATCH_SIZE, GraphStore
 from loaders.table_files import MAX_FILE_BYTES, MAX_LINE_BYTES, ReadLimits, check_table_file
 from loaders.table_reader import ReadState, TableReader
 
@@ -50,19 +50,49 @@ MISSING_TABLE = "{directory}: required table {table}.jsonl (or {table}.csv) is m
 
 
 class ImportOptions(BaseModel):
-    """Settings of an import (the ``import`` section of ``Settings``)."""
+    """Settings of an import: the ``import_options`` section of ``Settings``
+    (``TALENTGRAPH_IMPORT_OPTIONS__<FIELD>``); docs/import.md, "Options", has the table.
+
+    Example:
+        >>> ImportOptions(batch_size=5000, as_of="2026-01").read_limits.line_bytes
+        16777216
+
+    Attributes:
+        batch_size: rows per write statement (one ``UNWIND $rows`` on Neo4j, one ``LOAD
+            FROM`` batch on LadybugDB), in [1, 1,000,000]; the store writes with it for the
+            whole import. Default 10,000 (``loaders.stores.base.BATCH_SIZE``).
+        strict: asks for a failing exit when any row was rejected. The job itself never
+            raises for rejected rows (they are quarantined and counted in the report);
+            ``talentgraph import --strict`` exits 1 on them. Default False.
+        quarantine_dir: where rejected rows are written (one file per run, 0600 in a 0700
+            folder); ``None``: ``STORE/quarantine/`` for the embedded store, the user's
+            private state folder (``$XDG_STATE_HOME/talentgraph/quarantine``) for Neo4j.
+        progress: show progress bars (the CLI turns them off with ``--json``). Default True.
+        as_of: the month the import is read at, ``YYYY-MM``: open-ended experience (no
+            ``end``) runs until it for ``experience_years``, and a date of birth is read at
+            its first day to tell a minor. ``None`` (the default): the current month (UTC);
+            set it for an import that gives the same graph next month.
+        bulk: load a label or relationship type that is still empty with one ``COPY``
+            from Arrow (LadybugDB); False forces the batched upserts even into empty
+            tables (a baseline for benchmarks). Default True.
+        columnar: validate large JSONL tables in Arrow blocks with vectorised checks,
+            sending only doubtful rows to pydantic; False validates every row with pydantic
+            one by one (a baseline; same outcomes, slower). Default True.
+        max_line_bytes: the longest line (JSONL) or record (CSV) read, in [64, 1 GiB]; a
+            longer one is quarantined (in an ESCO file it stops the import). Default 16 MiB.
+        max_file_bytes: the largest table file, in [1, 1 TiB]; a larger one stops the
+            import before anything is written. Default 4 GiB.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    batch_size: int = Field(10_000, ge=1, le=1_000_000)
+    batch_size: int = Field(BATCH_SIZE, ge=1, le=1_000_000)
     strict: bool = False
     quarantine_dir: Path | None = None
     progress: bool = True
     as_of: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-    bulk: bool = True  # False forces UNWIND/LOAD ... MERGE even into empty tables (baseline)
-    columnar: bool = True  # False validates every row with pydantic one by one (baseline)
-    # A longer line (CSV record) is quarantined; a larger file stops the import before it
-    # starts (docs/dataset.md, "Limits").
+    bulk: bool = True
+    columnar: bool = True
     max_line_bytes: int = Field(MAX_LINE_BYTES, ge=64, le=1024**3)
     max_file_bytes: int = Field(MAX_FILE_BYTES, ge=1, le=1024**4)
 

@@ -7,8 +7,8 @@ and name are the reference as written, and the import report counts it.
 Example:
     >>> r = Resolver()
     >>> r.add("Skill", "py", ["Python", "python3"])
-    >>> r.resolve("Skill", "PYTHON3"), r.resolve("Skill", "Rust"), r.created_count("Skill")
-    ('py', 'Rust', 1)
+    >>> r.resolve("Skill", "PYTHON3"), r.resolve("Skill", "Rust"), dict(r.created)
+    ('py', 'Rust', {'Skill': {'Rust': 'Rust'}})
 """
 
 from __future__ import annotations
@@ -104,6 +104,3 @@ class Resolver:
         self.add(label, ref, [ref])
         self.created[label][ref] = ref
         return ref
-
-    def created_count(self, label: str) -> int:
-        return len(self.created[label])

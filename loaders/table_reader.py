@@ -73,6 +73,10 @@ from loaders.table_files import ReadLimits
 DUPLICATE_ID = "duplicate id {id!r} with other values (first at line {first})"
 DUPLICATE_INTERACTION = "duplicate interaction {key} at another time (first at line {first})"
 BLOCK_ROWS = 50_000
+NO_ARROW_TABLE = (
+    "{file}: {rows} rows vouched for by the columnar check but no Arrow table to take them "
+    "from (a bug in the table reader)"
+)
 PROFILE_TABLES: frozenset[str] = frozenset({"candidates", "roles", "interactions"})
 # The label whose ids a table's rows carry (rejected ids are remembered per label).
 LABEL_OF: dict[str, str] = {
@@ -514,7 +518,8 @@ class TableReader:
             (slow if type(value) is dict else fast).append((k, value))  # type: ignore[arg-type]
         parts: list[pa.Table] = []
         if fast:
-            assert arrow is not None
+            if arrow is None:  # only the columnar check vouches for rows, from its table
+                raise RuntimeError(NO_ARROW_TABLE.format(file=file, rows=len(fast)))
             parts.append(arrow.take(pa.array([v for _, v in fast], pa.int64())))
         if slow:
             parts.append(records_table(model, [v for _, v in slow]))

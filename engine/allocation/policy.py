@@ -45,8 +45,8 @@ from pydantic import (
     model_validator,
 )
 
-from engine.fairness.metrics import BAD_PARAMETER
 from graph_schema.errors import ConfigError
+from graph_schema.params import bad_parameter
 from loaders.private_files import FILE_MODE, fsync_dir, private_dir
 
 OBJECTIVES: tuple[str, ...] = ("merit", "diversity", "preference")
@@ -171,7 +171,7 @@ class AllocationPolicy(BaseModel):
 
 
 def _bad(name: str, rule: str, value: Any, method: str = "allocate") -> ConfigError:
-    return ConfigError(BAD_PARAMETER.format(name=name, method=method, rule=rule, value=value))
+    return bad_parameter(name, method, rule, value)
 
 
 def _is_int(value: Any) -> bool:

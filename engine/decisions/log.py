@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.decisions.keys import KEY_ID, KeyRing, same, sign
+from engine.decisions.keys import BAD_KEY_ID, KEY_ID, DecisionKeyError, KeyRing, same, sign
 from graph_schema.errors import ConfigError, TalentGraphError
 from loaders.private_files import FILE_MODE, fsync_dir
 
@@ -413,9 +413,7 @@ class DecisionLog:
 
     def _append_locked(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         end = self._sync()
-        key_id = self._key_id
-        assert key_id is not None
-        key = self.keys.key(key_id, self.path)
+        key_id, key = _signing_key(self.keys, self._key_id, self.path)
         record: dict[str, Any] = {**fields, "seq": self.seq + 1, "prev": self.last}
         record["hash"] = record_hash(record)
         record["key"] = key_id
@@ -458,6 +456,19 @@ class DecisionLog:
             _truncate(self.path, state.end)
         self._seen = (state.end, head_raw)
         return state.end
+
+
+def _signing_key(keys: KeyRing, key_id: str | None, log: Path) -> tuple[str, bytes]:
+    """``key_id`` and its key, to sign ``log`` with.
+
+    Raises:
+        DecisionKeyError: ``key_id`` is None (a signed log always names its key, and
+            ``current_id(create=True)`` makes one: this is checked, not assumed, so that it
+            holds under ``python -O`` too), not a key id, or its key file is missing.
+    """
+    if key_id is None:
+        raise DecisionKeyError(BAD_KEY_ID.format(log=log, key_id=key_id))
+    return key_id, keys.key(key_id, log)
 
 
 def _tip(state: _State) -> str:
@@ -503,9 +514,9 @@ def rekey(path: Path, keys_dir: Path | None = None, new_key: bool = False) -> Ve
         unsigned = not state.keyed and result.problem in ("unkeyed", "no_head")
         if not (result.ok or result.problem in RECOVERABLE or unsigned):
             raise ConfigError(TAMPERED.format(path=path, detail=result.detail))
-        key_id = keys.rotate() if new_key else keys.current_id(create=True)
-        assert key_id is not None
-        key = keys.key(key_id, path)
+        key_id, key = _signing_key(
+            keys, keys.rotate() if new_key else keys.current_id(create=True), path
+        )
         lines = []
         for record in state.records:
             signed = {**record, "key": key_id, "mac": record_mac(key, record["hash"])}

@@ -31,6 +31,7 @@ import numpy as np
 
 from engine.evaluation.ranking_metrics import RankingReport
 from graph_schema.errors import ConfigError
+from graph_schema.params import out_of_range
 
 PerQuery = Mapping[str, Mapping[str, float]]
 QUERY_MISMATCH = (
@@ -39,7 +40,6 @@ QUERY_MISMATCH = (
 )
 NO_QUERIES = "paired_bootstrap needs at least one query; both reports are empty"
 MISSING_METRIC = "metric {metric!r} is not in the per-query values; known: {known}"
-BAD_RESAMPLES = "resamples must be an int >= 1; got {value!r}"
 MARKER = "*"
 """Appended to a table cell whose interval excludes 0."""
 
@@ -100,9 +100,9 @@ def paired_bootstrap(
             bad ``resamples`` or ``level``.
     """
     if not isinstance(resamples, int) or isinstance(resamples, bool) or resamples < 1:
-        raise ConfigError(BAD_RESAMPLES.format(value=resamples))
+        raise out_of_range("resamples", "an int >= 1", resamples)
     if not 0.0 < level < 1.0:
-        raise ConfigError(f"level must be in (0, 1); got {level!r}")
+        raise out_of_range("level", "in (0, 1)", level)
     pa, pb = _per_query(a), _per_query(b)
     if pa.keys() != pb.keys():
         only_a, only_b = sorted(pa.keys() - pb.keys()), sorted(pb.keys() - pa.keys())

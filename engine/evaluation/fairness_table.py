@@ -33,7 +33,6 @@ Example:
 
 from __future__ import annotations
 
-import base64
 import io
 import math
 import tempfile
@@ -343,8 +342,3 @@ def _plot(rows: list[FairnessRow], attrs: list[str]) -> bytes:
     fig.savefig(buf, format="png")
     plt.close(fig)
     return buf.getvalue()
-
-
-def plot_data_uri(png: bytes) -> str:
-    """The plot as a ``data:`` URI (for HTML reports)."""
-    return "data:image/png;base64," + base64.b64encode(png).decode()

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from graph_schema.errors import ConfigError, InputRowError
+from graph_schema.params import bad_parameter
 
 EVALUATION_DIR = "_evaluation"
 GROUND_TRUTH_FILE = "ground_truth.jsonl"
@@ -78,9 +79,7 @@ class GroundTruth:
         """``{query id: {item id: grade}}`` of one direction (``"role"`` or ``"candidate"``)."""
         if direction not in DIRECTIONS:
             rule = "one of 'role', 'candidate'"
-            raise ConfigError(
-                f"The 'direction' parameter of pools must be {rule}. Got {direction!r} instead."
-            )
+            raise bad_parameter("direction", "pools", rule, direction)
         return self.relevance[direction]
 
     @property

@@ -55,6 +55,7 @@ from engine.models.nexus_training import (
     _Split,
     _split,
 )
+from engine.training.options import TRAIN_DEFAULTS
 from graph_schema import EdgeType, NodeLabel
 from graph_schema.errors import ConfigError, NotTrainedError
 from loaders.pyg_export import ExportedGraph, IdMap
@@ -195,7 +196,9 @@ class CfOnlyScorer(IndexedScorer):
         >>> cf = CfOnlyScorer().fit(exported, factors=32, seed=0)        # doctest: +SKIP
     """
 
-    def fit(self, exported: ExportedGraph, factors: int = 32, seed: int = 0) -> CfOnlyScorer:
+    def fit(
+        self, exported: ExportedGraph, factors: int = TRAIN_DEFAULTS.cf_factors, seed: int = 0
+    ) -> CfOnlyScorer:
         """Factorise ``interaction_matrix(exported)``.
 
         Args:
@@ -255,8 +258,8 @@ class RandomForestScorer(IndexedScorer):
     def fit(
         self,
         exported: ExportedGraph,
-        similarity_decay: float = 0.8,
-        sampled_negatives: float = 2.0,
+        similarity_decay: float = TRAIN_DEFAULTS.similarity_decay,
+        sampled_negatives: float = TRAIN_DEFAULTS.sampled_negatives,
         preferred: Any = None,
     ) -> RandomForestScorer:
         """Build the feature context (no text, no GNN) and fit the forest on labelled pairs.

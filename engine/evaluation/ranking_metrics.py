@@ -31,19 +31,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from graph_schema.errors import ConfigError
+from graph_schema.params import check_k
 
 Ranking = Sequence[str]
 Judgements = Mapping[str, int]
-BAD_PARAMETER = "The {name!r} parameter of {method} must be {rule}. Got {value!r} instead."
 DUPLICATE_ID = "The ranking of query {query!r} lists {item!r} more than once."
-
-
-def _check_k(k: int, method: str) -> int:
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise ConfigError(
-            BAD_PARAMETER.format(name="k", method=method, rule="an int >= 1", value=k)
-        )
-    return k
 
 
 def dcg(grades: Sequence[float], k: int) -> float:
@@ -53,7 +45,7 @@ def dcg(grades: Sequence[float], k: int) -> float:
 
 def ndcg_at_k(ranking: Ranking, judgements: Judgements, k: int = 10) -> float:
     """NDCG@k of one ranking; NaN when the query has no item with a grade above 0."""
-    _check_k(k, "ndcg_at_k")
+    check_k(k, "ndcg_at_k")
     ideal = dcg(sorted(judgements.values(), reverse=True), k)
     if ideal == 0:
         return math.nan
@@ -78,7 +70,7 @@ def reciprocal_rank(ranking: Ranking, judgements: Judgements) -> float:
 
 def top_k_hit(ranking: Ranking, judgements: Judgements, k: int) -> float:
     """1.0 if an item with the query's best grade is in the first ``k``, else 0.0 (NaN: no target)."""
-    _check_k(k, "top_k_hit")
+    check_k(k, "top_k_hit")
     targets = _targets(judgements)
     if not targets:
         return math.nan
@@ -129,8 +121,8 @@ def evaluate_rankings(
     Raises:
         ConfigError: a cut-off is not a positive int, or a ranking repeats an id.
     """
-    ks = tuple(_check_k(k, "evaluate_rankings") for k in ks)
-    _check_k(ndcg_k, "evaluate_rankings")
+    ks = tuple(check_k(k, "evaluate_rankings") for k in ks)
+    ndcg_k = check_k(ndcg_k, "evaluate_rankings")
     per_query: dict[str, dict[str, float]] = {}
     skipped = 0
     for query, graded in judgements.items():

@@ -34,6 +34,7 @@ import numpy as np
 
 from engine.matching.fusion import FusedRole, fuse
 from graph_schema.errors import ConfigError
+from graph_schema.params import out_of_range
 
 Group = Hashable
 
@@ -153,20 +154,21 @@ def optimise_weight(
         ConfigError: a bad grid, ``lam`` or ``k``, or a reference ``gap`` refuses.
     """
     if not isinstance(grid, int) or grid < 2:
-        raise ConfigError(f"grid of optimise_weight must be an int >= 2; got {grid!r}")
+        raise out_of_range("grid of optimise_weight", "an int >= 2", grid)
     if not 0.0 <= lam <= 1.0:
-        raise ConfigError(f"lam of optimise_weight must be in [0, 1]; got {lam!r}")
+        raise out_of_range("lam of optimise_weight", "in [0, 1]", lam)
     if not isinstance(k, int) or k < 1:
-        raise ConfigError(f"k of optimise_weight must be an int >= 1; got {k!r}")
-    best: tuple[tuple[float, float, float], WeightChoice] | None = None
-    for w in np.linspace(0.0, 1.0, grid):
-        fused = fuse(candidate_side, recruiter_side, method, w=float(w), normalise=normalise)
+        raise out_of_range("k of optimise_weight", "an int >= 1", k)
+
+    def scored(w: float) -> tuple[tuple[float, float, float], WeightChoice]:
+        fused = fuse(candidate_side, recruiter_side, method, w=w, normalise=normalise)
         top = [item.role_id for item in fused[:k]]
         metric = gap(top, group_of, reference)
         if second is not None:
             metric = lam * metric + (1 - lam) * gap(top, group_of, second)
-        key = (round(metric, 12), abs(float(w) - prefer), float(w))
-        if best is None or key < best[0]:
-            best = (key, WeightChoice(float(w), metric, fused))
-    assert best is not None
-    return best[1]
+        return (round(metric, 12), abs(w - prefer), w), WeightChoice(w, metric, fused)
+
+    # grid >= 2, so min() always has weights to choose from; the generator keeps one fused
+    # list beside the best; ties go to the first (the key ends in w: there are none).
+    weights = (scored(float(w)) for w in np.linspace(0.0, 1.0, grid))
+    return min(weights, key=lambda choice: choice[0])[1]

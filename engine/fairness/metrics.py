@@ -47,13 +47,16 @@ from typing import Any
 
 import numpy as np
 
-from graph_schema.errors import ConfigError
+from graph_schema.params import (
+    BAD_PARAMETER,  # noqa: F401 (audit still imports it from here)
+    bad_parameter,
+    check_k,
+)
 
 Group = Hashable
 SensitiveFeatures = Sequence[Hashable] | Mapping[str, Sequence[Hashable]]
 Rankings = Mapping[str, Sequence[str]]
 UNKNOWN_GROUP = "unknown"
-BAD_PARAMETER = "The {name!r} parameter of {method} must be {rule}. Got {value!r} instead."
 
 
 @dataclass(frozen=True)
@@ -99,11 +102,7 @@ def _labels(sensitive_features: SensitiveFeatures, n: int, method: str) -> list[
     if isinstance(sensitive_features, Mapping):
         columns = [list(column) for column in sensitive_features.values()]
         if not columns:
-            raise ConfigError(
-                BAD_PARAMETER.format(
-                    name="sensitive_features", method=method, rule="non-empty", value={}
-                )
-            )
+            raise bad_parameter("sensitive_features", method, "non-empty", {})
         labels: list[Group] = list(zip(*columns)) if len(columns) > 1 else columns[0]
         lengths = {len(c) for c in columns}
     else:
@@ -111,11 +110,7 @@ def _labels(sensitive_features: SensitiveFeatures, n: int, method: str) -> list[
         lengths = {len(labels)}
     if lengths != {n}:
         rule = f"aligned with the values ({n} rows)"
-        raise ConfigError(
-            BAD_PARAMETER.format(
-                name="sensitive_features", method=method, rule=rule, value=f"{sorted(lengths)} rows"
-            )
-        )
+        raise bad_parameter("sensitive_features", method, rule, f"{sorted(lengths)} rows")
     return [tuple(label) if isinstance(label, list) else label for label in labels]
 
 
@@ -145,11 +140,7 @@ def group_metrics(
     n = len(arrays[0])
     if any(len(a) != n for a in arrays):
         rule = "aligned arrays of one length"
-        raise ConfigError(
-            BAD_PARAMETER.format(
-                name="values", method="group_metrics", rule=rule, value=[len(a) for a in arrays]
-            )
-        )
+        raise bad_parameter("values", "group_metrics", rule, [len(a) for a in arrays])
     labels = _labels(sensitive_features, n, "group_metrics")
     rows: dict[Group, list[int]] = {}
     for i, label in enumerate(labels):
@@ -267,14 +258,6 @@ def ranked_rows(rankings: Rankings, *, sensitive_features: Mapping[str, Group]) 
     return RankedRows(query, item, np.asarray(rank, dtype=np.int64), group)
 
 
-def _check_k(k: int, method: str) -> int:
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise ConfigError(
-            BAD_PARAMETER.format(name="k", method=method, rule="an int >= 1", value=k)
-        )
-    return k
-
-
 def selection_rate_at_k(
     rankings: Rankings,
     k: int,
@@ -283,7 +266,7 @@ def selection_rate_at_k(
     groups: Iterable[Group] = (),
 ) -> GroupMetrics:
     """Per group, the share of pool appearances ranked in the top ``k``."""
-    _check_k(k, "selection_rate_at_k")
+    check_k(k, "selection_rate_at_k")
     rows = ranked_rows(rankings, sensitive_features=sensitive_features)
     return selection_rate(rows.rank <= k, sensitive_features=rows.group, groups=groups)
 
@@ -315,7 +298,7 @@ def equal_opportunity_difference_at_k(
     An appearance is qualified when its grade ``relevance[query][id]`` (0 when unjudged) is at
     least ``min_relevance`` (default 2: true fit >= 0.50 in the generator's grades).
     """
-    _check_k(k, "equal_opportunity_difference_at_k")
+    check_k(k, "equal_opportunity_difference_at_k")
     rows = ranked_rows(rankings, sensitive_features=sensitive_features)
     qualified = [
         relevance.get(q, {}).get(i, 0) >= min_relevance for q, i in zip(rows.query, rows.item)
@@ -336,7 +319,7 @@ def exposure_at_k(
     rows = ranked_rows(rankings, sensitive_features=sensitive_features)
     rank = rows.rank
     if k is not None:
-        _check_k(k, "exposure_at_k")
+        check_k(k, "exposure_at_k")
         rank = np.where(rank <= k, rank, 0)
     return exposure(rank, sensitive_features=rows.group, groups=groups)
 
@@ -359,21 +342,15 @@ def check_target(target: Any, method: str) -> dict[Group, float]:
         f"a non-empty mapping of group -> share in [0, 1] summing to 1 (within {TARGET_TOLERANCE})"
     )
     if not isinstance(target, Mapping) or not target:
-        raise ConfigError(
-            BAD_PARAMETER.format(name="target", method=method, rule=rule, value=target)
-        )
+        raise bad_parameter("target", method, rule, target)
     shares: dict[Group, float] = {}
     for group, share in target.items():
         if isinstance(share, bool) or not isinstance(share, int | float | np.integer | np.floating):
-            raise ConfigError(
-                BAD_PARAMETER.format(name="target", method=method, rule=rule, value=dict(target))
-            )
+            raise bad_parameter("target", method, rule, dict(target))
         shares[group] = float(share)
     total = math.fsum(shares.values())
     if not all(0.0 <= s <= 1.0 for s in shares.values()) or abs(total - 1.0) > TARGET_TOLERANCE:
-        raise ConfigError(
-            BAD_PARAMETER.format(name="target", method=method, rule=rule, value=dict(target))
-        )
+        raise bad_parameter("target", method, rule, dict(target))
     return shares
 
 
@@ -403,13 +380,11 @@ def skew_at_k(
     Raises:
         ConfigError: invalid ``k`` or ``target``, or ``group`` without a positive share.
     """
-    _check_k(k, "skew_at_k")
+    check_k(k, "skew_at_k")
     shares = check_target(target, "skew_at_k")
     if shares.get(group, 0.0) <= 0.0:
         rule = f"a group with a positive share in target ({', '.join(map(repr, shares))})"
-        raise ConfigError(
-            BAD_PARAMETER.format(name="group", method="skew_at_k", rule=rule, value=group)
-        )
+        raise bad_parameter("group", "skew_at_k", rule, group)
     counts, size = _top_counts(ranked_groups, k)
     if size == 0:
         return math.nan
@@ -443,7 +418,7 @@ def ndkl(
         ConfigError: invalid ``k`` or ``target``.
     """
     if k is not None:
-        _check_k(k, "ndkl")
+        check_k(k, "ndkl")
     shares = check_target(target, "ndkl")
     top = list(ranked_groups)
     size = len(top) if k is None else min(k, len(top))

@@ -29,9 +29,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.training.options import TRAIN_DEFAULTS
 from graph_schema.errors import ConfigError
+from graph_schema.params import out_of_range
 
-DEFAULT_THRESHOLD = 0.2
+DEFAULT_THRESHOLD = TRAIN_DEFAULTS.proxy_threshold
 """eta at which a feature counts as a proxy: the groups explain 4 % of its variance."""
 UNKNOWN = "unknown"
 
@@ -94,7 +96,7 @@ def screen_proxies(
         ConfigError: a bad threshold or misaligned inputs.
     """
     if not 0 < threshold <= 1:
-        raise ConfigError(f"threshold of screen_proxies must be in (0, 1]; got {threshold!r}")
+        raise out_of_range("threshold of screen_proxies", "in (0, 1]", threshold)
     if X.shape[1] != len(feature_names):
         raise ConfigError(f"X has {X.shape[1]} columns but {len(feature_names)} feature names")
     eta: dict[str, dict[str, float]] = {}

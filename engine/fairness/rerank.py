@@ -80,6 +80,7 @@ from engine.fairness.rerank_checks import (
     check_unit,
     floor_share,
 )
+from graph_schema.params import one_of
 
 __all__ = [
     "METHODS",
@@ -230,7 +231,7 @@ def rerank(
         ConfigError: an unknown method, a missing or invalid parameter, misaligned arrays.
     """
     if method not in METHODS:
-        raise bad_parameter("method", "rerank", f"one of {', '.join(map(repr, METHODS))}", method)
+        raise bad_parameter("method", "rerank", one_of(METHODS), method)
     values = check_scores(scores, "rerank")
     k, n = check_k(k, "rerank"), len(values)
     labels = None if groups is None else check_aligned(groups, n, "groups", "rerank")

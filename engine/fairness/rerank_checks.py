@@ -1,6 +1,7 @@
 """Shared by the re-rankers (``engine.fairness.rerank``, ``fa_ir``, ``det_rerank``): argument
 checks that name the parameter, the method and the rule, and the rounding and ordering every
-method uses.
+method uses. ``bad_parameter`` and ``check_k`` are the project's own
+(``graph_schema.params``), listed here with the rest.
 
 - ``i * p`` within 1e-9 of an integer counts as that integer (``0.29 * 100`` is 29, not the
   float 28.999999999999996), so :func:`floor_share` and :func:`ceil_share` do what a target
@@ -15,14 +16,21 @@ from typing import Any
 
 import numpy as np
 
-from engine.fairness.metrics import BAD_PARAMETER
-from graph_schema.errors import ConfigError
+from graph_schema.params import bad_parameter, check_k
+
+__all__ = [
+    "bad_parameter",
+    "best_first",
+    "ceil_share",
+    "check_aligned",
+    "check_k",
+    "check_mask",
+    "check_scores",
+    "check_unit",
+    "floor_share",
+]
 
 _INTEGER_TOLERANCE = 1e-9
-
-
-def bad_parameter(name: str, method: str, rule: str, value: Any) -> ConfigError:
-    return ConfigError(BAD_PARAMETER.format(name=name, method=method, rule=rule, value=value))
 
 
 def check_scores(scores: Any, method: str) -> np.ndarray:
@@ -33,12 +41,6 @@ def check_scores(scores: Any, method: str) -> np.ndarray:
     if values.ndim != 1 or not np.all(np.isfinite(values)):
         raise bad_parameter("scores", method, "a 1-D array of finite numbers", scores)
     return values
-
-
-def check_k(k: Any, method: str) -> int:
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise bad_parameter("k", method, "an int >= 1", k)
-    return int(k)
 
 
 def check_unit(name: str, value: Any, method: str) -> float:

@@ -21,9 +21,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from engine.kernels.sparse_entries import entries
+from engine.training.options import TRAIN_DEFAULTS
 from graph_schema import EdgeType
 from graph_schema.edge_types import HAS_SKILL, PART_OF, REQUIRES_SKILL, SIMILAR_TO
 from graph_schema.errors import ConfigError
+from graph_schema.params import out_of_range
 from loaders.pyg_export import ExportedGraph, IdMap
 
 SIGNALS: tuple[str, ...] = (
@@ -39,7 +41,6 @@ MISSING_LABEL = "the export has no {label} nodes; FeatureContext needs candidate
 BAD_EMBEDDING = (
     "{kind}[{label!r}] must be a 2-D array with one row per {label} id ({rows}); got shape {shape}"
 )
-BAD_DECAY = "similarity_decay must be a float in [0, 1]; got {value!r}"
 
 
 def _edges(
@@ -169,7 +170,7 @@ class FeatureContext:
     mentioned: sp.csr_matrix | None = None
     text: dict[str, np.ndarray] = field(default_factory=dict)
     gnn: dict[str, np.ndarray] = field(default_factory=dict)
-    similarity_decay: float = 0.8
+    similarity_decay: float = TRAIN_DEFAULTS.similarity_decay
 
     @cached_property
     def importance_required(self) -> np.ndarray:
@@ -182,7 +183,7 @@ class FeatureContext:
         cls,
         exported: ExportedGraph,
         *,
-        similarity_decay: float = 0.8,
+        similarity_decay: float = TRAIN_DEFAULTS.similarity_decay,
         text: dict[str, np.ndarray] | None = None,
         gnn: dict[str, np.ndarray] | None = None,
         preferred: sp.csr_matrix | None = None,
@@ -208,7 +209,7 @@ class FeatureContext:
                 matrix whose rows do not match the id map.
         """
         if not 0.0 <= similarity_decay <= 1.0:
-            raise ConfigError(BAD_DECAY.format(value=similarity_decay))
+            raise out_of_range("similarity_decay", "a float in [0, 1]", similarity_decay)
         for label in ("Candidate", "Role"):
             if label not in exported.ids:
                 raise ConfigError(MISSING_LABEL.format(label=label))

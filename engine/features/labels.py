@@ -28,11 +28,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from graph_schema.edge_types import INTERACTED, REQUIRES_SKILL
-from graph_schema.errors import ConfigError
+from graph_schema.params import out_of_range
 from graph_schema.relationships import POSITIVE_INTERACTIONS
 from loaders.pyg_export import ExportedGraph
-
-BAD_RATIO = "sampled_negatives must be a float >= 0; got {value!r}"
 
 
 @dataclass(frozen=True)
@@ -74,7 +72,7 @@ HARD_DRAWS = 8
 def interaction_labels(
     exported: ExportedGraph,
     *,
-    sampled_negatives: float = 1.0,
+    sampled_negatives: float,
     seed: int = 0,
     weak_negatives: bool = False,
     hard_negatives: float = 0.0,
@@ -83,7 +81,8 @@ def interaction_labels(
 
     Args:
         exported: the export (INTERACTED ``edge_attr`` is a one-hot of the stage).
-        sampled_negatives: uniformly sampled negatives per positive pair (0 for none).
+        sampled_negatives: uniformly sampled negatives per positive pair (0 for none); no
+            default: the pipeline's is ``TrainOptions.sampled_negatives``.
         seed: seed of the sampling.
         weak_negatives: label an APPLIED-only pair negative when its candidate has a
             positive pair elsewhere.
@@ -96,7 +95,7 @@ def interaction_labels(
         ConfigError: ``sampled_negatives`` is negative.
     """
     if not sampled_negatives >= 0:
-        raise ConfigError(BAD_RATIO.format(value=sampled_negatives))
+        raise out_of_range("sampled_negatives", "a float >= 0", sampled_negatives)
     n_c, n_r = len(exported.ids["Candidate"]), len(exported.ids["Role"])
     if INTERACTED in exported.data.edge_types:
         store = exported.data[INTERACTED]

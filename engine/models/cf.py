@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import randomized_svd
 
+from engine.training.options import TRAIN_DEFAULTS
 from graph_schema.edge_types import INTERACTED
 from graph_schema.errors import ConfigError, NotTrainedError
 from loaders.pyg_export import ExportedGraph
@@ -51,7 +52,7 @@ class CollaborativeFilter:
         seed: seed of the randomised SVD.
     """
 
-    def __init__(self, factors: int = 32, seed: int = 0) -> None:
+    def __init__(self, factors: int = TRAIN_DEFAULTS.cf_factors, seed: int = 0) -> None:
         self.factors = factors
         self.seed = seed
 
@@ -99,7 +100,7 @@ def out_of_fold_scores(
     role_idx: np.ndarray,
     *,
     folds: int = 5,
-    factors: int = 32,
+    factors: int = TRAIN_DEFAULTS.cf_factors,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """CF scores of pairs, each from a model fitted with that pair's fold hidden.

@@ -33,6 +33,7 @@ from torch import nn
 from torch_geometric.nn import GATConv, HeteroConv
 
 from engine.models.gradient_reversal import GradientReversal
+from engine.training.options import TRAIN_DEFAULTS
 from graph_schema import EdgeType, NodeLabel
 
 REVERSE_PREFIX = "rev_"
@@ -88,8 +89,8 @@ class NexusGNN(nn.Module):
         num_ids: Mapping[NodeLabel, int],
         edge_types: Sequence[EdgeType],
         edge_dims: Mapping[EdgeType, int],
-        hidden: int = 64,
-        out: int = 64,
+        hidden: int = TRAIN_DEFAULTS.gnn_hidden,
+        out: int = TRAIN_DEFAULTS.gnn_out,
         layers: int = 2,
         heads: int = 2,
         dropout: float = 0.1,

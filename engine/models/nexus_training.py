@@ -57,9 +57,11 @@ from sklearn.metrics import roc_auc_score
 
 from engine.models.model_files import bad_file, read_weights
 from engine.models.nexus_gnn import Adversary, LinkScorer, NexusGNN, with_reverse_edges
+from engine.training.options import TRAIN_DEFAULTS
 from graph_schema import EdgeType, NodeLabel
 from graph_schema.edge_types import HAS_SKILL, INTERACTED, REQUIRES_SKILL
 from graph_schema.errors import ConfigError, NotTrainedError
+from graph_schema.params import bad_parameter
 from graph_schema.relationships import POSITIVE_INTERACTIONS
 from graph_schema.sensitive import SENSITIVE_FIELDS
 from loaders.pyg_export import ExportedGraph, IdMap
@@ -67,7 +69,6 @@ from loaders.pyg_export import ExportedGraph, IdMap
 Mode = Literal["auto", "full-batch", "sampled"]
 SUPERVISED: tuple[EdgeType, ...] = (HAS_SKILL, REQUIRES_SKILL, INTERACTED)
 NOT_TRAINED = "NexusTrainer is not trained yet: call fit(graph) before {method}()."
-BAD_PARAMETER = "The {name!r} parameter of NexusTrainer must be {rule}. Got {value!r} instead."
 SENSITIVE_FEATURE = (
     "{where} feature {name!r} names sensitive field {field!r}; the model never reads "
     "sensitive attributes"
@@ -199,11 +200,11 @@ class NexusTrainer:
 
     def __init__(
         self,
-        hidden: int = 64,
-        out: int = 64,
+        hidden: int = TRAIN_DEFAULTS.gnn_hidden,
+        out: int = TRAIN_DEFAULTS.gnn_out,
         layers: int = 2,
         heads: int = 2,
-        epochs: int = 100,
+        epochs: int = TRAIN_DEFAULTS.gnn_epochs,
         lr: float = 0.01,
         weight_decay: float = 0.0,
         dropout: float = 0.1,
@@ -250,10 +251,10 @@ class NexusTrainer:
         }
         for name, value in ints.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(BAD_PARAMETER.format(name=name, rule="an int >= 1", value=value))
+                raise bad_parameter(name, "NexusTrainer", "an int >= 1", value)
         if self.hidden % self.heads:
             rule = f"a multiple of heads ({self.heads})"
-            raise ConfigError(BAD_PARAMETER.format(name="hidden", rule=rule, value=self.hidden))
+            raise bad_parameter("hidden", "NexusTrainer", rule, self.hidden)
         floats = {
             "lr": (self.lr, 0.0, math.inf, False),
             "dropout": (self.dropout, 0.0, 1.0, True),
@@ -266,22 +267,18 @@ class NexusTrainer:
             if not ok or value > high:
                 bracket = "[" if closed else "("
                 rule = f"a float in {bracket}{low}, {high}]"
-                raise ConfigError(BAD_PARAMETER.format(name=name, rule=rule, value=value))
+                raise bad_parameter(name, "NexusTrainer", rule, value)
         if self.mode not in ("auto", "full-batch", "sampled"):
             rule = "one of 'auto', 'full-batch', 'sampled'"
-            raise ConfigError(BAD_PARAMETER.format(name="mode", rule=rule, value=self.mode))
+            raise bad_parameter("mode", "NexusTrainer", rule, self.mode)
         if self.num_threads is not None and (
             not isinstance(self.num_threads, int) or self.num_threads < 1
         ):
             rule = "None or an int >= 1"
-            raise ConfigError(
-                BAD_PARAMETER.format(name="num_threads", rule=rule, value=self.num_threads)
-            )
+            raise bad_parameter("num_threads", "NexusTrainer", rule, self.num_threads)
         if self.max_seconds is not None and not self.max_seconds > 0:
             rule = "None or a float > 0"
-            raise ConfigError(
-                BAD_PARAMETER.format(name="max_seconds", rule=rule, value=self.max_seconds)
-            )
+            raise bad_parameter("max_seconds", "NexusTrainer", rule, self.max_seconds)
 
     def _check_fitted(self, method: str) -> None:
         if not hasattr(self, "model_"):

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.models.model_files import bad_file, read_weights
+from engine.training.options import TRAIN_DEFAULTS
 from graph_schema.errors import ConfigError, NotTrainedError
 
 SIDES = ("Candidate", "Role")
@@ -100,7 +101,7 @@ class TextAdapter:
     def __init__(
         self,
         seed: int = 0,
-        epochs: int = 20,
+        epochs: int = TRAIN_DEFAULTS.finetune_epochs,
         batch_size: int = 256,
         lr: float = 1e-3,
         weight_decay: float = 0.01,

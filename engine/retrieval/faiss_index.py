@@ -41,9 +41,10 @@ from typing import Any
 import faiss
 import numpy as np
 
-from graph_schema.errors import ConfigError, NotTrainedError, StoreError
+from engine.training.options import TRAIN_DEFAULTS
+from graph_schema.errors import NotTrainedError, StoreError
+from graph_schema.params import bad_parameter, check_int
 
-BAD_PARAMETER = "The {name!r} parameter of {method} must be {rule}. Got {value!r} instead."
 NOT_BUILT = (
     "This VectorIndex is not built yet; call 'build' (or VectorIndex.load) before '{method}'."
 )
@@ -62,18 +63,6 @@ _METRICS = {"ip": faiss.METRIC_INNER_PRODUCT, "l2": faiss.METRIC_L2}
 _APPROXIMATE = ("ivf", "hnsw")
 
 
-def _bad(name: str, method: str, rule: str, value: Any) -> ConfigError:
-    return ConfigError(BAD_PARAMETER.format(name=name, method=method, rule=rule, value=value))
-
-
-def _check_int(name: str, method: str, value: Any, low: int, high: int | None = None) -> int:
-    ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
-    if not ok or value < low or (high is not None and value > high):
-        rule = f"an int in [{low}, {high}]" if high is not None else f"an int >= {low}"
-        raise _bad(name, method, rule, value)
-    return int(value)
-
-
 def _as_matrix(name: str, method: str, value: Any, dim: int | None = None) -> np.ndarray:
     """A C-contiguous float32 matrix; a single 1-D vector becomes one row."""
     array = np.asarray(value, dtype=np.float32)
@@ -82,9 +71,9 @@ def _as_matrix(name: str, method: str, value: Any, dim: int | None = None) -> np
     if array.ndim != 2 or array.shape[1] == 0 or (dim is not None and array.shape[1] != dim):
         cols = f"{dim} columns" if dim is not None else "at least one column"
         shape = tuple(np.shape(value))
-        raise _bad(name, method, f"a 2-D float array with {cols}", f"shape {shape}")
+        raise bad_parameter(name, method, f"a 2-D float array with {cols}", f"shape {shape}")
     if not np.isfinite(array).all():
-        raise _bad(name, method, "finite (no NaN or inf)", "non-finite values")
+        raise bad_parameter(name, method, "finite (no NaN or inf)", "non-finite values")
     return np.ascontiguousarray(array)
 
 
@@ -166,7 +155,7 @@ class VectorIndex:
     def __init__(
         self,
         metric: str = "ip",
-        exact_threshold: int = 50_000,
+        exact_threshold: int = TRAIN_DEFAULTS.exact_threshold,
         seed: int = 0,
         nprobe: int | None = None,
         hnsw_m: int = 32,
@@ -182,14 +171,16 @@ class VectorIndex:
     # ------------------------------------------------------------------ build
     def _validate(self) -> None:
         if self.metric not in _METRICS:
-            raise _bad("metric", "VectorIndex", "one of 'ip', 'l2'", self.metric)
+            raise bad_parameter("metric", "VectorIndex", "one of 'ip', 'l2'", self.metric)
         if self.approximate not in _APPROXIMATE:
-            raise _bad("approximate", "VectorIndex", "one of 'ivf', 'hnsw'", self.approximate)
-        _check_int("exact_threshold", "VectorIndex", self.exact_threshold, 1)
-        _check_int("seed", "VectorIndex", self.seed, 0, 2**31 - 1)
-        _check_int("hnsw_m", "VectorIndex", self.hnsw_m, 4, 128)
+            raise bad_parameter(
+                "approximate", "VectorIndex", "one of 'ivf', 'hnsw'", self.approximate
+            )
+        check_int("exact_threshold", "VectorIndex", self.exact_threshold, 1)
+        check_int("seed", "VectorIndex", self.seed, 0, 2**31 - 1)
+        check_int("hnsw_m", "VectorIndex", self.hnsw_m, 4, 128)
         if self.nprobe is not None:
-            _check_int("nprobe", "VectorIndex", self.nprobe, 1)
+            check_int("nprobe", "VectorIndex", self.nprobe, 1)
 
     def build(self, ids: Sequence[str], vectors: np.ndarray, model_version: str) -> VectorIndex:
         """Index ``vectors`` under ``ids``; the index type follows the number of vectors.
@@ -210,11 +201,11 @@ class VectorIndex:
         id_array = np.asarray([str(i) for i in ids], dtype=str)
         if len(id_array) != len(matrix) or len(matrix) == 0:
             rule = f"a non-empty sequence with one id per vector ({len(matrix)})"
-            raise _bad("ids", "build", rule, f"{len(id_array)} ids")
+            raise bad_parameter("ids", "build", rule, f"{len(id_array)} ids")
         if len(np.unique(id_array)) != len(id_array):
-            raise _bad("ids", "build", "unique", "duplicate ids")
+            raise bad_parameter("ids", "build", "unique", "duplicate ids")
         if not isinstance(model_version, str) or not model_version:
-            raise _bad("model_version", "build", "a non-empty str", model_version)
+            raise bad_parameter("model_version", "build", "a non-empty str", model_version)
         n, dim = matrix.shape
         metric = _METRICS[self.metric]
         self.nprobe_: int | None = None
@@ -319,7 +310,7 @@ class VectorIndex:
             ConfigError: ``k`` or the queries are invalid.
         """
         self._check_built("search")
-        k = _check_int("k", "search", k, 1, MAX_K)
+        k = check_int("k", "search", k, 1, MAX_K)
         matrix = _as_matrix("queries", "search", queries, self.dim_)
         scores, positions = self.index_.search(matrix, k)
         missing = positions < 0
@@ -351,7 +342,7 @@ class VectorIndex:
             ConfigError: ``k`` or the queries are invalid.
         """
         self._check_built("recall_at_k")
-        k = _check_int("k", "recall_at_k", k, 1, MAX_K)
+        k = check_int("k", "recall_at_k", k, 1, MAX_K)
         matrix = _as_matrix("queries", "recall_at_k", queries, self.dim_)
         vectors = self._vectors()
         _, truth = exact_top_k(matrix, vectors, min(k, len(vectors)), self.metric)

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.retrieval.faiss_index import VectorIndex
+from engine.training.options import TRAIN_DEFAULTS
 from graph_schema.errors import NotTrainedError
 from loaders.private_files import make_private
 from loaders.stores.base import GraphStore
@@ -52,7 +53,9 @@ class IndexMirror:
         seed: seed of the approximate index's training.
     """
 
-    def __init__(self, directory: Path, exact_threshold: int = 50_000, seed: int = 0) -> None:
+    def __init__(
+        self, directory: Path, exact_threshold: int = TRAIN_DEFAULTS.exact_threshold, seed: int = 0
+    ) -> None:
         self.directory = Path(directory)
         self.exact_threshold = exact_threshold
         self.seed = seed

@@ -1,8 +1,15 @@
 """``TrainOptions``: the settings section of ``MatchingEngine.train`` (``TALENTGRAPH_TRAIN__*``).
 
+Each training setting has its default here, once: the classes the pipeline builds from these
+options (``TextEncoder``, ``TextAdapter``, ``NexusTrainer``, ``CollaborativeFilter``,
+``VectorIndex``, ``FeatureContext``, the proxy screen) take their own defaults from
+:data:`TRAIN_DEFAULTS`, so a class used on its own behaves as the default pipeline does.
+
 Example:
     >>> TrainOptions(finetune=False).gnn
-    True
+    False
+    >>> TRAIN_DEFAULTS.gnn_epochs, TRAIN_DEFAULTS.max_seq_length
+    (40, 64)
 """
 
 from __future__ import annotations
@@ -117,3 +124,8 @@ class TrainOptions(BaseModel):
     drop_proxies: bool = True
     text_erasure: bool = True
     progress: bool = True
+
+
+TRAIN_DEFAULTS = TrainOptions()
+"""The default options: where classes that take a training setting as an argument read its
+default (``TextEncoder(max_seq_length=TRAIN_DEFAULTS.max_seq_length)``)."""

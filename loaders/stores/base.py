@@ -61,6 +61,8 @@ NODE_QUERY: dict[str, str] = {
     "Domain": "upsert_domains",
 }
 MISSING_PARAMETER = "{what} needs parameters it was not given: {detail}"
+BATCH_SIZE = 10_000
+"""Rows per write batch unless told otherwise (``ImportOptions.batch_size`` defaults to it)."""
 WRITE_REFUSED = (
     "statement `{statement}` tried to write, but queries run read-only: pass --write (CLI) or "
     "write=True (API) to let it write. {store} refused it: {cause}"
@@ -91,7 +93,7 @@ class GraphStore(ABC):
 
     dialect: str = ""
 
-    def __init__(self, sensitive_store: SensitiveStore, batch_size: int = 10_000) -> None:
+    def __init__(self, sensitive_store: SensitiveStore, batch_size: int = BATCH_SIZE) -> None:
         self.sensitive_store = sensitive_store
         self.batch_size = batch_size
 

@@ -54,7 +54,7 @@ from graph_schema.errors import ConfigError, ReadOnlyError, StoreError, StoreUna
 from loaders.private_files import fsync_dir, private_dir
 from loaders.sensitive_store import SENSITIVE_FILE, SensitiveStore
 from loaders.stores import cypher
-from loaders.stores.base import WRITE_REFUSED, GraphStore, Row, written_count
+from loaders.stores.base import BATCH_SIZE, WRITE_REFUSED, GraphStore, Row, written_count
 
 DB_FILE = "graph.lbdb"
 ALREADY_OPEN = (
@@ -144,7 +144,7 @@ class LadybugStore(GraphStore):
     def __init__(
         self,
         path: str | Path,
-        batch_size: int = 10_000,
+        batch_size: int = BATCH_SIZE,
         read_only: bool = False,
         create: bool = True,
     ) -> None:

@@ -45,7 +45,7 @@ from graph_schema.ddl import neo4j_ddl
 from graph_schema.errors import ReadOnlyError, StoreError, StoreUnavailableError
 from loaders.sensitive_store import COLUMNS, SensitiveStore, server_sensitive_path
 from loaders.stores import cypher
-from loaders.stores.base import WRITE_REFUSED, GraphStore, Row
+from loaders.stores.base import BATCH_SIZE, WRITE_REFUSED, GraphStore, Row
 
 UNAVAILABLE = "cannot reach Neo4j at {uri}: {cause}"
 QUERY_FAILED = "Neo4j query failed ({statement}...): {cause}"
@@ -109,7 +109,7 @@ class Neo4jStore(GraphStore):
         uri: str,
         auth: tuple[str, str] | None = None,
         database: str | None = None,
-        batch_size: int = 10_000,
+        batch_size: int = BATCH_SIZE,
         sensitive_dir: str | Path | None = None,
     ) -> None:
         path = server_sensitive_path(uri, database, sensitive_dir)

@@ -332,7 +332,7 @@ class _Checker:
             item = items[i]
             previous = items[i - 1] if i else None
             if isinstance(item, Group):
-                self.group(items, i)
+                self.group(item, items, i)
                 where, ends_value, i = _CLAUSE, True, i + 1
                 continue
             if item.kind == WORD:
@@ -343,7 +343,7 @@ class _Checker:
                             raise _refused(keyword)
                         cases -= keyword == "END"
                     ambiguous = where == _EITHER  # a name to a store that allows it
-                    i, where = self.clause(items, i)
+                    i, where = self.clause(item, items, i)
                     where = _EITHER if ambiguous and where == _EXPR else where
                     ends_value = False
                     continue
@@ -363,10 +363,9 @@ class _Checker:
                 where, ends_value = _CLAUSE, True
             i += 1
 
-    def clause(self, items: list[Item], i: int) -> tuple[int, str]:
-        """Check the clause keyword at ``i``; returns where to go on and what stands next."""
-        tok = items[i]
-        assert isinstance(tok, Token)
+    def clause(self, tok: Token, items: list[Item], i: int) -> tuple[int, str]:
+        """Check the clause keyword ``tok`` (``items[i]``); returns where to go on and what
+        stands next."""
         keyword = tok.keyword
         if keyword not in self.allowed:
             raise _refused(_clause_name(items, i) if keyword else tok.text)
@@ -439,11 +438,9 @@ class _Checker:
         return j, _CLAUSE
 
     # -- brackets: expressions ------------------------------------------------------------
-    def group(self, items: list[Item], i: int) -> None:
+    def group(self, group: Group, items: list[Item], i: int) -> None:
         """A bracketed item: a subquery after CALL/EXISTS/COUNT/COLLECT, else an expression
-        (a function call of a plugin is refused)."""
-        group = items[i]
-        assert isinstance(group, Group)
+        (a function call of a plugin is refused). ``group`` is ``items[i]``."""
         previous = items[i - 1] if i else None
         if group.open == "{" and isinstance(previous, Token) and previous.keyword in _SUBQUERY:
             self.query(group.items)
@@ -458,7 +455,7 @@ class _Checker:
         """The items of an expression: nested brackets, and no statement word as a name."""
         for i, item in enumerate(items):
             if isinstance(item, Group):
-                self.group(items, i)
+                self.group(item, items, i)
                 continue
             previous = items[i - 1] if i else None
             named = any(_is(previous, p) for p in (".", ":")) or item.kind != WORD
