@@ -22,7 +22,7 @@ is subtracted beside it. Events
 later than the reference day are cut: recent funnels are still open.
 
 Example:
-    >>> hist = draw_history(fit, people, roles, world, bias=0.1, forbidden=np.array([]),
+    >>> hist = draw_history(fit, people, roles, places, bias=0.1, forbidden=np.array([]),
     ...                     rng=np.random.default_rng(0))  # doctest: +SKIP
 """
 
@@ -33,10 +33,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from synthetic.fit import TrueFit
-from synthetic.people import GENDERS, Candidates
+from synthetic.places import Places
+from synthetic.population import GENDERS, People
 from synthetic.roles import Roles
-from synthetic.world import World
+from synthetic.world import Fit
 
 STAGES: tuple[str, ...] = (
     "APPLIED",
@@ -86,17 +86,24 @@ class History:
             for i, g in enumerate(GENDERS)
         }
 
+    def without(self, candidates: np.ndarray) -> History:
+        """The events of everyone but ``candidates`` (held-out applicants: new in the system)."""
+        if not len(candidates):
+            return self
+        seen = ~np.isin(self.candidate, candidates)
+        return History(self.candidate[seen], self.role[seen], self.stage[seen], self.minute[seen])
 
-def utc_offsets(world: World) -> np.ndarray:
+
+def utc_offsets(places: Places) -> np.ndarray:
     """Each country's UTC offset in minutes (``"+05:30"`` -> 330)."""
-    sign = np.array([-1 if o.startswith("-") else 1 for o in world.country_offsets])
-    hours = np.array([int(o[1:3]) for o in world.country_offsets])
-    minutes = np.array([int(o[4:6]) for o in world.country_offsets])
+    sign = np.array([-1 if o.startswith("-") else 1 for o in places.country_offsets])
+    hours = np.array([int(o[1:3]) for o in places.country_offsets])
+    minutes = np.array([int(o[4:6]) for o in places.country_offsets])
     return sign * (60 * hours + minutes)
 
 
 def _applications(
-    fit: TrueFit, people: Candidates, roles: Roles, world: World, rng: np.random.Generator
+    fit: Fit, people: People, roles: Roles, places: Places, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """(candidate, role) of every application, before exclusions."""
     active = np.flatnonzero(rng.random(people.n) < ACTIVE_SHARE)
@@ -114,7 +121,7 @@ def _applications(
         score = overlap.data / np.maximum(fit.required_sum_[r], 1e-9)
         r_city, c_city = roles.city[r], people.city[c]
         preferred = (people.pref_cities[c] == r_city[:, None]).any(axis=1)
-        same_country = world.city_country[r_city] == world.city_country[c_city]
+        same_country = places.city_country[r_city] == places.city_country[c_city]
         score += np.where(
             preferred | (roles.remote[r] & people.remote_ok[c]),
             0.3,
@@ -137,10 +144,10 @@ def _applications(
 
 
 def draw_history(
-    fit: TrueFit,
-    people: Candidates,
+    fit: Fit,
+    people: People,
     roles: Roles,
-    world: World,
+    places: Places,
     bias: float,
     forbidden: np.ndarray,
     rng: np.random.Generator,
@@ -152,7 +159,7 @@ def draw_history(
         fit: the true-fit oracle.
         people: candidates.
         roles: roles.
-        world: places.
+        places: countries, cities and organizations.
         bias: subtracted from the recruiter's view of a woman's fit at every decision.
         forbidden: ``candidate * roles.n + role`` keys that must not appear (ground truth).
         rng: the generator's random stream for this step.
@@ -162,7 +169,7 @@ def draw_history(
     Returns:
         The events, sorted by UTC time, then candidate, role and stage.
     """
-    candidate, role = _applications(fit, people, roles, world, rng)
+    candidate, role = _applications(fit, people, roles, places, rng)
     key = candidate * roles.n + role
     key, first = np.unique(key, return_index=True)
     keep = ~np.isin(key, forbidden)
@@ -223,7 +230,7 @@ def draw_history(
     stage = np.concatenate([np.full(len(e[0]), e[1]) for e in events])
     minute = np.concatenate([e[2] for e in events])
     # local clock -> UTC for ordering; funnels still open on the reference day stop there
-    utc = minute - utc_offsets(world)[world.city_country[roles.city[role[app]]]]
+    utc = minute - utc_offsets(places)[places.city_country[roles.city[role[app]]]]
     done = utc < (REFERENCE_DAY + 1) * _DAY
     app, stage, minute, utc = app[done], stage[done], minute[done], utc[done]
     order = np.lexsort((stage, role[app], candidate[app], utc))

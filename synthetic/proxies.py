@@ -41,11 +41,12 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from synthetic.domains import DOMAIN_NAMES
+from synthetic.population import People
 
 DEFAULT_PROXY_STRENGTH = 1.0
 """The documented proxy world (``talentgraph generate --proxies 1``)."""
@@ -75,6 +76,7 @@ FEMALE_SENTENCE = "Collaborative and supportive; I care about the people I work 
 MALE_SENTENCE = "Driven, competitive and decisive; I take charge."
 OLD_SENTENCE = "Seasoned professional, in the trade since {year}."
 YOUNG_SENTENCE = "Recent graduate and digital native."
+AnyPeople = TypeVar("AnyPeople", bound=People)
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,9 @@ def with_penalty(p: Proxies, gap_months: np.ndarray) -> Proxies:
     return dataclasses.replace(p, gap_months=gap_months, penalty=penalty)
 
 
-def apply_to_people(people: Any, p: Proxies, reference_month: int) -> tuple[Any, Proxies]:
+def apply_to_people(
+    people: AnyPeople, p: Proxies, reference_month: int
+) -> tuple[AnyPeople, Proxies]:
     """What the engine reads of ``people`` (a world's candidates), shifted by the proxies.
 
     Returns a copy (the true fit keeps reading the original): observed ``signals`` (when the
@@ -247,8 +251,8 @@ def apply_to_people(people: Any, p: Proxies, reference_month: int) -> tuple[Any,
 
 
 def proxy_world(
-    people: Any, org_domain: np.ndarray, strength: float, seed: int, reference_month: int
-) -> tuple[Any, Proxies]:
+    people: AnyPeople, org_domain: np.ndarray, strength: float, seed: int, reference_month: int
+) -> tuple[AnyPeople, Proxies]:
     """(the people as the rows and texts show them, the proxies drawn) for one world's
     candidates: :func:`draw_proxies` on their groups and latest employers, then
     :func:`apply_to_people` when any proxy is active (else ``people`` unchanged)."""
@@ -272,7 +276,7 @@ def signal_shift(p: Proxies) -> np.ndarray:
 
 
 def apply_to_texts(
-    headlines: list[Any], summaries: list[str], p: Proxies, people: Any, domain: np.ndarray
+    headlines: list[Any], summaries: list[str], p: Proxies, people: People, domain: np.ndarray
 ) -> tuple[list[Any], list[str]]:
     """Headlines with the association, summaries with the proxies' sentences first.
 

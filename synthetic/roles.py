@@ -10,10 +10,10 @@ others optional (0.1-0.8). Capacity is 1 for most roles, a few gig roles take do
 Example:
     >>> import numpy as np
     >>> from synthetic.catalog import build_catalog
-    >>> from synthetic.world import build_world
+    >>> from synthetic.places import build_places
     >>> cat = build_catalog(12, np.random.default_rng(0))
-    >>> world = build_world(6, cat.occupation_domain, np.random.default_rng(1))
-    >>> roles = draw_roles(30, cat, world, np.random.default_rng(2))
+    >>> places = build_places(6, cat.occupation_domain, np.random.default_rng(1))
+    >>> roles = draw_roles(30, cat, places, np.random.default_rng(2))
     >>> roles.n, bool((roles.skill_required.sum() > 0))
     (30, True)
 """
@@ -26,7 +26,7 @@ import numpy as np
 
 from synthetic.catalog import Catalog
 from synthetic.domains import DOMAIN_IDS
-from synthetic.world import World
+from synthetic.places import Places
 
 REMOTE_SHARE: dict[str, float] = {
     "software": 0.45,
@@ -79,14 +79,14 @@ def occupation_demand(n_occupations: int, rng: np.random.Generator) -> np.ndarra
 
 
 def draw_roles(
-    n: int, cat: Catalog, world: World, rng: np.random.Generator, demand: np.ndarray | None = None
+    n: int, cat: Catalog, places: Places, rng: np.random.Generator, demand: np.ndarray | None = None
 ) -> Roles:
     """Draw ``n`` roles.
 
     Args:
         n: how many.
         cat: the skill catalog.
-        world: places and organizations.
+        places: countries, cities and organizations.
         rng: the generator's random stream for this step.
         demand: relative popularity per occupation (default :func:`occupation_demand`).
 
@@ -99,19 +99,19 @@ def draw_roles(
     occupation = np.concatenate([first, rng.choice(n_occ, n - len(first), p=demand / demand.sum())])
     domain = cat.occupation_domain[occupation]
 
-    orgs = world.orgs_by_domain(len(DOMAIN_IDS))
+    orgs = places.orgs_by_domain(len(DOMAIN_IDS))
     own = rng.random(n) < 0.8
     pick = rng.random(n)
-    org = (pick * len(world.org_ids)).astype(np.int64)
+    org = (pick * len(places.org_ids)).astype(np.int64)
     for d in np.unique(domain):
         rows = np.flatnonzero((domain == d) & own)
         if len(orgs[d]):
             org[rows] = orgs[d][(pick[rows] * len(orgs[d])).astype(np.int64)]
-    city = world.org_city[org].copy()
+    city = places.org_city[org].copy()
     move = np.flatnonzero(rng.random(n) < 0.15)
     for r in move:
-        pool = np.flatnonzero(world.city_country == world.city_country[city[r]])
-        weights = world.city_weight[pool] / world.city_weight[pool].sum()
+        pool = np.flatnonzero(places.city_country == places.city_country[city[r]])
+        weights = places.city_weight[pool] / places.city_weight[pool].sum()
         city[r] = pool[int(rng.choice(len(pool), p=weights))]
     remote = rng.random(n) < np.array([REMOTE_SHARE[DOMAIN_IDS[d]] for d in domain])
 

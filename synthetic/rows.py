@@ -1,8 +1,10 @@
-"""Dataset rows of a synthetic world: numpy arrays -> the JSON objects of each table.
+"""Dataset rows both synthetic worlds write alike: numpy arrays -> the JSON objects of a table.
 
 Each function yields the rows of one table in the DESIGN.md format (``loaders/records.py``
-validates them); ids are ``c00001`` (candidates), ``r00001`` (roles), ``org00001``
-(organizations), ESCO ids for skills and occupations, ``de`` / ``de-berlin`` for places.
+validates them). Candidates and roles are each world's own (``esco/rows.py``,
+``careers/rows.py``), with the same ids and :func:`role_fields`. Ids are ``c00001``
+(candidates), ``r00001`` (roles), ``org00001`` (organizations), ESCO ids for skills and
+occupations, ``de`` / ``de-berlin`` for places.
 
 Example:
     >>> month(2025 * 12 + 5), ids("c", 3)
@@ -19,10 +21,9 @@ import numpy as np
 from synthetic.catalog import Catalog
 from synthetic.domains import DOMAIN_IDS, DOMAIN_NAMES
 from synthetic.history import ACTORS, STAGES, History
-from synthetic.people import AGE_BANDS, GENDERS, Candidates
+from synthetic.places import Places
+from synthetic.pools import Truth
 from synthetic.roles import Roles
-from synthetic.truth import Truth
-from synthetic.world import World
 
 SIGNALS: tuple[str, ...] = ("reliability", "attendance", "engagement", "churn_risk")
 
@@ -49,25 +50,25 @@ def skill_rows(cat: Catalog) -> Iterator[dict[str, Any]]:
         }
 
 
-def place_rows(world: World) -> Iterator[dict[str, Any]]:
-    for code, name in zip(world.country_ids, world.country_names):
+def place_rows(places: Places) -> Iterator[dict[str, Any]]:
+    for code, name in zip(places.country_ids, places.country_names):
         yield {"id": code, "name": name, "parent": None, "kind": "country"}
-    for i, (code, name) in enumerate(zip(world.city_ids, world.city_names)):
+    for i, (code, name) in enumerate(zip(places.city_ids, places.city_names)):
         yield {
             "id": code,
             "name": name,
-            "parent": world.country_ids[world.city_country[i]],
+            "parent": places.country_ids[places.city_country[i]],
             "kind": "city",
         }
 
 
-def role_fields(cat: Catalog, world: World, roles: Roles, r: int) -> dict[str, Any]:
+def role_fields(cat: Catalog, places: Places, roles: Roles, r: int) -> dict[str, Any]:
     """Role ``r``'s row after its id and texts: placement, occupation, skills, capacity
     (shared by both worlds' role rows)."""
     part = roles.skills(r)
     return {
-        "organization": world.org_ids[roles.org[r]],
-        "location": world.city_ids[roles.city[r]],
+        "organization": places.org_ids[roles.org[r]],
+        "location": places.city_ids[roles.city[r]],
         "domain": DOMAIN_IDS[roles.domain[r]],
         "occupation": cat.occupations[roles.occupation[r]].id,
         "remote": bool(roles.remote[r]),
@@ -83,78 +84,10 @@ def role_fields(cat: Catalog, world: World, roles: Roles, r: int) -> dict[str, A
     }
 
 
-def role_rows(
-    cat: Catalog, world: World, roles: Roles, ids: list[str], texts: tuple[list[str], list[str]]
-) -> Iterator[dict[str, Any]]:
-    titles, descriptions = texts
-    for r in range(roles.n):
-        head = {"id": ids[r], "title": titles[r], "description": descriptions[r]}
-        yield head | role_fields(cat, world, roles, r)
-
-
-def candidate_rows(
-    cat: Catalog,
-    world: World,
-    people: Candidates,
-    ids: list[str],
-    texts: tuple[list[str], list[str]],
-) -> Iterator[dict[str, Any]]:
-    headlines, summaries = texts
-    skill_ids = [s.id for s in cat.skills]
-    titles = [o.name[:1].upper() + o.name[1:] for o in cat.occupations]
-    signals = people.signals.tolist()
-    for c in range(people.n):
-        part = slice(people.skill_ptr[c], people.skill_ptr[c + 1])
-        listed = people.skill_listed[part]
-        jobs = slice(people.job_ptr[c], people.job_ptr[c + 1])
-        yield {
-            "id": ids[c],
-            "headline": headlines[c],
-            "summary": summaries[c],
-            "location": world.city_ids[people.city[c]],
-            "skills": [
-                {"skill": skill_ids[s], "level": lv, "years": y}
-                for s, lv, y in zip(
-                    people.skill_idx[part][listed].tolist(),
-                    people.skill_level[part][listed].tolist(),
-                    people.skill_years[part][listed].tolist(),
-                )
-            ],
-            "experience": [
-                {
-                    "organization": world.org_ids[o],
-                    "title": titles[occ],
-                    "domain": DOMAIN_IDS[cat.occupation_domain[occ]],
-                    "start": month(st),
-                    "end": None if en < 0 else month(en),
-                }
-                for o, occ, st, en in zip(
-                    people.job_org[jobs].tolist(),
-                    people.job_occ[jobs].tolist(),
-                    people.job_start[jobs].tolist(),
-                    people.job_end[jobs].tolist(),
-                )
-            ],
-            "signals": dict(
-                zip(("reliability", "attendance", "engagement", "churn_risk"), signals[c])
-            ),
-            "preferences": {
-                "locations": [world.city_ids[i] for i in people.pref_cities[c].tolist() if i >= 0],
-                "domains": [DOMAIN_IDS[d] for d in people.pref_domains[c].tolist() if d >= 0],
-                "remote": bool(people.remote_ok[c]),
-            },
-            "sensitive": {
-                "gender": GENDERS[people.gender[c]],
-                "age_band": AGE_BANDS[people.age_band[c]],
-                "nationality": world.country_ids[people.nationality[c]],
-            },
-        }
-
-
 def interaction_rows(
-    world: World, roles: Roles, hist: History, cand_ids: list[str], role_ids: list[str]
+    places: Places, roles: Roles, hist: History, cand_ids: list[str], role_ids: list[str]
 ) -> Iterator[dict[str, Any]]:
-    offsets = np.array(world.country_offsets)[world.city_country[roles.city[hist.role]]]
+    offsets = np.array(places.country_offsets)[places.city_country[roles.city[hist.role]]]
     stamps = np.datetime_as_string(hist.minute.astype("datetime64[m]"), unit="s")
     for c, r, s, at, off in zip(
         hist.candidate.tolist(),
@@ -196,13 +129,13 @@ def domain_rows() -> Iterator[dict[str, Any]]:
         yield {"id": d, "name": name}
 
 
-def organization_rows(world: World) -> Iterator[dict[str, Any]]:
-    for i, org in enumerate(world.org_ids):
+def organization_rows(places: Places) -> Iterator[dict[str, Any]]:
+    for i, org in enumerate(places.org_ids):
         yield {
             "id": org,
-            "name": world.org_names[i],
-            "location": world.city_ids[world.org_city[i]],
-            "domain": DOMAIN_IDS[world.org_domain[i]],
+            "name": places.org_names[i],
+            "location": places.city_ids[places.org_city[i]],
+            "domain": DOMAIN_IDS[places.org_domain[i]],
         }
 
 

@@ -2,13 +2,13 @@
 career tracks (docs/generator.md, "The second world: careers").
 
 Example:
-    >>> from synthetic.careers import WORLD
-    >>> WORLD
+    >>> from synthetic.careers import CareersWorld
+    >>> CareersWorld.name
     'careers'
 """
 
 from __future__ import annotations
 
-from synthetic.careers.generate import WORLD, generate_careers
+from synthetic.careers.world import CareersWorld
 
-__all__ = ["WORLD", "generate_careers"]
+__all__ = ["CareersWorld"]

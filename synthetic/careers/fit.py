@@ -13,18 +13,18 @@
 - place = on-site role: 1 same city, 0.75 / 0.45 same country with / without willingness to
   relocate, 0.5 / 0.1 abroad with / without; remote role: 1 / 0.85 same country (remote wanted
   or not), 0.7 / 0.55 abroad.
-- noise = uniform in [-0.05, 0.05], a fixed hash of (seed, candidate, role).
+- noise = uniform in [-0.05, 0.05], a fixed hash of (seed, candidate, role) (``synthetic.noise``).
 
 No input is an observable field: skills, levels, titles and text are emissions of the
 latents, so any model on observables only approximates f. No sensitive attribute is an
 input, and all inputs are drawn independently of them.
 
-``required_`` / ``required_sum_`` / ``cat`` are what the first world's history reads for the
+``required_`` / ``required_sum_`` / ``cat`` are what the shared history reads for the
 applicants' *perceived* fit (coverage by listed skills).
 
 Example:
-    >>> fit = CareerFit(cat, tracks, people, roles, latent, world, seed=0)  # doctest: +SKIP
-    >>> fit.pairs(np.array([0]), np.array([3]))                             # doctest: +SKIP
+    >>> fit = CareerFit(cat, tracks, people, roles, latent, places, seed=0)  # doctest: +SKIP
+    >>> fit.pairs(np.array([0]), np.array([3]))                              # doctest: +SKIP
     array([0.43...])
 """
 
@@ -33,14 +33,13 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from synthetic.careers.people import People
+from synthetic.careers.people import CareerPeople
 from synthetic.careers.roles import RoleLatents
 from synthetic.careers.tracks import Tracks
 from synthetic.catalog import Catalog
-from synthetic.fit import NOISE as FIRST_WORLD_NOISE
-from synthetic.fit import pair_noise
+from synthetic.noise import PAIR_NOISE, pair_noise
+from synthetic.places import Places
 from synthetic.roles import Roles
-from synthetic.world import World
 
 PREVIOUS_MATCH = 0.45
 ADJACENT_MATCH = 0.5
@@ -57,14 +56,14 @@ class CareerFit:
         self,
         cat: Catalog,
         tracks: Tracks,
-        people: People,
+        people: CareerPeople,
         roles: Roles,
         latent: RoleLatents,
-        world: World,
+        places: Places,
         seed: int,
     ) -> None:
         self.cat, self.tracks, self.people, self.roles = cat, tracks, people, roles
-        self.latent, self.world, self.seed = latent, world, seed
+        self.latent, self.places, self.seed = latent, places, seed
         match = np.where(tracks.adjacent, ADJACENT_MATCH, OTHER_MATCH)
         np.fill_diagonal(match, 1.0)
         self.match_ = match
@@ -78,7 +77,7 @@ class CareerFit:
 
     def pairs(self, candidate: np.ndarray, role: np.ndarray) -> np.ndarray:
         """True fit of each (candidate[i], role[i])."""
-        p, lat, w = self.people, self.latent, self.world
+        p, lat, w = self.people, self.latent, self.places
         candidate, role = np.asarray(candidate, np.int64), np.asarray(role, np.int64)
         tc, tr = p.track[candidate], lat.track[role]
         match = self.match_[tc, tr]
@@ -106,12 +105,8 @@ class CareerFit:
         remote = np.where(same_country, np.where(wants, 1.0, 0.85), np.where(wants, 0.7, 0.55))
         place = np.where(self.roles.remote[role], remote, onsite)
         value = match * seniority * core * (1.0 - WEIGHTS["place"] + WEIGHTS["place"] * place)
-        noise = pair_noise(self.seed, candidate, role) * (NOISE / FIRST_WORLD_NOISE)
+        noise = pair_noise(self.seed, candidate, role) * (NOISE / PAIR_NOISE)
         return np.clip(value + noise, 0.0, 1.0)
-
-    def candidate_by_role(self, candidates: np.ndarray, role: int) -> np.ndarray:
-        """Fit of many candidates for one role."""
-        return self.pairs(candidates, np.full(len(candidates), role, np.int64))
 
     def coverage(self, candidate: np.ndarray, role: np.ndarray) -> np.ndarray:
         """An observable proxy: share of the role's required importance the candidate's

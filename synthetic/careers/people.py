@@ -27,9 +27,14 @@ import numpy as np
 
 from synthetic.careers.tracks import FACETS, Tracks
 from synthetic.catalog import Catalog
-from synthetic.people import AGE_BANDS, AGE_LIMITS, AGE_SHARES, GENDER_SHARES, GENDERS
-from synthetic.people import _draw_jobs as draw_jobs
-from synthetic.world import World
+from synthetic.places import Places
+from synthetic.population import (
+    People,
+    draw_ages,
+    draw_gender_and_nationality,
+    draw_homes,
+    draw_jobs,
+)
 
 CHANGER_SHARE = 0.25
 CURRENT_SKILLS = 10.0  # mean skills listed from the current track (changers: CHANGER_CURRENT)
@@ -42,15 +47,13 @@ TEXT_ONLY_SHARE = 0.12
 
 
 @dataclass(frozen=True)
-class People:
-    """Latent and observable arrays, one row per person; skills and jobs in CSR layout.
+class CareerPeople(People):
+    """The careers world's people: :class:`~synthetic.population.People` plus their latents.
 
-    Field names shared with the first world's ``Candidates`` (``skill_*``, ``city``,
-    ``pref_cities``, ``remote_ok``, ``pref_domains``, ``gender``) mean the same, so the first
-    world's history can read them. ``skill_listed`` False: the skill is text-only.
+    The shared fields mean the same as in the first world, so the shared history, proxy world
+    and rows read them; the latents below are never written.
     """
 
-    n: int
     track: np.ndarray
     previous: np.ndarray
     occupation: np.ndarray
@@ -59,25 +62,6 @@ class People:
     craft: np.ndarray
     strength: np.ndarray
     verbosity: np.ndarray
-    city: np.ndarray
-    relocate: np.ndarray
-    remote_ok: np.ndarray
-    pref_cities: np.ndarray
-    pref_domains: np.ndarray
-    gender: np.ndarray
-    age_band: np.ndarray
-    nationality: np.ndarray
-    career_years: np.ndarray
-    skill_ptr: np.ndarray
-    skill_idx: np.ndarray
-    skill_level: np.ndarray
-    skill_years: np.ndarray
-    skill_listed: np.ndarray
-    job_ptr: np.ndarray
-    job_org: np.ndarray
-    job_occ: np.ndarray
-    job_start: np.ndarray
-    job_end: np.ndarray
 
 
 def _top_k(weight: np.ndarray, k: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -128,17 +112,17 @@ def draw_people(
     n: int,
     cat: Catalog,
     tracks: Tracks,
-    world: World,
+    places: Places,
     demand: np.ndarray,
     rng: np.random.Generator,
-) -> People:
+) -> CareerPeople:
     """Draw ``n`` people.
 
     Args:
         n: how many.
         cat: the catalog (ICT occupations and their skills).
         tracks: tracks, pools and facets of the catalog.
-        world: places and organizations.
+        places: countries, cities and organizations.
         demand: roles per occupation; supply follows it loosely.
         rng: the generator's random stream for this step.
 
@@ -195,64 +179,43 @@ def draw_people(
     level = np.round(np.clip(level, 0.05, 1.0), 2)
     skill_ptr = np.concatenate([[0], np.cumsum(np.bincount(cand, minlength=n))])
 
-    band = rng.choice(len(AGE_BANDS), n, p=AGE_SHARES)
-    lo, hi = np.array(AGE_LIMITS)[band].T
-    age = rng.uniform(lo + 0.5, hi)
-    career_years = age - (18.0 + np.minimum(rng.exponential(2.5, n), age - 18.25))
+    band, _, career_years = draw_ages(n, rng)
     years = np.round(career_years[cand] * rng.uniform(0.2, 1.0, len(cand)), 1)
     listed = rng.random(len(cand)) >= TEXT_ONLY_SHARE
 
-    city = rng.choice(len(world.city_ids), n, p=world.city_weight)
-    relocate = rng.choice(3, n, p=(0.55, 0.33, 0.12))
-    remote_ok = rng.random(n) < 0.5
-    pref_cities = -np.ones((n, 3), dtype=np.int64)
-    pref_cities[:, 0] = city
-    country = world.city_country[city]
-    for c in np.flatnonzero(relocate > 0):
-        pool = np.flatnonzero(world.city_country == country[c]) if relocate[c] == 1 else None
-        pool = np.arange(len(world.city_ids)) if pool is None else pool
-        pool = pool[pool != city[c]]
-        picks = rng.choice(pool, size=min(2, len(pool)), replace=False)
-        pref_cities[c, 1 : 1 + len(picks)] = picks
+    city, relocate, remote_ok, pref_cities = draw_homes(n, places, (0.55, 0.33, 0.12), 0.5, rng)
     pref_domains = cat.occupation_domain[occupation][:, None].copy()
 
-    gender = rng.choice(len(GENDERS), n, p=GENDER_SHARES)
-    abroad = rng.random(n) >= 0.8
-    other = (country + rng.integers(1, len(world.country_ids), n)) % len(world.country_ids)
-    nationality = np.where(abroad, other, country)
-    jobs = draw_jobs(cat, world, occupation, prev_occ, career_years, rng)
-    job_ptr, job_org, job_occ, job_start, job_end = jobs
-    rank = np.arange(len(job_occ)) - np.repeat(job_ptr[:-1], np.diff(job_ptr))
+    gender, nationality = draw_gender_and_nationality(city, places, 0.8, rng)
+    jobs = draw_jobs(cat, places, occupation, prev_occ, career_years, rng)
+    job_ptr = jobs["job_ptr"]
+    rank = np.arange(len(jobs["job_occ"])) - np.repeat(job_ptr[:-1], np.diff(job_ptr))
     owner = np.repeat(np.arange(n), np.diff(job_ptr))
     earlier = (rank > 0) & is_changer[owner]  # a changer's earlier jobs: the old track
-    job_occ = np.where(earlier, prev_occ[owner], job_occ)
-    return People(
-        n,
-        track,
-        previous,
-        occupation,
-        prev_occ,
-        seniority,
-        craft,
-        strength,
-        verbosity,
-        city,
-        relocate,
-        remote_ok,
-        pref_cities,
-        pref_domains,
-        gender,
-        band,
-        nationality,
-        career_years,
-        skill_ptr,
-        skill,
-        level,
-        years,
-        listed,
-        job_ptr,
-        job_org,
-        job_occ,
-        job_start,
-        job_end,
+    jobs["job_occ"] = np.where(earlier, prev_occ[owner], jobs["job_occ"])
+    return CareerPeople(
+        n=n,
+        track=track,
+        previous=previous,
+        occupation=occupation,
+        previous_occupation=prev_occ,
+        seniority=seniority,
+        craft=craft,
+        strength=strength,
+        verbosity=verbosity,
+        city=city,
+        relocate=relocate,
+        remote_ok=remote_ok,
+        pref_cities=pref_cities,
+        pref_domains=pref_domains,
+        gender=gender,
+        age_band=band,
+        nationality=nationality,
+        career_years=career_years,
+        skill_ptr=skill_ptr,
+        skill_idx=skill,
+        skill_level=level,
+        skill_years=years,
+        skill_listed=listed,
+        **jobs,
     )

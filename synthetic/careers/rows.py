@@ -6,7 +6,7 @@ names and aliases case- and punctuation-insensitively (``loaders.resolve.normali
 variant is used only when its normalised form belongs to this one skill of the catalog;
 otherwise the id is written. Fields are often missing, as ``loaders/records.py`` allows:
 location 8 %, signals 45 % (and single signals 15 %), preferences 30 %, levels for 25 % of
-people, years for 35 %, nationality 10 %. Other tables reuse the first world's rows.
+people, years for 35 %, nationality 10 %. Other tables are the shared ones (``synthetic.rows``).
 
 Example:
     >>> spell("manage ICT projects", 0.1)
@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 
 from loaders.resolve import normalise
-from synthetic.careers.people import People
+from synthetic.careers.people import CareerPeople
 from synthetic.catalog import Catalog
 from synthetic.domains import DOMAIN_IDS
-from synthetic.people import AGE_BANDS, GENDERS
+from synthetic.places import Places
+from synthetic.population import AGE_BANDS, GENDERS
 from synthetic.roles import Roles
 from synthetic.rows import SIGNALS, month, role_fields
-from synthetic.world import World
 
 ID_SHARE = 0.55
 
@@ -59,8 +59,8 @@ def resolvable_names(cat: Catalog) -> list[list[str]]:
 
 def candidate_rows(
     cat: Catalog,
-    world: World,
-    people: People,
+    places: Places,
+    people: CareerPeople,
     ids: list[str],
     texts: tuple[list[str | None], list[str], list[list[str]]],
     rng: np.random.Generator,
@@ -123,7 +123,7 @@ def candidate_rows(
             )
         ):
             stint: dict[str, Any] = {
-                "organization": world.org_ids[o],
+                "organization": places.org_ids[o],
                 "title": titles[c][j],
                 "start": month(st),
                 "end": None if en < 0 else month(en),
@@ -136,7 +136,7 @@ def candidate_rows(
             row["headline"] = headlines[c]
         row["summary"] = summaries[c]
         if u[c, 3] >= 0.08:
-            row["location"] = world.city_ids[people.city[c]]
+            row["location"] = places.city_ids[people.city[c]]
         row["skills"] = skills
         row["experience"] = experience
         if has_signals[c]:
@@ -145,7 +145,7 @@ def candidate_rows(
             }
         if u[c, 5] >= 0.30:
             row["preferences"] = {
-                "locations": [world.city_ids[i] for i in people.pref_cities[c].tolist() if i >= 0],
+                "locations": [places.city_ids[i] for i in people.pref_cities[c].tolist() if i >= 0],
                 "domains": [DOMAIN_IDS[d] for d in people.pref_domains[c].tolist()],
                 "remote": bool(people.remote_ok[c]),
             }
@@ -154,14 +154,14 @@ def candidate_rows(
             "age_band": AGE_BANDS[people.age_band[c]],
         }
         if u[c, 6] >= 0.10:
-            sensitive["nationality"] = world.country_ids[people.nationality[c]]
+            sensitive["nationality"] = places.country_ids[people.nationality[c]]
         row["sensitive"] = sensitive
         yield row
 
 
 def role_rows(
     cat: Catalog,
-    world: World,
+    places: Places,
     roles: Roles,
     ids: list[str],
     texts: tuple[list[str], list[str | None]],
@@ -171,4 +171,4 @@ def role_rows(
         row: dict[str, Any] = {"id": ids[r], "title": titles[r]}
         if descriptions[r] is not None:
             row["description"] = descriptions[r]
-        yield row | role_fields(cat, world, roles, r)
+        yield row | role_fields(cat, places, roles, r)

@@ -18,12 +18,12 @@ import re
 
 import numpy as np
 
-from synthetic.careers.people import People
+from synthetic.careers.people import CareerPeople
 from synthetic.careers.roles import LEVEL_BANDS, RoleLatents
 from synthetic.catalog import Catalog
+from synthetic.phrases import capitalised, join_phrases
+from synthetic.places import Places
 from synthetic.roles import Roles
-from synthetic.text import capitalised, join_phrases
-from synthetic.world import World
 
 # fmt: off
 ABBREVIATIONS: dict[str, str] = {
@@ -121,7 +121,7 @@ def band_of(seniority: float) -> int:
 
 
 def people_texts(
-    cat: Catalog, world: World, people: People, rng: np.random.Generator
+    cat: Catalog, places: Places, people: CareerPeople, rng: np.random.Generator
 ) -> tuple[list[str | None], list[str], list[list[str]]]:
     """Headline (None for 5 %), summary ("" for 10 %) and the job titles of every person."""
     names = [s.name for s in cat.skills]
@@ -168,14 +168,14 @@ def people_texts(
         if len(job_titles) > 1:
             sentences.append(f"Previously {job_titles[1]}.")
         if u[c, 5] < 0.7:
-            sentences.append(f"Based in {world.city_names[people.city[c]]}.")
+            sentences.append(f"Based in {places.city_names[people.city[c]]}.")
         sentences.append(CLOSERS[int(u[c, 4] * len(CLOSERS))])
         summaries.append(" ".join(s for s in sentences if s))
     return headlines, summaries, titles
 
 
 def role_texts(
-    cat: Catalog, world: World, roles: Roles, latent: RoleLatents, rng: np.random.Generator
+    cat: Catalog, places: Places, roles: Roles, latent: RoleLatents, rng: np.random.Generator
 ) -> tuple[list[str], list[str | None]]:
     """Title and description (None for 5 %) of every role."""
     names = [s.name for s in cat.skills]
@@ -201,8 +201,8 @@ def role_texts(
         ]
         must = [x for x, q in zip(phrases, req.tolist()) if q][:5]
         nice = [x for x, q in zip(phrases, req.tolist()) if not q][:3]
-        text = f"{world.org_names[roles.org[r]]} is looking for a {title}"
-        text += " (remote)." if roles.remote[r] else f" in {world.city_names[roles.city[r]]}."
+        text = f"{places.org_names[roles.org[r]]} is looking for a {title}"
+        text += " (remote)." if roles.remote[r] else f" in {places.city_names[roles.city[r]]}."
         if must:
             text += f" You bring: {', '.join(must)}."
         if nice and u[r, 3] < 0.7:

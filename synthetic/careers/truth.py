@@ -9,11 +9,12 @@
   of* the role's track, whose carried skills look right; the rest same or adjacent track),
   the rest random.
 
-relevance = 3 if f >= 0.70, 2 if f >= 0.55, 1 if f >= 0.40, else 0. Rows use the first
-world's :class:`~synthetic.truth.Truth`, so the files have the same format.
+relevance = 3 if f >= 0.70, 2 if f >= 0.55, 1 if f >= 0.40, else 0. Rows are the shared
+:class:`~synthetic.pools.Truth`, so the files have the same format; it names the held-out
+candidates, whose events the history drops.
 
 Example:
-    >>> truth, held_out = draw_career_truth(fit, rng)  # doctest: +SKIP
+    >>> truth = draw_career_truth(fit, held_out_candidates(n, rng), rng)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from synthetic.careers.fit import CareerFit
-from synthetic.truth import HARD, MIN_QUERIES, TOP, Truth, _fill
+from synthetic.pools import HARD, TOP, Truth, draw_queries, fill_pools, grade, pooled_truth
 
 RELEVANCE_CUTS: tuple[float, ...] = (0.40, 0.55, 0.70)
 HELD_OUT_SHARE = 0.05
@@ -31,13 +32,12 @@ _BLOCK = 64
 
 def relevance(fit: np.ndarray) -> np.ndarray:
     """Graded relevance 0..3 of true-fit values (cuts ``RELEVANCE_CUTS``)."""
-    return np.searchsorted(np.array(RELEVANCE_CUTS), fit, side="right").astype(np.int64)
+    return grade(fit, RELEVANCE_CUTS)
 
 
 def held_out_candidates(n: int, rng: np.random.Generator) -> np.ndarray:
     """Sorted indices of the held-out candidates (no history, the candidate queries)."""
-    k = min(n, max(MIN_QUERIES, round(HELD_OUT_SHARE * n)))
-    return np.sort(rng.choice(n, k, replace=False))
+    return draw_queries(n, HELD_OUT_SHARE, rng)
 
 
 def _best(fit: CareerFit, query: int, n_items: int, by_role: bool) -> list[int]:
@@ -51,13 +51,7 @@ def draw_career_truth(fit: CareerFit, held_out: np.ndarray, rng: np.random.Gener
     """Role-query rows first (by role), then held-out candidate-query rows (by candidate)."""
     p, roles, lat = fit.people, fit.roles, fit.latent
     n_roles = roles.n
-    role_queries = np.sort(
-        rng.choice(
-            n_roles,
-            min(n_roles, max(MIN_QUERIES, round(ROLE_QUERY_SHARE * n_roles))),
-            replace=False,
-        )
-    )
+    role_queries = draw_queries(n_roles, ROLE_QUERY_SHARE, rng)
     tops, peers = [], []
     for r in role_queries.tolist():
         tops.append(_best(fit, r, p.n, by_role=True))
@@ -67,28 +61,15 @@ def draw_career_truth(fit: CareerFit, held_out: np.ndarray, rng: np.random.Gener
         changers = changers[rng.permutation(len(changers))[: HARD // 2]]
         near = near[rng.permutation(len(near))[: HARD + TOP]]
         peers.append(np.concatenate([changers, near]))
-    role_pools = _fill(tops, peers, p.n, rng)
+    role_pools = fill_pools(tops, peers, p.n, rng)
 
     cand_tops, cand_peers = [], []
     by_track = [np.flatnonzero(lat.track == t) for t in range(fit.tracks.n)]
     for c in held_out.tolist():
         cand_tops.append(_best(fit, c, n_roles, by_role=False))
         cand_peers.append(by_track[p.track[c]])
-    cand_pools = _fill(cand_tops, cand_peers, n_roles, rng)
+    cand_pools = fill_pools(cand_tops, cand_peers, n_roles, rng)
 
-    direction = np.concatenate(
-        [
-            np.zeros(sum(map(len, role_pools)), np.int64),
-            np.ones(sum(map(len, cand_pools)), np.int64),
-        ]
+    return pooled_truth(
+        role_queries, role_pools, held_out, cand_pools, fit.pairs, RELEVANCE_CUTS, held_out
     )
-    candidate = np.concatenate(
-        [np.array(x, dtype=np.int64) for x in role_pools]
-        + [np.full(len(x), c, dtype=np.int64) for c, x in zip(held_out, cand_pools)]
-    )
-    role = np.concatenate(
-        [np.full(len(x), r, dtype=np.int64) for r, x in zip(role_queries, role_pools)]
-        + [np.array(x, dtype=np.int64) for x in cand_pools]
-    )
-    value = fit.pairs(candidate, role)
-    return Truth(direction, candidate, role, value, relevance(value))

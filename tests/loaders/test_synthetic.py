@@ -18,11 +18,12 @@ from graph_schema.errors import ConfigError
 from loaders.records import TABLES
 from synthetic import DEFAULT_BIAS, EVALUATION_DIR, GenerationSummary, generate
 from synthetic.catalog import build_catalog
-from synthetic.fit import NOISE, TrueFit, pair_noise
-from synthetic.people import draw_candidates
+from synthetic.esco.fit import TrueFit
+from synthetic.esco.people import draw_candidates
+from synthetic.esco.truth import relevance
+from synthetic.noise import PAIR_NOISE, pair_noise
+from synthetic.places import build_places
 from synthetic.roles import draw_roles
-from synthetic.truth import relevance
-from synthetic.world import build_world
 
 ADULT_BANDS = {"18-24", "25-34", "35-44", "45-54", "55-64", "65+"}
 FUNNEL = ("APPLIED", "SHORTLISTED", "INTERVIEWED", "OFFERED", "HIRED")
@@ -201,10 +202,10 @@ def test_sensitive_attributes_independent_of_true_fit(medium_default: Generation
 def test_fit_paths_agree_and_noise_is_a_function() -> None:
     rng = np.random.default_rng(7)
     cat = build_catalog(10, rng)
-    world = build_world(8, cat.occupation_domain, rng)
-    roles = draw_roles(40, cat, world, rng)
-    people = draw_candidates(300, cat, world, np.ones(len(cat.occupations)), rng)
-    fit = TrueFit(cat, people, roles, world, seed=7)
+    places = build_places(8, cat.occupation_domain, rng)
+    roles = draw_roles(40, cat, places, rng)
+    people = draw_candidates(300, cat, places, np.ones(len(cat.occupations)), rng)
+    fit = TrueFit(cat, people, roles, places, seed=7)
     m = fit.skill_matrix(roles=np.arange(roles.n))
     assert np.allclose(fit.combine(m.row, m.col, m.data), fit.pairs(m.row, m.col), atol=1e-12)
     block = np.array([0, 5, 9])
@@ -212,7 +213,7 @@ def test_fit_paths_agree_and_noise_is_a_function() -> None:
     assert np.allclose(m.data, fit.skills(block[m.row], m.col), atol=1e-12)
     c, r = np.arange(300), np.arange(300) % 40
     assert np.array_equal(pair_noise(7, c, r), pair_noise(7, c, r))
-    assert np.abs(pair_noise(7, c, r)).max() <= NOISE
+    assert np.abs(pair_noise(7, c, r)).max() <= PAIR_NOISE
     assert not np.array_equal(pair_noise(7, c, r), pair_noise(8, c, r))
 
 

@@ -17,7 +17,7 @@ import pytest
 from graph_schema.errors import ConfigError
 from loaders.records import TABLES
 from synthetic import EVALUATION_DIR, GenerationSummary, generate
-from synthetic.people import REFERENCE_MONTH
+from synthetic.population import REFERENCE_MONTH
 from synthetic.proxies import DEFAULT_PROXY_STRENGTH, correlations, draw_proxies
 
 FILES = [f"{stem}.jsonl" for stem in TABLES] + [

@@ -1,4 +1,4 @@
-"""The hidden true fit f(candidate, role) in [0, 1] of a synthetic world.
+"""The hidden true fit f(candidate, role) in [0, 1] of the first world (``esco``).
 
     f = clip(0.60 * skills + 0.15 * occupation + 0.15 * location + 0.10 * signals + noise, 0, 1)
 
@@ -13,14 +13,15 @@
   willingness to relocate, 0.4 / 0.05 abroad with / without it; remote role: 1 / 0.75 same
   country (remote wanted or not), 0.6 / 0.4 abroad.
 - signals = 0.3 reliability + 0.3 attendance + 0.2 engagement + 0.2 (1 - churn risk).
-- noise = uniform in [-0.04, 0.04], a fixed hash of (seed, candidate, role): f is a function.
+- noise = uniform in [-0.04, 0.04], a fixed hash of (seed, candidate, role): f is a function
+  (``synthetic.noise``).
 
 Sensitive attributes are not an input. Two code paths compute the skill term: a per-pair
 lookup (:meth:`TrueFit.pairs`) and a sparse product over all candidates or roles for a block
 (:meth:`TrueFit.skill_matrix`); a test checks that they agree.
 
 Example:
-    >>> fit = TrueFit(cat, people, roles, world, seed=0)  # doctest: +SKIP
+    >>> fit = TrueFit(cat, people, roles, places, seed=0)  # doctest: +SKIP
     >>> fit.pairs(np.array([0]), np.array([3]))           # doctest: +SKIP
     array([0.61...])
 """
@@ -31,45 +32,30 @@ import numpy as np
 import scipy.sparse as sp
 
 from synthetic.catalog import Catalog
-from synthetic.people import Candidates
+from synthetic.esco.people import Candidates
+from synthetic.noise import PAIR_NOISE, pair_noise
+from synthetic.places import Places
 from synthetic.roles import Roles
-from synthetic.world import World
 
 WEIGHTS: dict[str, float] = {"skills": 0.60, "occupation": 0.15, "location": 0.15, "signals": 0.10}
 REQUIRED_SHARE = 0.75
-NOISE = 0.04
+NOISE = PAIR_NOISE
 _CHUNK = 20_000
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: a fixed, well-spread hash of uint64 values."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-def pair_noise(seed: int, candidate: np.ndarray, role: np.ndarray) -> np.ndarray:
-    """Uniform noise in [-NOISE, NOISE] that depends only on (seed, candidate, role)."""
-    with np.errstate(over="ignore"):
-        key = _mix(np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + candidate.astype(np.uint64))
-        key = _mix(key ^ (role.astype(np.uint64) * np.uint64(0xD1B54A32D192ED03)))
-    unit = (key >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-    return (2.0 * unit - 1.0) * NOISE
-
-
 class TrueFit:
-    """The true-fit oracle of one world (see the module docstring for the formula).
+    """The true-fit oracle of one first world (see the module docstring for the formula).
 
     Args:
         cat: catalog (skills and similarity).
         people: candidates.
         roles: roles.
-        world: places (city -> country).
+        places: countries, cities and organizations (city -> country).
         seed: the world's seed (for the per-pair noise).
     """
 
-    def __init__(self, cat: Catalog, people: Candidates, roles: Roles, world: World, seed: int):
-        self.cat, self.people, self.roles, self.world, self.seed = cat, people, roles, world, seed
+    def __init__(self, cat: Catalog, people: Candidates, roles: Roles, places: Places, seed: int):
+        self.cat, self.people, self.roles, self.places, self.seed = cat, people, roles, places, seed
         self.n_skills = len(cat.skills)
         self.effective_ = self._effective_levels()
         self.required_ = self._requirements(roles.skill_required)
@@ -78,7 +64,7 @@ class TrueFit:
         self.optional_sum_ = np.asarray(self.optional_.sum(axis=1)).ravel()
         s = people.signals
         self.quality_ = 0.3 * s[:, 0] + 0.3 * s[:, 1] + 0.2 * s[:, 2] + 0.2 * (1.0 - s[:, 3])
-        self.country_ = world.city_country
+        self.country_ = places.city_country
 
     def _effective_levels(self) -> sp.csr_matrix:
         """Candidate x skill credit: own level, or similarity-weighted level of a neighbour."""

@@ -1,4 +1,4 @@
-"""Held-out evaluation queries with true fit and graded relevance, in both directions.
+"""The first world's evaluation queries, in both directions, with their pools (``synthetic.pools``).
 
 Role queries (10 % of roles, at least 5): a pool of up to 100 candidates per role made of the
 30 with the highest true fit, 40 *hard negatives* (same occupation, else same domain, not in
@@ -15,42 +15,22 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from synthetic.fit import TrueFit
-from synthetic.people import Candidates
+from synthetic.esco.fit import TrueFit
+from synthetic.esco.people import Candidates
+from synthetic.pools import HARD, TOP, Truth, draw_queries, fill_pools, grade, pooled_truth
 from synthetic.roles import Roles
 
-POOL = 100
-TOP = 30
-HARD = 40
 RELEVANCE_CUTS: tuple[float, ...] = (0.35, 0.50, 0.65)  # grade = how many cuts f reaches
 ROLE_QUERY_SHARE = 0.10
 CANDIDATE_QUERY_SHARE = 0.01
-MIN_QUERIES = 5
 _BLOCK = 256
-
-
-@dataclass(frozen=True)
-class Truth:
-    """One row per pooled pair; ``direction`` 0 = role query, 1 = candidate query."""
-
-    direction: np.ndarray
-    candidate: np.ndarray
-    role: np.ndarray
-    fit: np.ndarray
-    relevance: np.ndarray
-
-    def forbidden_keys(self, n_roles: int) -> np.ndarray:
-        """Sorted ``candidate * n_roles + role`` of every pooled pair."""
-        return np.unique(self.candidate * n_roles + self.role)
 
 
 def relevance(fit: np.ndarray) -> np.ndarray:
     """Graded relevance 0..3 of true-fit values."""
-    return np.searchsorted(np.array(RELEVANCE_CUTS), fit, side="right").astype(np.int64)
+    return grade(fit, RELEVANCE_CUTS)
 
 
 def _top(
@@ -63,28 +43,6 @@ def _top(
     return [
         rows[order[bounds[j] : min(bounds[j + 1], bounds[j] + k)]].tolist() for j in range(n_cols)
     ]
-
-
-def _fill(
-    query_top: list[list[int]], peers: list[np.ndarray], n_items: int, rng: np.random.Generator
-) -> list[list[int]]:
-    """Each pool: its top items, then hard negatives from ``peers``, then random items."""
-    pools = []
-    size = min(POOL, n_items)
-    for top, peer in zip(query_top, peers):
-        chosen = list(dict.fromkeys(top))
-        taken = set(chosen)
-        sample = peer[rng.permutation(len(peer))[: HARD + len(chosen)]] if len(peer) else peer
-        hard = [i for i in dict.fromkeys(sample.tolist()) if i not in taken][:HARD]
-        chosen += hard
-        taken.update(hard)
-        while len(chosen) < size:
-            extra = rng.integers(0, n_items, 2 * (size - len(chosen)) + 8).tolist()
-            extra = [i for i in dict.fromkeys(extra) if i not in taken][: size - len(chosen)]
-            chosen += extra
-            taken.update(extra)
-        pools.append(chosen)
-    return pools
 
 
 def _groups(keys: np.ndarray, n_groups: int) -> list[np.ndarray]:
@@ -109,13 +67,7 @@ def draw_truth(fit: TrueFit, people: Candidates, roles: Roles, rng: np.random.Ge
     n_dom = int(max(fit.cat.occupation_domain.max(), roles.domain.max())) + 1
     by_occ = _groups(people.primary, n_occ)
     by_dom = _groups(fit.cat.occupation_domain[people.primary], n_dom)
-    role_queries = np.sort(
-        rng.choice(
-            roles.n,
-            min(roles.n, max(MIN_QUERIES, round(ROLE_QUERY_SHARE * roles.n))),
-            replace=False,
-        )
-    )
+    role_queries = draw_queries(roles.n, ROLE_QUERY_SHARE, rng)
     tops: list[list[int]] = []
     peers: list[np.ndarray] = []
     for lo in range(0, len(role_queries), _BLOCK):
@@ -128,17 +80,11 @@ def draw_truth(fit: TrueFit, people: Candidates, roles: Roles, rng: np.random.Ge
             peers.append(
                 same if len(same) >= HARD else np.concatenate([same, by_dom[roles.domain[r]]])
             )
-    role_pools = _fill(tops, peers, people.n, rng)
+    role_pools = fill_pools(tops, peers, people.n, rng)
 
     roles_by_occ = _groups(roles.occupation, n_occ)
     roles_by_dom = _groups(roles.domain, n_dom)
-    cand_queries = np.sort(
-        rng.choice(
-            people.n,
-            min(people.n, max(MIN_QUERIES, round(CANDIDATE_QUERY_SHARE * people.n))),
-            replace=False,
-        )
-    )
+    cand_queries = draw_queries(people.n, CANDIDATE_QUERY_SHARE, rng)
     tops, peers = [], []
     for lo in range(0, len(cand_queries), _BLOCK):
         block = cand_queries[lo : lo + _BLOCK]
@@ -151,21 +97,8 @@ def draw_truth(fit: TrueFit, people: Candidates, roles: Roles, rng: np.random.Ge
                 same = np.concatenate([same, roles_by_occ[people.secondary[c]]])
             dom = roles_by_dom[fit.cat.occupation_domain[people.primary[c]]]
             peers.append(same if len(same) >= HARD else np.concatenate([same, dom]))
-    cand_pools = _fill(tops, peers, roles.n, rng)
+    cand_pools = fill_pools(tops, peers, roles.n, rng)
 
-    direction = np.concatenate(
-        [
-            np.zeros(sum(map(len, role_pools)), np.int64),
-            np.ones(sum(map(len, cand_pools)), np.int64),
-        ]
+    return pooled_truth(
+        role_queries, role_pools, cand_queries, cand_pools, fit.pairs, RELEVANCE_CUTS
     )
-    candidate = np.concatenate(
-        [np.array(p, dtype=np.int64) for p in role_pools]
-        + [np.full(len(p), c, dtype=np.int64) for c, p in zip(cand_queries, cand_pools)]
-    )
-    role = np.concatenate(
-        [np.full(len(p), r, dtype=np.int64) for r, p in zip(role_queries, role_pools)]
-        + [np.array(p, dtype=np.int64) for p in cand_pools]
-    )
-    value = fit.pairs(candidate, role)
-    return Truth(direction, candidate, role, value, relevance(value))

@@ -1,4 +1,4 @@
-"""Free text of a synthetic world: candidate headlines and summaries, role descriptions.
+"""Free text of the first world (``esco``): candidate headlines and summaries, role descriptions.
 
 Text and graph each carry part of the signal. A summary names about half of the candidate's
 listed skills and *all* text-only skills (true skills missing from the ``skills`` field);
@@ -7,35 +7,23 @@ preferred names alone misses it. Role descriptions name a few required and optio
 the same way; the full requirement list is in the ``skills`` field.
 
 Example:
-    >>> join_phrases(["triage", "wound care", "first aid"])
-    'triage, wound care and first aid'
+    >>> article("engineer"), article("nurse")
+    ('an', 'a')
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 
 from synthetic.catalog import Catalog
 from synthetic.domains import DOMAIN_NAMES
-from synthetic.people import Candidates
+from synthetic.esco.people import Candidates
+from synthetic.phrases import capitalised, join_phrases
+from synthetic.places import Places
 from synthetic.roles import SENIORITY, Roles
-from synthetic.world import World
 
 ALIAS_SHARE = 0.6
 MENTION_SHARE = 0.5
-
-
-def join_phrases(phrases: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    if len(phrases) <= 1:
-        return "".join(phrases)
-    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
-
-
-def capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def article(word: str) -> str:
@@ -68,7 +56,7 @@ class Phrasing:
 
 
 def candidate_texts(
-    cat: Catalog, world: World, people: Candidates, rng: np.random.Generator
+    cat: Catalog, places: Places, people: Candidates, rng: np.random.Generator
 ) -> tuple[list[str], list[str]]:
     """Headline and summary of every candidate."""
     phrasing = Phrasing(cat)
@@ -100,9 +88,9 @@ def candidate_texts(
             if len(phrases) > 6:
                 sentences.append(f"Also: {join_phrases(phrases[6:])}.")
         if len(orgs):
-            names = list(dict.fromkeys(world.org_names[o] for o in orgs[:3]))
+            names = list(dict.fromkeys(places.org_names[o] for o in orgs[:3]))
             sentences.append(f"Worked at {join_phrases(names)}.")
-        city = world.city_names[people.city[c]]
+        city = places.city_names[people.city[c]]
         where = f"Based in {city}"
         if people.relocate[c] == 2:
             where += ", open to relocating abroad"
@@ -115,7 +103,7 @@ def candidate_texts(
 
 
 def role_texts(
-    cat: Catalog, world: World, roles: Roles, rng: np.random.Generator
+    cat: Catalog, places: Places, roles: Roles, rng: np.random.Generator
 ) -> tuple[list[str], list[str]]:
     """Title and description of every role."""
     phrasing = Phrasing(cat)
@@ -135,8 +123,8 @@ def role_texts(
             phrasing.skill(int(s), float(x))
             for s, x in zip(skills[~required], skill_u[part][~required])
         ]
-        org = world.org_names[roles.org[r]]
-        city = world.city_names[roles.city[r]]
+        org = places.org_names[roles.org[r]]
+        city = places.city_names[roles.city[r]]
         job = phrasing.occupation(occupation, float(u[r, 0]))
         text = f"{org} is hiring {article(job)} {job} in {city}"
         text += " (remote possible)." if roles.remote[r] else "."
