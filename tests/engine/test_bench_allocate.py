@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from engine.bench_allocate import bench_allocate
+from engine.bench.allocate import bench_allocate
 from graph_schema.errors import ConfigError
 
 pytestmark = pytest.mark.slow

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.bench_explain import bench_explain
-from engine.bench_recommend import bench_recommend
+from engine.bench.explain import bench_explain
+from engine.bench.recommend import bench_recommend
 from engine.training.options import TrainOptions
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ def test_both_benchmarks_on_one_store(tmp_path) -> None:
 
 
 def test_bench_encode_times_both_precisions_on_the_same_texts(tmp_path) -> None:
-    from engine.bench_encode import bench_encode
+    from engine.bench.encode import bench_encode
 
     found = bench_encode(texts=24, seed=0, workdir=tmp_path)
     assert found["texts"] == 24 and isinstance(found["native_bf16"], bool)

@@ -14,7 +14,7 @@ import typer
 from typer.testing import CliRunner
 
 from engine.cli import app
-from engine.cli_errors import UNEXPECTED, GuardedGroup, printable, set_debug
+from engine.cli.errors import UNEXPECTED, GuardedGroup, printable, set_debug
 
 
 def test_an_os_error_exits_2_with_the_path_and_no_traceback(tmp_path) -> None:

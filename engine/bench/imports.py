@@ -1,4 +1,4 @@
-"""Benchmarks: ``talentgraph bench import`` (first bulk import, re-import, increment).
+"""``talentgraph bench import`` (first bulk import, re-import, increment).
 
 Absolute times depend on the machine; the ratios in one run do not. Each run of
 ``bench_import`` therefore measures, on the same dataset and machine:
@@ -13,94 +13,16 @@ Absolute times depend on the machine; the ratios in one run do not. Each run of
 from __future__ import annotations
 
 import json
-import platform
-import resource
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from engine.bench.facts import machine, peak_rss_mib
 from loaders.import_job import ImportJob, ImportOptions, ImportReport
 from loaders.stores.ladybug import LadybugStore
-
-
-def machine() -> dict[str, Any]:
-    """What the numbers were measured on."""
-    import os
-
-    mem = (
-        Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
-        if Path("/proc/meminfo").exists()
-        else "?"
-    )
-    cpu = (
-        next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            platform.processor(),
-        )
-        if Path("/proc/cpuinfo").exists()
-        else "?"
-    )
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "mem_gib": round(int(mem) / 2**20, 1) if mem != "?" else "?",
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-
-
-@contextmanager
-def trained_bench_store(
-    scale: float, seed: int, workdir: Path, train: Any = None
-) -> Iterator[tuple[Any, dict[str, Any]]]:
-    """The benchmark store of ``workdir`` (shared by ``bench recommend`` and ``bench
-    explain``), generated, imported and trained first when missing; yields the open
-    ``MatchingEngine`` and the facts recorded so far (machine, scale, seed, and the training
-    run's time and peak memory when it trained here).
-
-    Args:
-        scale: dataset scale.
-        seed: dataset and training seed.
-        workdir: where the dataset, the store and the model are kept.
-        train: ``TrainOptions`` for the training run when the store has no model.
-    """
-    from engine.api import MatchingEngine
-    from engine.settings import Settings
-    from engine.training.match_model import MatchModel
-    from synthetic import generate
-
-    workdir.mkdir(parents=True, exist_ok=True)
-    data = workdir / f"data-s{scale:g}-seed{seed}"
-    if not (data / "candidates.jsonl").exists():
-        generate(data, scale=scale, seed=seed, progress=True)
-    store_dir = workdir / f"store-s{scale:g}-recommend"
-    settings = Settings(db=str(store_dir), seed=seed, **({"train": train} if train else {}))
-    facts: dict[str, Any] = {"machine": machine(), "scale": scale, "seed": seed}
-    with MatchingEngine.open(store_dir, settings=settings) as eng:
-        if not eng.stats()["nodes"].get("Candidate"):
-            eng.import_dataset(data, ImportOptions(progress=True))
-        if not MatchModel.exists(eng.model_dir):
-            began = time.perf_counter()
-            report = eng.train(seed=seed, say=print)
-            facts["train"] = {
-                "seconds": round(time.perf_counter() - began, 1),
-                "stages": report.seconds,
-                "peak_rss_mib": peak_rss_mib(),
-            }
-        yield eng, facts
-
-
-def peak_rss_mib() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def change_rows(src: Path, dst: Path, share: float, seed: int) -> dict[str, int]:

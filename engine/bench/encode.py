@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.bench import machine
+from engine.bench.facts import machine
 from engine.models.text_encoder import TextEncoder, native_bf16
 from engine.models.texts import profile_text
 

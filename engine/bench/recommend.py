@@ -20,16 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.bench import peak_rss_mib, trained_bench_store
-
-
-def _percentiles(seconds: list[float]) -> dict[str, float]:
-    ms = 1000 * np.asarray(seconds)
-    return {
-        "p50_ms": round(float(np.percentile(ms, 50)), 3),
-        "p99_ms": round(float(np.percentile(ms, 99)), 3),
-        "mean_ms": round(float(ms.mean()), 3),
-    }
+from engine.bench.facts import peak_rss_mib, percentiles
+from engine.bench.store import trained_bench_store
 
 
 def measure_direction(
@@ -67,7 +59,7 @@ def measure_direction(
         truth = {getattr(m, key) for m in exact}
         recall.append(len(got & truth) / max(1, len(truth)))
         pools.append(rec.pool(label, rec.runtime.exported.ids[label].index_of(query)).size)
-    fast_p, exact_p = _percentiles(fast_s), _percentiles(exact_s)
+    fast_p, exact_p = percentiles(fast_s), percentiles(exact_s)
     out = {
         "queries": len(ids),
         "k": k,
@@ -79,7 +71,7 @@ def measure_direction(
         "mean_pool": round(float(np.mean(pools)), 1),
     }
     if served_s:
-        out["served"] = {"rerank": rerank, **_percentiles(served_s)}
+        out["served"] = {"rerank": rerank, **percentiles(served_s)}
     return out
 
 

@@ -40,7 +40,8 @@ from engine.allocation.policy import AllocationPolicy
 from engine.allocation.pools import role_pools
 from engine.allocation.problem import AllocationInstance
 from engine.allocation.solve import SolveResult, solve
-from engine.bench import peak_rss_mib, trained_bench_store
+from engine.bench.facts import peak_rss_mib
+from engine.bench.store import trained_bench_store
 
 MERIT_ONLY = {"merit": 1.0, "diversity": 0.0, "preference": 0.0}
 
@@ -401,7 +402,7 @@ def bench_allocate(
     """Run the allocation benchmark (see the module docstring).
 
     Args:
-        scale, seed, workdir: the benchmark store (``engine.bench.trained_bench_store``).
+        scale, seed, workdir: the benchmark store (``engine.bench.store.trained_bench_store``).
         candidates, roles: the medium selection (:func:`contested_draw` by ``seed``).
         capacity: places per role in every case.
         generations, pop_size: the NSGA-II budget of every run.

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.bench import peak_rss_mib, trained_bench_store
-from engine.bench_recommend import _percentiles
+from engine.bench.facts import peak_rss_mib, percentiles
+from engine.bench.store import trained_bench_store
 
 
 def _timed(fn: Any, items: list[Any]) -> tuple[dict[str, float], list[Any]]:
@@ -35,7 +35,7 @@ def _timed(fn: Any, items: list[Any]) -> tuple[dict[str, float], list[Any]]:
         began = time.perf_counter()
         out.append(fn(*item))
         seconds.append(time.perf_counter() - began)
-    return _percentiles(seconds), out
+    return percentiles(seconds), out
 
 
 def measure(eng: Any, pairs: list[tuple[str, str]], slow: int, seed: int) -> dict[str, Any]:
