@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
+from engine.context import EngineContext
+from engine.options import TrainOptions
 from engine.results import (
     Allocation,
     Decision,
@@ -28,17 +30,14 @@ from engine.results import (
     TrainReport,
 )
 from engine.settings import Settings
-from engine.training.options import TrainOptions
 from graph_schema.errors import NotTrainedError
 from loaders.import_job import ImportJob, ImportOptions, ImportReport
 from loaders.stores import GraphStore, open_store
 
 if TYPE_CHECKING:  # torch, FAISS and the models load on first use, not on import
     from engine.allocation.policy import AllocationPolicy
-    from engine.matching.recommender import Recommender
-    from engine.matching.two_sided import TwoSidedRanker
+    from engine.matching.serving import Serving
     from engine.results import Explanation
-    from engine.runtime.model import MatchModel
 
 
 class MatchingEngine:
@@ -55,10 +54,26 @@ class MatchingEngine:
         self.target = str(target or settings.db)
         self.model_dir = Path(settings.models_path(self.target))
         self.decisions_path = settings.decisions_path(self.target)
-        self._model: MatchModel | None = None
-        self._recommender: Recommender | None = None
-        self._two_sided: TwoSidedRanker | None = None
-        self._groups: dict[str, str] | None = None
+        self._context: EngineContext | None = None
+
+    @property
+    def context(self) -> EngineContext:
+        """What the engine's insides work with (``engine.context``): built on first use, so
+        that opening a store loads no model code."""
+        if self._context is None:
+            from engine.matching.serving import Serving
+
+            serving = Serving(self.store, self.model_dir, self.settings)
+            self._context = EngineContext(
+                self.store, self.settings, self.model_dir, self.decisions_path, serving
+            )
+        return self._context
+
+    @property
+    def serving(self) -> Serving:
+        """The model served over this store (``engine.matching.serving.Serving``): loaded on
+        first use; what a server holds."""
+        return self.context.serving
 
     @classmethod
     def open(
@@ -98,7 +113,8 @@ class MatchingEngine:
         unchanged edge stays as it was). A log that fails verification restores nothing and
         adds a warning to the report.
         """
-        self._groups = None  # new or changed people
+        if self._context is not None:
+            self.serving.forget_groups()  # new or changed people
         report = ImportJob(self.store, options or self.settings.import_options).run(directory)
         if not self.decisions_path.exists():
             return report
@@ -106,7 +122,7 @@ class MatchingEngine:
         from graph_schema.errors import ConfigError
 
         try:
-            restore(self)
+            restore(self.context)
         except ConfigError as e:
             warning = f"decision edges not restored after the import: {e}"
             return report.model_copy(
@@ -152,35 +168,8 @@ class MatchingEngine:
             model_dir=self.model_dir,
             say=say or (lambda _: None),
         )
-        self._model, self._recommender = model, None
-        report = model.report
-        return TrainReport(
-            version=model.version,
-            total_seconds=report["total_seconds"],
-            seconds=report["seconds"],
-            details={k: v for k, v in report.items() if k not in ("seconds", "total_seconds")},
-            warnings=tuple(report.get("warnings", ())),
-        )
-
-    def model(self) -> MatchModel:
-        """The trained ``MatchModel`` (loaded once).
-
-        Raises:
-            NotTrainedError: nothing is trained for this store yet.
-        """
-        if self._model is None:
-            from engine.runtime.model import MatchModel
-
-            self._model = MatchModel.load(self.model_dir)
-        return self._model
-
-    def recommender(self) -> Recommender:
-        """The ``Recommender`` over the current graph (built on first use)."""
-        if self._recommender is None:
-            from engine.matching.serving import build_recommender
-
-            self._recommender = build_recommender(self.store, self.model())
-        return self._recommender
+        self.serving.use(model)
+        return model.report
 
     def recommend_candidates(
         self, role_id: str, k: int = 10, rerank: str | None = None
@@ -201,17 +190,7 @@ class MatchingEngine:
             NotTrainedError: the engine is not trained.
             ConfigError: an unknown re-ranking method.
         """
-        method = self.settings.rerank if rerank is None else rerank
-        recommender = self.recommender()  # an untrained engine says so first
-        groups, flags = (None, ()) if method == "none" else self.fairness_status()
-        if flags:
-            import warnings
-
-            from engine.fairness.audit import FairnessUnavailableWarning
-
-            warnings.warn(flags[0], FairnessUnavailableWarning, stacklevel=2)
-            method, groups = "none", None
-        return recommender.rank("Role", role_id, k, rerank=method, groups=groups, warnings=flags)
+        return self.serving.recommend_candidates(role_id, k, rerank)
 
     def allocate(
         self,
@@ -253,7 +232,7 @@ class MatchingEngine:
         from engine.allocation.report import allocate
 
         return allocate(
-            self,
+            self.context,
             role_ids,
             candidate_ids,
             weights,
@@ -280,7 +259,7 @@ class MatchingEngine:
         """
         from engine.decisions.record import record_decision
 
-        return record_decision(self, role_id, candidate_id, decision, reviewer, reason)
+        return record_decision(self.context, role_id, candidate_id, decision, reviewer, reason)
 
     def replay_decision(self, decision_id: str | int) -> DecisionReplay:
         """Recompute the ranking a logged decision was taken on, from its logged model
@@ -295,7 +274,7 @@ class MatchingEngine:
         """
         from engine.decisions.replay import replay_decision
 
-        return replay_decision(self, decision_id)
+        return replay_decision(self.context, decision_id)
 
     def set_allocation_quotas(self, quotas: Any = None) -> tuple[Any, ...]:
         """Store the allocation quotas ``allocate`` applies (an administrator's or auditor's
@@ -320,26 +299,6 @@ class MatchingEngine:
 
     def _quota_categories(self) -> tuple[str, ...]:
         return (*self.settings.train.fairness_attributes, "location", "institution")
-
-    def fairness_groups(self) -> dict[str, str]:
-        """Candidate id -> group of the intersection of the re-ranking attributes (default
-        the fairness attributes, e.g. ``"female|35-44"``), read once through
-        ``engine.fairness.audit`` for re-ranking; empty when the sensitive store is missing
-        or unreadable (:meth:`fairness_status` says why)."""
-        return self.fairness_status()[0]
-
-    def fairness_status(self) -> tuple[dict[str, str], tuple[str, ...]]:
-        """:meth:`fairness_groups` and the warnings of a list served without them (the
-        sensitive store missing or unreadable; then checked again on the next call)."""
-        if self._groups is not None:
-            return self._groups, ()
-        from engine.decisions.record import rerank_attributes
-        from engine.fairness.audit import served_groups
-
-        groups, flags = served_groups(self.store, rerank_attributes(self.settings))
-        if not flags:
-            self._groups = groups
-        return groups, flags
 
     def recommend_roles(
         self,
@@ -368,21 +327,10 @@ class MatchingEngine:
             ConfigError: a bad ``k``, ``fusion``, ``weight`` or ``fair_attribute``.
         """
         if fusion is None:
-            return self.recommender().rank("Candidate", candidate_id, k)
-        return self.two_sided().rank(
+            return self.serving.recommender().rank("Candidate", candidate_id, k)
+        return self.serving.two_sided().rank(
             candidate_id, k, fusion, weight, normalise=normalise, fair_attribute=fair_attribute
         )
-
-    def two_sided(self) -> TwoSidedRanker:
-        """The two-sided ranker over the current recommender (built on first use)."""
-        recommender = self.recommender()
-        if self._two_sided is None or self._two_sided.recommender is not recommender:
-            from engine.matching.candidate_side import CandidateSide
-            from engine.matching.two_sided import TwoSidedRanker
-
-            side = CandidateSide.from_runtime(recommender.runtime, self.store)
-            self._two_sided = TwoSidedRanker(recommender, side)
-        return self._two_sided
 
     def explain(
         self,
@@ -408,7 +356,7 @@ class MatchingEngine:
         """
         from engine.explain.levels import explainer_for
 
-        return explainer_for(self).explain(candidate_id, role_id, level, versus=versus, k=k)
+        return explainer_for(self.context).explain(candidate_id, role_id, level, versus=versus, k=k)
 
     def audit(
         self,
@@ -418,7 +366,7 @@ class MatchingEngine:
         source: str = "recommendations",
         **options: Any,
     ) -> FairnessReport:
-        """A bias audit after NYC Local Law 144 (``engine.fairness.audit``): selection and
+        """A bias audit after NYC Local Law 144 (``engine.audit``): selection and
         scoring rates with impact ratios per category and intersection, and beside them
         equal opportunity, calibration and exposure.
 
@@ -430,15 +378,15 @@ class MatchingEngine:
                 log: accept, reject and override counts and rates per role, reviewer and
                 group).
             options: ``pool``, ``truth_dir``, ``history_selection``, ``min_n``,
-                ``min_share``, ``progress`` (see ``engine.fairness.audit.audit``).
+                ``min_share``, ``progress`` (see ``engine.audit.run.audit``).
 
         Raises:
             ConfigError: a bad parameter.
             NotTrainedError: the recommendations need a trained engine.
         """
-        from engine.fairness.audit import audit
+        from engine.audit.run import audit
 
-        return audit(self, attribute, k, intersect, source=source, **options)
+        return audit(self.context, attribute, k, intersect, source=source, **options)
 
     def score(self, worker_profile: Mapping[str, Any], job_posting: Mapping[str, Any]) -> Match:
         """Score an ad-hoc worker profile against an ad-hoc job posting (no graph needed).
@@ -457,7 +405,7 @@ class MatchingEngine:
         profile = validate_request(WorkerProfile, worker_profile, "worker_profile")
         posting = validate_request(JobPosting, job_posting, "job_posting")
         try:
-            model = self.model()
+            model = self.serving.model()
         except NotTrainedError:
             return WorkerMatcher().score(profile, posting)
         return model.score_adhoc(profile.as_dict(), posting.as_dict())

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from engine.results import Explanation
 from loaders.import_job import ImportReport
 
 console = Console(soft_wrap=True)
@@ -213,7 +214,7 @@ def print_training(report: Any, as_json: bool = False) -> None:
     console.print(
         counts_table(report.seconds, f"Model {report.version}: seconds per stage", "stage")
     )
-    nexus = report.details.get("nexus")
+    nexus = report.nexus
     if nexus:
         probe = nexus.get("probe") or {}
         console.print(
@@ -381,14 +382,51 @@ def print_replay(r: Any, as_json: bool = False) -> None:
     console.print(rows_table(rows, title=f"[red]different[/red]: {len(rows)} ranks differ"))
 
 
-def print_explanation(found: Any, as_json: bool = False) -> None:
-    """``explain``: the explanation (``engine.explain.render``), or as JSON."""
+def print_explanation(found: Explanation, as_json: bool = False) -> None:
+    """``explain``: the explanation as text and tables, or as JSON."""
     if as_json:
         print_json(found)
         return
-    from engine.explain.render import print_explanation as render
+    _explanation(found)
 
-    render(found)
+
+def _explanation(e: Explanation) -> None:
+    """Score and link, reasons, attributions (detailed, comparative), paths, changes."""
+    console.print(
+        f"[bold]{escape(e.candidate_id)}[/bold] for role [bold]{escape(e.role_id)}[/bold] "
+        f"({e.level}): score {e.score:.3f}; raw log-odds {e.raw_score:+.3f} = base "
+        f"{e.base_value:+.3f} + attributions"
+        + (f" + withheld {e.withheld:+.3f}" if e.withheld else "")
+    )
+    console.print(f"[dim]{escape(e.link)}[/dim]")
+    if e.versus is not None:
+        console.print(
+            f"versus {escape(e.versus)}: score {e.versus_score:.3f}, raw log-odds "
+            f"{e.versus_raw_score:+.3f}"
+        )
+    for i, text in enumerate(e.reasons, start=1):
+        console.print(f"{i}. {escape(text)}")
+    if e.attributions:
+        rows = [
+            {
+                "feature": a.feature,
+                "group": a.group,
+                "value": "-" if a.value is None else f"{a.value:.3f}",
+                **(
+                    {"other": "-" if a.other_value is None else f"{a.other_value:.3f}"}
+                    if e.versus is not None
+                    else {}
+                ),
+                "shap": f"{a.shap:+.4f}",
+            }
+            for a in e.attributions
+        ]
+        console.print(rows_table(rows, title="Attributions (raw log-odds)"))
+    if e.paths:
+        rows = [
+            {"kind": p.kind, "strength": f"{p.strength:.3f}", "path": p.sentence} for p in e.paths
+        ]
+        console.print(rows_table(rows, title="Graph paths (strength = product of weights)"))
 
 
 def print_evaluation(

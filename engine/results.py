@@ -153,18 +153,85 @@ class Explanation(BaseModel):
     reached: bool | None = None
 
 
-class TrainReport(BaseModel):
-    """What ``MatchingEngine.train`` did: model version, time per stage, sizes, checks."""
+class FoldReport(BaseModel):
+    """One cross-fitting fold of a training: its held-out pairs and what its models did.
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    Attributes:
+        held_pairs: labelled pairs whose features this fold's models computed unseen.
+        finetune: the text adapter's training (epochs, loss, capped, ...); ``None``: off.
+        nexus: NexusGNN's training (mode, epochs, best epoch, validation AUC, capped, the
+            sensitive-attribute probe); ``None``: off.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    held_pairs: int
+    finetune: dict[str, Any] | None = None
+    nexus: dict[str, Any] | None = None
+
+
+class IndexReport(BaseModel):
+    """The FAISS mirror of one label built at training time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    count: int
+    calibration_recall_at_10: float | None = None
+
+
+class TrainReport(BaseModel):
+    """What ``MatchingEngine.train`` did: model version, time per stage, sizes, checks.
+
+    Saved in the model's manifest and read back with it (``MatchModel.report``).
+
+    Attributes:
+        version: the model version.
+        seconds: wall time per stage (export, encode, fold_k, scorer, write_back).
+        total_seconds: their sum.
+        nodes: nodes per label in the trained graph.
+        labelled_pairs, positive_pairs: the labelled history (sampled negatives excluded).
+        folds: cross-fitting folds.
+        encoder: the text encoder's model id and cache hits.
+        folds_detail: one report per fold; the first fold's models serve.
+        proxy_screen: the proxy screen's result (``engine.fairness.proxies``); ``None``
+            when no fairness attribute was known.
+        scorer: the merit scorer's training pairs and positives.
+        index: the FAISS mirror per label (empty without write-back).
+        warnings: loud conditions, e.g. a loop stopped by the wall-clock safety cap (the
+            model then depends on the machine's speed); the CLI prints them.
+    """
+
+    model_config = ConfigDict(frozen=True)
 
     version: str
-    total_seconds: float
-    seconds: dict[str, float]
-    details: dict[str, Any]
+    seconds: dict[str, float] = {}
+    total_seconds: float = 0.0
+    nodes: dict[str, int] = {}
+    labelled_pairs: int = 0
+    positive_pairs: int = 0
+    folds: int = 0
+    encoder: dict[str, Any] = {}
+    folds_detail: tuple[FoldReport, ...] = ()
+    proxy_screen: dict[str, Any] | None = None
+    scorer: dict[str, int] = {}
+    index: dict[str, IndexReport] = {}
     warnings: tuple[str, ...] = ()
-    """Loud conditions, e.g. a loop stopped by the wall-clock safety cap (the model then
-    depends on the machine's speed); the CLI prints them and the model's manifest keeps them."""
+
+    @property
+    def finetune(self) -> dict[str, Any] | None:
+        """The serving (first) fold's text adapter report."""
+        return self.folds_detail[0].finetune if self.folds_detail else None
+
+    @property
+    def nexus(self) -> dict[str, Any] | None:
+        """The serving (first) fold's NexusGNN report."""
+        return self.folds_detail[0].nexus if self.folds_detail else None
+
+    @property
+    def proxies(self) -> frozenset[str]:
+        """Features the proxy screen flagged as standing in for an audited attribute."""
+        return frozenset((self.proxy_screen or {}).get("proxies", ()))
 
 
 # ----------------------------------------------------------------------- fairness audit

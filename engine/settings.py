@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # rerank.py is numpy and the re-rankers' own modules (no torch, nothing that imports settings)
 from engine.fairness.rerank import METHODS as RERANK_METHODS
-from engine.training.options import TrainOptions
+from engine.options import TrainOptions
 from graph_schema.params import bad_parameter, one_of
 from loaders.import_job import ImportOptions
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from engine import MatchingEngine, Settings
+from engine.options import TrainOptions
 from engine.results import TrainReport
-from engine.training.options import TrainOptions
 from graph_schema import SCHEMA
 from loaders.import_job import ImportJob, ImportOptions
 from loaders.stores.base import GraphStore

@@ -81,8 +81,8 @@ try:
 except RuntimeError as e:
     out["no_arrow"] = str(e)
 
-# engine/fairness/fair_fusion.py: the weight search (hand-checked in test_fair_fusion.py)
-from engine.fairness.fair_fusion import optimise_weight
+# engine/matching/fair_fusion.py: the weight search (hand-checked in test_fair_fusion.py)
+from engine.matching.fair_fusion import optimise_weight
 
 country = {"d1": "DE", "d2": "DE", "f1": "FR", "f2": "FR"}
 su = {"f1": 0.9, "f2": 0.8, "d1": 0.2, "d2": 0.1}

@@ -17,7 +17,7 @@ remote when they accept remote work; 0.5: the country of one; else 0) and domain
 they listed; 0: another; 0.5: they listed none).
 
 Diversity categories (GESA: gender, age band, location, institution): the fairness
-attributes (``settings.train.fairness_attributes``), read through ``engine.fairness.audit``
+attributes (``settings.train.fairness_attributes``), read through ``engine.audit``
 (left out with ``sensitive=False``: ``engine.allocation.report`` does so below the minimum
 group size, or when the sensitive store is missing); ``location``, the candidate's country;
 and ``institution``, their current employer, else the one they worked at longest
@@ -27,7 +27,7 @@ only be met by placing nobody (which ``allocate`` refuses as a policy that canno
 and no message says which groups the candidates hold.
 
 Example:
-    >>> inst, ids = instance_from_engine(eng, ["r1", "r2"], ["c1", "c2", "c3"])   # doctest: +SKIP
+    >>> inst, ids = instance_from_engine(ctx, ["r1", "r2"], ["c1", "c2", "c3"])   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import numpy as np
 from engine.allocation.policy import AllocationPolicy, check_ids
 from engine.allocation.pools import ROLE_BATCH, role_pools
 from engine.allocation.problem import AllocationInstance
+from engine.context import EngineContext
 from graph_schema.errors import ConfigError, UnknownIdError
 
 
@@ -129,7 +130,7 @@ def served_arcs(
 
 
 def role_capacities(
-    eng: Any, role_ids: Sequence[str], policy: AllocationPolicy | None = None
+    ctx: EngineContext, role_ids: Sequence[str], policy: AllocationPolicy | None = None
 ) -> tuple[list[int], dict[str, Any]]:
     """Places of each role under ``policy`` (the graph's where it sets none), and the graph's
     capacity of every role.
@@ -138,7 +139,7 @@ def role_capacities(
         UnknownIdError: a role is not in the graph.
     """
     policy = policy or AllocationPolicy()
-    graph_capacity = {row["id"]: row["capacity"] for row in eng.store.run("export/role_features")}
+    graph_capacity = {row["id"]: row["capacity"] for row in ctx.store.run("export/role_features")}
     cap = []
     for r in role_ids:
         if r not in graph_capacity:
@@ -179,7 +180,7 @@ class Arcs:
 
 
 def served_instance_arcs(
-    eng: Any,
+    ctx: EngineContext,
     role_ids: Sequence[str],
     candidate_ids: Sequence[str],
     policy: AllocationPolicy | None = None,
@@ -193,14 +194,14 @@ def served_instance_arcs(
         ConfigError: no role or no candidate.
     """
     policy = policy or AllocationPolicy()
-    rec = eng.recommender()
+    rec = ctx.serving.recommender()
     ids = rec.runtime.exported.ids
     roles = check_ids(role_ids, "role_ids", "role")
     cands = check_ids(candidate_ids, "candidate_ids", "candidate")
     c_idx = np.array([ids["Candidate"].index_of(c) for c in cands], dtype=np.int64)
-    cap, graph_capacity = role_capacities(eng, roles, policy)
+    cap, graph_capacity = role_capacities(ctx, roles, policy)
     r_idx = np.array([ids["Role"].index_of(r) for r in roles], dtype=np.int64)
-    side = eng.two_sided().side  # the engine's candidate side, built once per recommender
+    side = ctx.serving.two_sided().side  # the engine's candidate side, built once per recommender
     arc_c, arc_r, arc_s, preference = served_arcs(rec, side, r_idx, c_idx, min(pool, 1000))
     if policy.exclusions:
         col = {c: i for i, c in enumerate(cands)}
@@ -219,7 +220,7 @@ def served_instance_arcs(
 
 
 def instance_from_engine(
-    eng: Any,
+    ctx: EngineContext,
     role_ids: Sequence[str],
     candidate_ids: Sequence[str],
     policy: AllocationPolicy | None = None,
@@ -230,7 +231,7 @@ def instance_from_engine(
     """Build the instance (see the module docstring).
 
     Args:
-        eng: a trained ``MatchingEngine``.
+        ctx: the engine's context (``engine.context``; trained).
         role_ids, candidate_ids: who competes (unknown ids raise).
         policy: capacity, quotas and excluded pairs (default: the graph's capacities, no
             quota, no exclusion).
@@ -242,27 +243,27 @@ def instance_from_engine(
         ConfigError: no role or no candidate, or a quota names an attribute that is not a
             diversity category.
     """
-    arcs = served_instance_arcs(eng, role_ids, candidate_ids, policy, pool=pool)
-    return instance_from_arcs(eng, arcs, policy, sensitive=sensitive)
+    arcs = served_instance_arcs(ctx, role_ids, candidate_ids, policy, pool=pool)
+    return instance_from_arcs(ctx, arcs, policy, sensitive=sensitive)
 
 
 def instance_from_arcs(
-    eng: Any, arcs: Arcs, policy: AllocationPolicy | None = None, *, sensitive: bool = True
+    ctx: EngineContext, arcs: Arcs, policy: AllocationPolicy | None = None, *, sensitive: bool = True
 ) -> tuple[AllocationInstance, InstanceIds]:
     """The instance of ``arcs`` with the diversity categories and ``policy``'s quotas.
 
     Raises:
         ConfigError: a quota names an attribute that is not a diversity category.
     """
-    from engine.fairness.audit import sensitive_groups
+    from engine.fairness.groups import sensitive_groups
 
     policy = policy or AllocationPolicy()
-    rec = eng.recommender()
+    rec = ctx.serving.recommender()
     cands, roles, c_idx, cap = arcs.candidates, arcs.roles, arcs.c_idx, arcs.capacity
     arc_c, arc_r, arc_s, preference = arcs.arc_c, arcs.arc_r, arcs.arc_s, arcs.preference
     groups, names = {}, {}
-    for attribute in eng.settings.train.fairness_attributes if sensitive else ():
-        by_id = sensitive_groups(eng.store, attribute)
+    for attribute in ctx.settings.train.fairness_attributes if sensitive else ():
+        by_id = sensitive_groups(ctx.store, attribute)
         labels = sorted({by_id[c] for c in cands if c in by_id and by_id[c] != "unknown"})
         code = {g: i for i, g in enumerate(labels)}
         groups[attribute] = np.array([code.get(by_id.get(c, ""), -1) for c in cands])

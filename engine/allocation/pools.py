@@ -17,7 +17,7 @@ of a float32 dot product of length ``d``); such a role asks FAISS itself. Approx
 does not matter, only which candidates they hold.
 
 Example:
-    >>> pools = role_pools(eng.recommender(), np.array([0, 1, 2]))    # doctest: +SKIP
+    >>> pools = role_pools(eng.serving.recommender(), np.array([0, 1, 2]))    # doctest: +SKIP
     >>> all(np.array_equal(p, rec.pool("Role", r)) for r, p in enumerate(pools))  # doctest: +SKIP
     True
 """

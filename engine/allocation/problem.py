@@ -17,7 +17,7 @@ Objectives (pymoo minimises, so they are negated in ``out["F"]``):
 Constraints (``out["G"] <= 0``): capacity excess (placed beyond a role's capacity, summed)
 and quota shortfall (for each minimum share of a group among the placed, the candidates
 missing). Groups arrive as integer codes per candidate (-1 unknown), read by the caller
-through ``engine.fairness.audit``; this module reads nothing.
+through ``engine.audit``; this module reads nothing.
 
 Example:
     >>> problem = AllocationProblem(instance)                # doctest: +SKIP

@@ -46,8 +46,8 @@ from engine.allocation.policy import (
     stored_quotas,
 )
 from engine.allocation.solve import solve
-from engine.fairness.audit import FairnessUnavailableWarning, sensitive_problem
-from engine.fairness.audit_tables import MIN_N
+from engine.context import EngineContext
+from engine.fairness.groups import MIN_N, FairnessUnavailableWarning, sensitive_problem
 from engine.results import Allocation, Assignment, FrontPoint, GroupShare
 from graph_schema.errors import ConfigError, StoreError
 
@@ -75,7 +75,7 @@ QUOTAS_NEED_SENSITIVE = (
 
 
 def allocate(
-    eng: Any,
+    ctx: EngineContext,
     role_ids: Sequence[str],
     candidate_ids: Sequence[str],
     weights: Sequence[float] | Mapping[str, float] = (1.0, 1.0, 1.0),
@@ -104,10 +104,10 @@ def allocate(
     policy = make_policy(policy, capacity=capacity)
     roles = check_ids(role_ids, "role_ids", "role")
     cands = check_ids(candidate_ids, "candidate_ids", "candidate")
-    sensitive_attributes = tuple(eng.settings.train.fairness_attributes)
+    sensitive_attributes = tuple(ctx.settings.train.fairness_attributes)
     categories = (*sensitive_attributes, "location", "institution")
-    stored = stored_quotas(eng.store, categories)
-    arcs = served_instance_arcs(eng, roles, cands, policy)
+    stored = stored_quotas(ctx.store, categories)
+    arcs = served_instance_arcs(ctx, roles, cands, policy)
     # the placeable candidates and the places they can fill, not the ones listed: excluded or
     # unscored candidates would otherwise pad a chosen handful up to the minimum
     placeable, places = arcs.placeable()
@@ -126,7 +126,7 @@ def allocate(
             )
         )
     elif sensitive_attributes:
-        problem = sensitive_problem(eng.store)
+        problem = sensitive_problem(ctx.store)
         if problem is not None:
             if any(q.attribute in sensitive_attributes for q in applied):
                 raise StoreError(QUOTAS_NEED_SENSITIVE.format(problem=problem))
@@ -138,14 +138,14 @@ def allocate(
             )
             python_warnings.warn(flags[-1], FairnessUnavailableWarning, stacklevel=3)
     inst, ids = instance_from_arcs(
-        eng, arcs, policy.model_copy(update={"quotas": applied}), sensitive=use_sensitive
+        ctx, arcs, policy.model_copy(update={"quotas": applied}), sensitive=use_sensitive
     )
     result = solve(
-        inst, weights=weights, pop_size=pop_size, generations=generations, seed=eng.settings.seed
+        inst, weights=weights, pop_size=pop_size, generations=generations, seed=ctx.settings.seed
     )
     if inst.quotas and large:  # never below the minimum: the error would tell groups apart
         _check_met(inst, result, placeable, places)
-    rec = eng.recommender()
+    rec = ctx.serving.recommender()
     graph_ids = rec.runtime.exported.ids
     score = {
         (int(c), int(r)): (float(s), float(p))

@@ -15,7 +15,7 @@ added or removed decision edge is told apart from a new node; other edge types h
 index arrays sorted, which together with the node ids pins them down.
 
 Example:
-    >>> parts = inputs_fingerprint(eng.recommender().runtime)    # doctest: +SKIP
+    >>> parts = inputs_fingerprint(eng.serving.recommender().runtime)    # doctest: +SKIP
     >>> sorted(parts)[:2]                                         # doctest: +SKIP
     ['Candidate', 'Candidate-HAS_SKILL-Skill']
 """

@@ -20,8 +20,8 @@ dataset (or a removed candidate) lacks the decision edges: ``MatchingEngine.impo
 re-applies the log after every import.
 
 Example:
-    >>> d = record_decision(eng, "r1", "c4", "accept", reviewer="ana", reason="strong fit")  # doctest: +SKIP
-    >>> restore(eng)                                                                        # doctest: +SKIP
+    >>> d = record_decision(ctx, "r1", "c4", "accept", reviewer="ana", reason="strong fit")  # doctest: +SKIP
+    >>> restore(ctx)                                                                        # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -31,9 +31,12 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from engine.context import EngineContext
 from engine.decisions.fingerprint import inputs_fingerprint
 from engine.decisions.log import DecisionLog, DecisionWriteError, read
 from engine.decisions.text import MAX_ID, MAX_REASON, MAX_REVIEWER, check_text
+from engine.explain.levels import explainer_for
+from engine.matching.serving import rerank_attributes
 from engine.results import Decision
 from engine.runtime.versions import PINNED, find, pin, pinned
 from graph_schema.edge_types import INTERACTED
@@ -75,7 +78,7 @@ def as_decision(record: dict[str, Any]) -> Decision:
 
 
 def record_decision(
-    eng: Any, role_id: str, candidate_id: str, decision: str, reviewer: str, reason: str = ""
+    ctx: EngineContext, role_id: str, candidate_id: str, decision: str, reviewer: str, reason: str = ""
 ) -> Decision:
     """Log the decision with what was shown, then write it to the graph.
 
@@ -92,8 +95,8 @@ def record_decision(
     _check(role_id, candidate_id, decision, reviewer, reason)
     # One decision at a time per log in this process: the store's connection takes one
     # transaction at a time, and the list logged is the one computed for this decision.
-    with _deciding(eng.decisions_path):
-        return _record(eng, role_id, candidate_id, decision, reviewer, reason)
+    with _deciding(ctx.decisions_path):
+        return _record(ctx, role_id, candidate_id, decision, reviewer, reason)
 
 
 def _deciding(path: Any) -> threading.Lock:
@@ -107,19 +110,19 @@ _DECIDING: dict[str, threading.Lock] = {}
 
 
 def _record(
-    eng: Any, role_id: str, candidate_id: str, decision: str, reviewer: str, reason: str
+    ctx: EngineContext, role_id: str, candidate_id: str, decision: str, reviewer: str, reason: str
 ) -> Decision:
-    matches = eng.recommend_candidates(role_id, k=SHOWN)
+    matches = ctx.serving.recommend_candidates(role_id, k=SHOWN)
     shown = [m.candidate_id for m in matches]
-    explanation = eng.explain(candidate_id, role_id, level="summary")
+    explanation = explainer_for(ctx).explain(candidate_id, role_id, "summary")
     if decision == "override" and candidate_id in shown[:10]:
         raise ConfigError(
             f"{candidate_id} is in the top 10 shown for {role_id}: record an 'accept', not an override"
         )
-    model, rerank = eng.model(), eng.settings.rerank
-    runtime = eng.recommender().runtime
-    groups = None if rerank == "none" else eng.fairness_groups()
-    log = DecisionLog.open(eng.decisions_path)
+    model, rerank = ctx.serving.model(), ctx.settings.rerank
+    runtime = ctx.serving.recommender().runtime
+    groups = None if rerank == "none" else ctx.serving.fairness_status()[0]
+    log = DecisionLog.open(ctx.decisions_path)
     try:
         pin(model.directory, f"a decision on {role_id} ranked by {model.version}")
     except OSError as e:
@@ -137,7 +140,7 @@ def _record(
             "model_version": model.version,
             "model_folder": model.directory.name,
             "rerank": rerank,
-            "rerank_attributes": list(rerank_attributes(eng.settings)),
+            "rerank_attributes": list(rerank_attributes(ctx.settings)),
             "k": SHOWN,
             "shown": shown,
             "scores_shown": [round(m.score, SCORE_DIGITS) for m in matches],
@@ -147,18 +150,12 @@ def _record(
         }
     )
     try:
-        _write_edges(eng, [record])
+        _write_edges(ctx, [record])
     except StoreError as e:
         raise StoreError(
-            GRAPH_FAILED.format(seq=record["seq"], log=eng.decisions_path, cause=e)
+            GRAPH_FAILED.format(seq=record["seq"], log=ctx.decisions_path, cause=e)
         ) from e
     return as_decision(record)
-
-
-def rerank_attributes(settings: Any) -> tuple[str, ...]:
-    """The attributes whose intersection the served re-ranking works with (as
-    ``MatchingEngine.fairness_groups`` reads them)."""
-    return tuple(settings.rerank_attributes or settings.train.fairness_attributes)
 
 
 def _in_export(exported: Any, candidate_id: str, role_id: str, decision: str) -> bool:
@@ -178,7 +175,7 @@ def _in_export(exported: Any, candidate_id: str, role_id: str, decision: str) ->
     return bool(here.any())
 
 
-def _write_edges(eng: Any, records: list[dict[str, Any]]) -> int:
+def _write_edges(ctx: EngineContext, records: list[dict[str, Any]]) -> int:
     rows = [
         {
             "src": r["candidate_id"],
@@ -189,10 +186,10 @@ def _write_edges(eng: Any, records: list[dict[str, Any]]) -> int:
         }
         for r in records
     ]
-    return eng.store.upsert_edges("INTERACTED", "Candidate", rows) if rows else 0
+    return ctx.store.upsert_edges("INTERACTED", "Candidate", rows) if rows else 0
 
 
-def restore(eng: Any) -> int:
+def restore(ctx: EngineContext) -> int:
     """Re-apply every logged decision to the graph (idempotent) and pin every model version
     the log names that is still on disk (logs written before pins existed); returns the
     edges written.
@@ -200,9 +197,9 @@ def restore(eng: Any) -> int:
     Raises:
         ConfigError: the log fails verification (nothing is written).
     """
-    records = read(eng.decisions_path)  # refuses a tampered log; recovers a crash's leftovers
+    records = read(ctx.decisions_path)  # refuses a tampered log; recovers a crash's leftovers
     for r in records:
-        folder = find(eng.model_dir, r.get("model_folder", ""), r["model_version"])
+        folder = find(ctx.model_dir, r.get("model_folder", ""), r["model_version"])
         if folder is not None and not pinned(folder):
             pin(folder, f"decision {r['seq']} ranked by {r['model_version']} (restore)")
-    return _write_edges(eng, records)
+    return _write_edges(ctx, records)

@@ -22,7 +22,7 @@ changed a text, skills, preferences, a sensitive value); the fingerprint
 differs, so a different ranking is explained, never silently presented as the one shown.
 
 Example:
-    >>> result = replay_decision(eng, "12")     # doctest: +SKIP
+    >>> result = replay_decision(ctx, "12")     # doctest: +SKIP
     >>> result.same, result.inputs_same         # doctest: +SKIP
     (True, True)
 """
@@ -34,9 +34,11 @@ from typing import Any
 
 import numpy as np
 
+from engine.context import EngineContext
 from engine.decisions.fingerprint import changed, inputs_fingerprint, interactions_part
 from engine.decisions.log import read
-from engine.decisions.record import EDGE_TYPE, as_decision, rerank_attributes
+from engine.decisions.record import EDGE_TYPE, as_decision
+from engine.matching.serving import rerank_attributes
 from engine.results import DecisionReplay, RankDifference
 from engine.runtime.versions import find
 from graph_schema.edge_types import INTERACTED
@@ -155,11 +157,11 @@ def compare(
     return tuple(diffs), max(gaps) if gaps else None
 
 
-def replay_decision(eng: Any, decision_id: str | int) -> DecisionReplay:
+def replay_decision(ctx: EngineContext, decision_id: str | int) -> DecisionReplay:
     """Recompute the ranking shown for a logged decision (see the module docstring).
 
     Args:
-        eng: the ``MatchingEngine`` of the store the decision was recorded in.
+        ctx: the context of the store the decision was recorded in.
         decision_id: the decision's seq number, or the start of its hash (6+ hex digits).
 
     Raises:
@@ -171,17 +173,17 @@ def replay_decision(eng: Any, decision_id: str | int) -> DecisionReplay:
     from engine.runtime.model import MatchModel
     from loaders.pyg_export import export_graph
 
-    records = read(eng.decisions_path)
-    record = find_decision(records, decision_id, eng.decisions_path)
+    records = read(ctx.decisions_path)
+    record = find_decision(records, decision_id, ctx.decisions_path)
     decision = as_decision(record)
-    folder = find(eng.model_dir, decision.model_folder, decision.model_version)
+    folder = find(ctx.model_dir, decision.model_folder, decision.model_version)
     if folder is None:
         raise ConfigError(
             MODEL_GONE.format(
                 seq=decision.seq,
                 version=decision.model_version,
                 folder=decision.model_folder,
-                model_dir=eng.model_dir,
+                model_dir=ctx.model_dir,
             )
         )
     model = MatchModel.load(folder)
@@ -193,15 +195,15 @@ def replay_decision(eng: Any, decision_id: str | int) -> DecisionReplay:
         )
     if not decision.model_folder:
         notes.append("the record names no version folder; the newest of its version was used")
-    plain, undone = graph_as_of(export_graph(eng.store), records, record)
-    runtime = model.runtime(eng.store, plain)
+    plain, undone = graph_as_of(export_graph(ctx.store), records, record)
+    runtime = model.runtime(ctx.store, plain)
     groups = None
     if decision.rerank != "none":
-        from engine.fairness.audit import intersected_groups
+        from engine.fairness.groups import intersected_groups
 
-        attributes = decision.rerank_attributes or rerank_attributes(eng.settings)
-        groups = intersected_groups(eng.store, attributes)
-    matches = build_recommender(eng.store, model, runtime).rank(
+        attributes = decision.rerank_attributes or rerank_attributes(ctx.settings)
+        groups = intersected_groups(ctx.store, attributes)
+    matches = build_recommender(ctx.store, model, runtime).rank(
         "Role", decision.role_id, decision.k, reasons=False, rerank=decision.rerank, groups=groups
     )
     replayed = tuple(m.candidate_id for m in matches)

@@ -9,7 +9,7 @@ On the held-out pools of the ground truth (as ``run_evaluation``), one row per w
   and both;
 - **re-rankers** on the unmitigated engine's scores, per role pool: FA*IR, DetGreedy, DetCons,
   DetRelaxed, DetConstSort, proportional (``engine.fairness.rerank``), toward the group mix of
-  the pool over the re-ranking groups the engine serves (``MatchingEngine.fairness_groups``);
+  the pool over the re-ranking groups the engine serves (``Serving.fairness_status``);
 - **the default mitigation**: the trained steps (text eraser and proxies withheld) with the
   served re-ranker (``settings.rerank`` by ``settings.rerank_attributes``), when it is on.
 
@@ -23,11 +23,11 @@ because a selection rate at 10 of a group with a few hundred pool appearances mo
 10-20 % from sample to sample; the markdown leaves it out, since the bootstrap of a ratio of
 the lowest to the highest of several rates is biased low (the point estimate can fall above
 its range), so read it as spread, not as a confidence interval. An **oracle** row ranks each pool by its true relevance: the impact ratio a
-ranking that knew merit exactly would show on these pools. The groups are read through ``engine.fairness.audit`` and
+ranking that knew merit exactly would show on these pools. The groups are read through ``engine.audit`` and
 used by the re-rankers and the measurement only.
 
 Example:
-    >>> table = fairness_accuracy(eng, truth, seed=0)       # doctest: +SKIP
+    >>> table = fairness_accuracy(ctx, truth, seed=0)       # doctest: +SKIP
     >>> print(table.markdown)                               # doctest: +SKIP
 """
 
@@ -43,10 +43,11 @@ from typing import Any
 
 import numpy as np
 
+from engine.context import EngineContext
 from engine.evaluation.bootstrap import paired_bootstrap
 from engine.evaluation.harness import rank_pools
 from engine.evaluation.ranking_metrics import RankingReport, evaluate_rankings
-from engine.fairness.audit import sensitive_groups
+from engine.fairness.groups import sensitive_groups
 from engine.fairness.metrics import UNKNOWN_GROUP, joined
 from engine.fairness.rerank import METHODS
 from engine.matching.recommender import fair_order
@@ -182,7 +183,7 @@ def _scored(runtime_scorer: Any, pools: Mapping[str, Mapping[str, int]]):
 
 
 def fairness_accuracy(
-    eng: Any,
+    ctx: EngineContext,
     truth: Any,
     *,
     seed: int = 0,
@@ -192,7 +193,7 @@ def fairness_accuracy(
     """Measure every mitigation on ``truth`` (see the module docstring).
 
     Args:
-        eng: an open, trained ``MatchingEngine`` over the dataset's store.
+        ctx: the context of an open, trained engine over the dataset's store.
         truth: the held-out ground truth (``engine.evaluation.ground_truth``).
         seed: seed of the retrains and the bootstrap.
         resamples: paired bootstrap resamples.
@@ -201,10 +202,10 @@ def fairness_accuracy(
     from engine.evaluation.run import RuntimeScorer
     from engine.training.pipeline import train_model
 
-    model = eng.model()
+    model = ctx.serving.model()
     attributes = tuple(model.options.fairness_attributes)
-    by_attr = {a: sensitive_groups(eng.store, a) for a in attributes}
-    joint = eng.fairness_groups()  # what the served re-ranker works with
+    by_attr = {a: sensitive_groups(ctx.store, a) for a in attributes}
+    joint = ctx.serving.fairness_status()[0]  # what the served re-ranker works with
     measured = {**by_attr, " x ".join(attributes): joined(*by_attr.values())}
     role_pools, cand_pools = truth.pools("role"), truth.pools("candidate")
     base = model.options.model_copy(
@@ -216,9 +217,9 @@ def fairness_accuracy(
     def runtime_of(name: str, change: Mapping[str, Any]) -> Any:
         options = base.model_copy(update=dict(change))
         if options == model.options.model_copy(update={"progress": False}):
-            return eng.recommender().runtime
+            return ctx.serving.recommender().runtime
         _, rt = train_model(
-            eng.store,
+            ctx.store,
             options,
             seed=seed,
             model_dir=scratch / name.replace(" ", "-").replace("+", "and"),
@@ -255,9 +256,9 @@ def fairness_accuracy(
         add(
             f"engine + {method}", reranked(rankings, scores, joint, method), cand_reports[REFERENCE]
         )
-    method = eng.settings.rerank
+    method = ctx.settings.rerank
     if method != "none":  # the default mitigation: the trained steps and the served re-ranker
-        by = " x ".join(eng.settings.rerank_attributes or attributes)
+        by = " x ".join(ctx.settings.rerank_attributes or attributes)
         name = f"default: text erasure + proxies withheld + {method} by {by}"
         say(name)
         rankings, scores = scored[DEFAULT_TRAINED]
@@ -296,7 +297,7 @@ def fairness_accuracy(
             }
             for r in rows
         ],
-        "proxy_screen": model.report.get("proxy_screen"),
+        "proxy_screen": model.report.proxy_screen,
     }
     return FairnessAccuracy(rows, markdown, data, _plot(rows, list(measured)))
 

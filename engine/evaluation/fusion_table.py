@@ -25,7 +25,7 @@ Columns:
   its lead on this column is partly by construction; C NDCG@10 is the independent check.
   Candidates with no mutual pair graded above 0 are left out.
 - **DGI** per role attribute (country, remote, domain): the gap of the top 10 against each
-  group's share of all roles (``engine.fairness.fair_fusion.gap``: two groups, the ratio gap;
+  group's share of all roles (``engine.matching.fair_fusion.gap``: two groups, the ratio gap;
   more, the Jensen-Shannon distance), averaged over candidates; **DUP** the same against the
   shares of the roles of the candidate's own past interactions (candidates whose history holds
   fewer than two groups are left out). Lower is more even.
@@ -33,7 +33,7 @@ Columns:
   (``engine.evaluation.bootstrap``) for both NDCG columns and every DGI.
 
 Example:
-    >>> table = fusion_table(eng, truth, seed=0)       # doctest: +SKIP
+    >>> table = fusion_table(ctx, truth, seed=0)       # doctest: +SKIP
     >>> print(table.markdown)                          # doctest: +SKIP
 """
 
@@ -49,10 +49,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from engine.context import EngineContext
 from engine.evaluation.bootstrap import PairedInterval, paired_bootstrap
 from engine.evaluation.ranking_metrics import RankingReport, evaluate_rankings
-from engine.fairness.fair_fusion import gap, optimise_weight, shares
 from engine.features.pair_features import FEATURE_NAMES
+from engine.matching.fair_fusion import gap, optimise_weight, shares
 from engine.matching.fusion import METHODS, fuse
 from engine.matching.two_sided import FAIR_METHOD, FAIR_TOP, ROLE_ATTRIBUTES
 from graph_schema.edge_types import INTERACTED
@@ -126,7 +127,7 @@ def _gaps(
 
 
 def fusion_table(
-    eng: Any,
+    ctx: EngineContext,
     truth: Any,
     *,
     weight: float = 0.5,
@@ -137,7 +138,7 @@ def fusion_table(
     """Measure every fusion on ``truth``'s candidate pools (see the module docstring).
 
     Args:
-        eng: an open, trained ``MatchingEngine`` over the dataset's store.
+        ctx: the context of an open, trained engine over the dataset's store.
         truth: the held-out ground truth (``engine.evaluation.ground_truth``).
         weight: the candidate side's weight of the weighted methods.
         seed: seed of the bootstrap.
@@ -147,7 +148,7 @@ def fusion_table(
     Raises:
         NotTrainedError: the engine is not trained.
     """
-    ranker = eng.two_sided()
+    ranker = ctx.serving.two_sided()
     runtime, side = ranker.recommender.runtime, ranker.side
     ids = runtime.exported.ids
     pools = {

@@ -55,7 +55,7 @@ from engine.models.nexus_training import (
     _Split,
     _split,
 )
-from engine.training.options import TRAIN_DEFAULTS
+from engine.options import TRAIN_DEFAULTS
 from graph_schema import EdgeType, NodeLabel
 from graph_schema.errors import ConfigError, NotTrainedError
 from loaders.pyg_export import ExportedGraph, IdMap

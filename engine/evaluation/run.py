@@ -23,7 +23,7 @@ The impact ratio of the top-10 shortlists is computed on the role pools across t
 the audited attribute (read through the audit-only path; no method reads it).
 
 Example:
-    >>> result = run_evaluation(eng, "data/s1", seed=0)     # doctest: +SKIP
+    >>> result = run_evaluation(ctx, "data/s1", seed=0)     # doctest: +SKIP
     >>> print(result.markdown)                               # doctest: +SKIP
 """
 
@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.context import EngineContext
 from engine.evaluation.baselines import RandomScorer, TfidfScorer, texts_from_store
 from engine.evaluation.bootstrap import PairedInterval, intervals_table, paired_bootstrap
 from engine.evaluation.ground_truth import load_ground_truth
@@ -147,7 +148,7 @@ def _row_dict(row: EvaluationRow, seconds: float) -> dict[str, Any]:
 
 
 def run_evaluation(
-    eng: Any,
+    ctx: EngineContext,
     dataset_dir: str | Path,
     *,
     seed: int = 0,
@@ -156,10 +157,10 @@ def run_evaluation(
     bootstrap: int = 2000,
     say: Say = lambda _: None,
 ) -> EvaluationResult:
-    """Evaluate the trained engine of ``eng`` and everything it is compared with.
+    """Evaluate the trained engine of ``ctx`` and everything it is compared with.
 
     Args:
-        eng: an open ``MatchingEngine`` whose store holds the dataset, trained.
+        ctx: the context of an engine whose store holds the dataset, trained.
         dataset_dir: the generated dataset (its ``_evaluation/`` folder is read).
         seed: seed of every baseline and ablation.
         baselines: include the baselines.
@@ -175,11 +176,11 @@ def run_evaluation(
     if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or bootstrap < 0:
         raise ConfigError(f"bootstrap must be an int >= 0; got {bootstrap!r}")
     truth = load_ground_truth(dataset_dir)
-    model = eng.model()
+    model = ctx.serving.model()
     attribute = model.options.audit_attribute
-    groups = audit_groups(eng.store, attribute)
+    groups = audit_groups(ctx.store, attribute)
     results: list[tuple[EvaluationRow, float]] = []
-    probes: dict[str, Any] = {"engine (full)": (model.report.get("nexus") or {}).get("probe")}
+    probes: dict[str, Any] = {"engine (full)": (model.report.nexus or {}).get("probe")}
 
     def measure(name: str, make: Callable[[], PairScorer]) -> None:
         say(name)
@@ -188,7 +189,7 @@ def run_evaluation(
         row = evaluate_method(name, scorer, truth, groups)
         results.append((row, time.perf_counter() - began))
 
-    runtime = eng.recommender().runtime
+    runtime = ctx.serving.recommender().runtime
     measure("engine (full)", lambda: RuntimeScorer(runtime))
     if ablations:
         scratch = Path(tempfile.mkdtemp(prefix="tg-ablation-"))
@@ -197,25 +198,25 @@ def run_evaluation(
 
             def make(options: Any = options, name: str = name) -> PairScorer:
                 ablation, rt = train_model(
-                    eng.store,
+                    ctx.store,
                     options,
                     seed=seed,
                     model_dir=scratch / name.replace(" ", "-"),
                     write_back=False,
                     cache_dir=model.cache_dir or model.directory,
                 )
-                probes[name] = (ablation.report.get("nexus") or {}).get("probe")
+                probes[name] = (ablation.report.nexus or {}).get("probe")
                 return RuntimeScorer(rt)
 
             measure(name, make)
     if baselines:
-        plain = export_graph(eng.store)
+        plain = export_graph(ctx.store)
         ids_c, ids_r = plain.ids["Candidate"], plain.ids["Role"]
         measure("random", lambda: RandomScorer(seed=seed))
-        measure("keyword TF-IDF", lambda: TfidfScorer().fit(*texts_from_store(eng.store)))
+        measure("keyword TF-IDF", lambda: TfidfScorer().fit(*texts_from_store(ctx.store)))
 
         def zero_shot() -> PairScorer:
-            texts = graph_texts(eng.store, plain)
+            texts = graph_texts(ctx.store, plain)
             encoder = model.encoder()  # the frozen base encoder: the adapter is separate
             vectors = [encoder.encode(texts[label]) for label in ("Candidate", "Role")]
             return EmbeddingCosineScorer(ids_c, ids_r, *vectors)
@@ -227,11 +228,11 @@ def run_evaluation(
             lambda: RandomForestScorer(seed=seed).fit(
                 plain,
                 similarity_decay=model.options.similarity_decay,
-                preferred=read_preferred_locations(eng.store, plain),
+                preferred=read_preferred_locations(ctx.store, plain),
             ),
         )
         measure("homogeneous GCN", lambda: GcnScorer(seed=seed).fit(plain))
-        texts = graph_texts(eng.store, plain)
+        texts = graph_texts(ctx.store, plain)
         cand_texts, role_texts = texts["Candidate"], texts["Role"]
         measure(
             "TF-IDF + logistic regression (per role)",
@@ -245,7 +246,7 @@ def run_evaluation(
         measure(
             "skill Jaccard with aliases",
             lambda: SkillJaccardScorer().fit(
-                plain, free_texts(eng.store, plain)[0], skill_phrases(eng.store)
+                plain, free_texts(ctx.store, plain)[0], skill_phrases(ctx.store)
             ),
         )
     rows = [row for row, _ in results]

@@ -25,7 +25,7 @@ reason, not listed, its paths dropped, no counterfactual change through it; ``wi
 keeps the sum of its attributions so additivity stays checkable.
 
 Example:
-    >>> explainer = Explainer(eng.recommender(), eng.store)          # doctest: +SKIP
+    >>> explainer = Explainer(ctx.serving.recommender(), ctx.store)          # doctest: +SKIP
     >>> explainer.explain("c00001", "r00001", "summary").reasons      # doctest: +SKIP
 """
 
@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.context import EngineContext
 from engine.explain.attributions import (
     GROUP_OF,
     GROUPS,
@@ -57,7 +58,6 @@ from graph_schema.errors import ConfigError
 from loaders.stores.base import GraphStore
 
 if TYPE_CHECKING:
-    from engine.api import MatchingEngine
     from engine.matching.recommender import Recommender
 
 LEVELS: tuple[str, ...] = ("summary", "detailed", "comparative", "counterfactual")
@@ -438,17 +438,17 @@ class Explainer:
         return best, best_score
 
 
-def explainer_for(eng: MatchingEngine) -> Explainer:
+def explainer_for(ctx: EngineContext) -> Explainer:
     """The engine's ``Explainer``, built once per recommender (a retrain builds a new one).
 
     It is kept on the recommender itself, so it goes with it (a cache keyed by the
     recommender would keep both alive: the explainer refers to it). Proxies are read from
     the model (``MatchModel.proxy_features``, empty when absent).
     """
-    recommender = eng.recommender()
+    recommender = ctx.serving.recommender()
     found = getattr(recommender, "explainer_", None)
-    if found is None or found.store is not eng.store:
-        proxies = getattr(eng.model(), "proxy_features", frozenset())
-        found = Explainer(recommender, eng.store, proxies)
+    if found is None or found.store is not ctx.store:
+        proxies = getattr(ctx.serving.model(), "proxy_features", frozenset())
+        found = Explainer(recommender, ctx.store, proxies)
         recommender.explainer_ = found  # type: ignore[attr-defined]
     return found

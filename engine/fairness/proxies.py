@@ -9,7 +9,7 @@ groups it is the absolute point-biserial correlation). A column whose eta reache
 ``threshold`` for any attribute is a *proxy*: the model's manifest lists it, explanations never
 give it as a reason, and the auditor sees the whole table.
 
-The groups are handed in (candidate id -> group, read by ``engine.fairness.audit``); this
+The groups are handed in (candidate id -> group, read by ``engine.audit``); this
 module reads no store. Missing values (NaN) are left out per column; a column with fewer than
 ``min_rows`` known values, or constant, gets eta 0.
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.training.options import TRAIN_DEFAULTS
+from engine.options import TRAIN_DEFAULTS
 from graph_schema.errors import ConfigError
 from graph_schema.params import out_of_range
 

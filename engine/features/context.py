@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from engine.kernels.sparse_entries import entries
-from engine.training.options import TRAIN_DEFAULTS
+from engine.options import TRAIN_DEFAULTS
 from graph_schema import EdgeType
 from graph_schema.edge_types import HAS_SKILL, PART_OF, REQUIRES_SKILL, SIMILAR_TO
 from graph_schema.errors import ConfigError

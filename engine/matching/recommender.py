@@ -142,9 +142,9 @@ class Recommender:
             rerank: a method of ``engine.fairness.rerank.METHODS`` (role queries only);
                 ``"fair"`` (FA*IR) protects every group but the pool's largest.
             groups: candidate id -> group (an audited attribute or an intersection, from
-                ``engine.fairness.audit``); needed by every method but ``"none"``.
+                ``engine.audit``); needed by every method but ``"none"``.
             warnings: put on every ``Match`` (``Match.warnings``): what kept the list from
-                being served as configured (``engine.fairness.audit.served_groups``).
+                being served as configured (``engine.fairness.groups.served_groups``).
 
         Raises:
             UnknownIdError: ``query_id`` is not in the graph (the message names it).

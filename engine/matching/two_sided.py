@@ -11,7 +11,7 @@ each cut to its best ``list_length`` roles:
 ``fusion`` names a method of ``engine.matching.fusion`` (outer join, missing score 0 and rank
 max + 1, dense ranks; ``weight`` is the candidate side's ``w``), or ``"fair"``: per
 candidate, the weight of a normalised weighted sum on a grid of 101 values in [0, 1] whose
-top 10 has the lowest DGI over a role attribute (``engine.fairness.fair_fusion``: the gap
+top 10 has the lowest DGI over a role attribute (``engine.matching.fair_fusion``: the gap
 for two groups, the Jensen-Shannon distance for more, against each group's share of all
 roles). Role attributes: ``country`` (the top of the role's location chain), ``remote``
 (``remote`` / ``on-site``), ``domain``. A role without the attribute has no group and is
@@ -33,8 +33,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from engine.fairness.fair_fusion import catalogue_reference, optimise_weight
 from engine.matching.candidate_side import CandidateSide, candidate_reasons
+from engine.matching.fair_fusion import catalogue_reference, optimise_weight
 from engine.matching.fusion import METHODS, FusedRole, fuse
 from engine.matching.recommender import BAD_K, Recommender
 from engine.results import Match

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import randomized_svd
 
-from engine.training.options import TRAIN_DEFAULTS
+from engine.options import TRAIN_DEFAULTS
 from graph_schema.edge_types import INTERACTED
 from graph_schema.errors import ConfigError, NotTrainedError
 from loaders.pyg_export import ExportedGraph

@@ -11,7 +11,7 @@ column space of ``W @ cov(x, z)`` (``z`` the one-hot group), the eraser is
 after which every group has the same mean vector, so no linear classifier predicts the group
 better than a constant (linear guardedness). The eraser is fitted on the candidates whose
 group is known (the groups are handed in by the training pipeline, read through
-``engine.fairness.audit``) and then applied to every candidate vector; the result is
+``engine.audit``) and then applied to every candidate vector; the result is
 re-normalised to unit length, as the features expect.
 
 Why not gradient reversal here: tried on the residual text adapter (an adversary through a

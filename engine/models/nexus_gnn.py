@@ -33,7 +33,7 @@ from torch import nn
 from torch_geometric.nn import GATConv, HeteroConv
 
 from engine.models.gradient_reversal import GradientReversal
-from engine.training.options import TRAIN_DEFAULTS
+from engine.options import TRAIN_DEFAULTS
 from graph_schema import EdgeType, NodeLabel
 
 REVERSE_PREFIX = "rev_"

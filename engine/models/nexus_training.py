@@ -57,7 +57,7 @@ from sklearn.metrics import roc_auc_score
 
 from engine.models.model_files import bad_file, read_weights
 from engine.models.nexus_gnn import Adversary, LinkScorer, NexusGNN, with_reverse_edges
-from engine.training.options import TRAIN_DEFAULTS
+from engine.options import TRAIN_DEFAULTS
 from graph_schema import EdgeType, NodeLabel
 from graph_schema.edge_types import HAS_SKILL, INTERACTED, REQUIRES_SKILL
 from graph_schema.errors import ConfigError, NotTrainedError

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.models.model_files import bad_file, read_weights
-from engine.training.options import TRAIN_DEFAULTS
+from engine.options import TRAIN_DEFAULTS
 from graph_schema.errors import ConfigError, NotTrainedError
 
 SIDES = ("Candidate", "Role")

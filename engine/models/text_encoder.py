@@ -32,7 +32,7 @@ import numpy as np
 
 from engine.models.embedding_cache import EmbeddingCache
 from engine.models.texts import profile_text, role_text
-from engine.training.options import TRAIN_DEFAULTS
+from engine.options import TRAIN_DEFAULTS
 from graph_schema.errors import ConfigError
 from graph_schema.params import bad_parameter, check_int
 

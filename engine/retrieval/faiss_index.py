@@ -41,7 +41,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from engine.training.options import TRAIN_DEFAULTS
+from engine.options import TRAIN_DEFAULTS
 from graph_schema.errors import NotTrainedError, StoreError
 from graph_schema.params import bad_parameter, check_int
 

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.options import TRAIN_DEFAULTS
 from engine.retrieval.faiss_index import VectorIndex
-from engine.training.options import TRAIN_DEFAULTS
 from graph_schema.errors import NotTrainedError
 from loaders.private_files import make_private
 from loaders.stores.base import GraphStore

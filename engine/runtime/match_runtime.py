@@ -30,7 +30,7 @@ from engine.features.preferences import read_preferred_locations
 from engine.models.cf import CollaborativeFilter, interaction_matrix
 from engine.models.nexus_training import NexusTrainer
 from engine.models.scorer import MeritScorer
-from engine.training.options import TrainOptions
+from engine.options import TrainOptions
 from graph_schema.errors import ConfigError
 from loaders.pyg_export import ExportedGraph
 from loaders.stores.base import GraphStore

@@ -52,10 +52,10 @@ from engine.models.nexus_training import NexusTrainer
 from engine.models.scorer import MeritScorer
 from engine.models.text_adapter import TextAdapter
 from engine.models.text_encoder import TextEncoder
-from engine.results import Match
+from engine.options import TrainOptions
+from engine.results import Match, TrainReport
 from engine.runtime.match_runtime import LABELS, MatchRuntime, build_runtime, read_store
 from engine.runtime.versions import CURRENT, VERSIONS, current
-from engine.training.options import TrainOptions
 from graph_schema.errors import ModelFileError, NotTrainedError
 from loaders.pyg_export import ExportedGraph, export_graph, with_text_features
 from loaders.stores.base import GraphStore
@@ -102,34 +102,25 @@ class MatchModel:
     seed: int
     scorer: MeritScorer
     nexus: NexusTrainer | None
-    report: dict[str, Any]
+    report: TrainReport
     cold_scorer: MeritScorer | None = None
     cache_dir: Path | None = None
     adapter: TextAdapter | None = None
     eraser: ConceptEraser | None = None
-    _encoder: TextEncoder | None = field(default=None, repr=False)
+    text_encoder: TextEncoder | None = field(default=None, repr=False)
 
     @property
     def proxy_features(self) -> frozenset[str]:
         """Features the training's proxy screen flagged as standing in for an audited
         attribute (``engine.fairness.proxies``): never given as a reason."""
-        return frozenset((self.report.get("proxy_screen") or {}).get("proxies", ()))
+        return self.report.proxies
 
     def encoder(self) -> TextEncoder:
         """The text encoder the model was trained with, cached in ``embeddings.sqlite``
         (built once per model object)."""
-        if self._encoder is None:
-            self._encoder = self._new_encoder()
-        return self._encoder
-
-    def _new_encoder(self) -> TextEncoder:
-        return TextEncoder(
-            self.options.encoder_model,
-            precision=self.options.precision,
-            cache=EmbeddingCache((self.cache_dir or self.directory) / CACHE),
-            max_seq_length=self.options.max_seq_length,
-            progress=self.options.progress,
-        )
+        if self.text_encoder is None:
+            self.text_encoder = new_encoder(self.options, self.cache_dir or self.directory)
+        return self.text_encoder
 
     def text_vectors(self, label: str, texts: list[str]) -> np.ndarray:
         """Unit text vectors of ``label``'s texts: the encoder, then the adapter and (for
@@ -191,7 +182,7 @@ class MatchModel:
             "seed": self.seed,
             "options": self.options.model_dump(mode="json"),
             "feature_names": list(FEATURE_NAMES),
-            "report": self.report,
+            "report": self.report.model_dump(),
         }
         (self.directory / MANIFEST).write_text(json.dumps(manifest, indent=2, default=float))
 
@@ -248,7 +239,7 @@ class MatchModel:
             seed=manifest["seed"],
             scorer=scorer,
             nexus=nexus,
-            report=manifest["report"],
+            report=_report(folder / MANIFEST, manifest["report"]),
             cold_scorer=cold,
             cache_dir=cache_root,
             adapter=TextAdapter.load(folder / ADAPTER) if (folder / ADAPTER).exists() else None,
@@ -259,6 +250,26 @@ class MatchModel:
 BEFORE_THE_OPTION = {"text_erasure": False, "drop_proxies": False}
 """What a model saved before an option existed was trained with (not today's default)."""
 MANIFEST_KEYS = {"version": str, "seed": int, "options": dict, "report": dict}
+
+
+def new_encoder(options: TrainOptions, cache_dir: Path) -> TextEncoder:
+    """The text encoder of ``options``, caching in ``cache_dir``'s ``embeddings.sqlite``."""
+    return TextEncoder(
+        options.encoder_model,
+        precision=options.precision,
+        cache=EmbeddingCache(cache_dir / CACHE),
+        max_seq_length=options.max_seq_length,
+        progress=options.progress,
+    )
+
+
+def _report(path: Path, report: dict[str, Any]) -> TrainReport:
+    """The manifest's training report, typed."""
+    try:
+        return TrainReport.model_validate(report)
+    except ValidationError as e:
+        reason = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
+        raise bad_file(path, f"has a training report this version cannot read ({reason})") from e
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

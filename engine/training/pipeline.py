@@ -35,13 +35,14 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from engine.fairness.audit import sensitive_groups
+from engine.fairness.groups import sensitive_groups
 from engine.fairness.metrics import UNKNOWN_GROUP, intersect
 from engine.fairness.proxies import screen_proxies
 from engine.features.context import FeatureContext
@@ -53,18 +54,20 @@ from engine.models.corpus import graph_texts
 from engine.models.nexus_training import NexusTrainer
 from engine.models.scorer import MeritScorer
 from engine.models.text_adapter import TextAdapter
+from engine.options import TrainOptions
+from engine.results import FoldReport, IndexReport, TrainReport
 from engine.retrieval.mirror import IndexMirror
 from engine.runtime.match_runtime import (
     LABELS,
     MatchRuntime,
+    StoreReads,
     as_cold,
     build_runtime,
     hire_history,
     read_store,
 )
-from engine.runtime.model import INDEX, MatchModel
+from engine.runtime.model import INDEX, MatchModel, new_encoder
 from engine.runtime.versions import begin, publish
-from engine.training.options import TrainOptions
 from engine.training.split import cross_fit_folds, without_pairs
 from graph_schema.errors import ConfigError
 from loaders.pyg_export import ExportedGraph, export_graph, with_text_features
@@ -92,7 +95,7 @@ def model_version(options: TrainOptions, seed: int, counts: dict[str, int]) -> s
 
 def audit_groups(store: GraphStore, attribute: str) -> dict[str, str]:
     """Candidate id -> group of ``attribute`` (candidates without a value left out), read by
-    ``engine.fairness.audit``, the one reader of sensitive attributes."""
+    ``engine.audit``, the one reader of sensitive attributes."""
     return sensitive_groups(store, attribute, unknown=None)
 
 
@@ -145,6 +148,56 @@ def train_model(
     return model, runtime
 
 
+@dataclass(frozen=True)
+class _Export:
+    """Stage 1: the graph, its texts, the labelled history and its folds."""
+
+    plain: ExportedGraph
+    texts: dict[str, list[str]]
+    reads: StoreReads
+    labels: LabelledPairs
+    fold: np.ndarray
+    version: str
+    nodes: dict[str, int]
+    positives: int
+
+
+@dataclass(frozen=True)
+class _Folds:
+    """Stage 3: every labelled pair's features, computed by models that never saw it, and
+    the first fold's models, which serve."""
+
+    X: np.ndarray
+    reports: tuple[FoldReport, ...]
+    adapter: TextAdapter | None
+    nexus: NexusTrainer | None
+    eraser: ConceptEraser | None
+    exported: ExportedGraph
+    text: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Scorers:
+    """Stage 4: the merit scorer and the cold-start scorer, fitted on every pair."""
+
+    scorer: MeritScorer
+    cold: MeritScorer
+    proxy_screen: dict[str, Any] | None
+
+
+class _Clock:
+    """Seconds per stage, in the order the stages ran."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self._last, 2)
+        self._last = now
+
+
 def _train_in(
     work: Path,
     store: GraphStore,
@@ -156,19 +209,71 @@ def _train_in(
     cache_dir: Path,
 ) -> tuple[MatchModel, MatchRuntime]:
     """The whole run of :func:`train_model`, every file written into ``work``."""
-    report: dict[str, Any] = {"seconds": {}}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        report["seconds"][stage] = round(now - clock, 2)
-        clock = now
-
+    clock = _Clock()
     say("exporting the graph")
+    data = _export(store, options, seed)
+    clock.lap("export")
+
+    say(f"encoding {sum(len(data.texts[label]) for label in LABELS):,} texts")
+    encoder = new_encoder(options, cache_dir)
+    base = {label: encoder.encode(data.texts[label]) for label in LABELS}
+    encoded = {"model_id": encoder.model_id, "cache_hits": encoder.cache.hits}
+    clock.lap("encode")
+
+    fairness = {a: audit_groups(store, a) for a in options.fairness_attributes}
+    fairness = {a: g for a, g in fairness.items() if g}  # proxy screen and eraser only
+    folds = _fit_folds(store, data, base, fairness, options, seed, say, clock)
+    scorers = _fit_scorers(data, folds, fairness, options, seed, say)
+    warnings = capped_warnings(folds.reports, options)
+    for warning in warnings:
+        say(f"WARNING: {warning}")
+    clock.lap("scorer")
+
+    runtime = build_runtime(
+        folds.exported, folds.text, folds.nexus, scorers.scorer, options, seed, data.reads
+    )
+    index: dict[str, IndexReport] = {}
+    if write_back:
+        say("writing embeddings back and indexing them")
+        index = _write_back(store, work, runtime, data.version, options, seed)
+        clock.lap("write_back")
+    report = TrainReport(
+        version=data.version,
+        seconds=clock.seconds,
+        total_seconds=round(sum(clock.seconds.values()), 2),
+        nodes=data.nodes,
+        labelled_pairs=int((data.labels.sampled == 0).sum()),
+        positive_pairs=data.positives,
+        folds=options.folds,
+        encoder=encoded,
+        folds_detail=folds.reports,
+        proxy_screen=scorers.proxy_screen,
+        scorer={"pairs": len(data.labels), "positives": int(data.labels.label.sum())},
+        index=index,
+        warnings=tuple(warnings),
+    )
+    model = MatchModel(
+        directory=work,
+        version=data.version,
+        options=options,
+        seed=seed,
+        scorer=scorers.scorer,
+        nexus=folds.nexus,
+        report=report,
+        cold_scorer=scorers.cold,
+        cache_dir=cache_dir,
+        adapter=folds.adapter,
+        eraser=folds.eraser,
+        text_encoder=encoder,
+    )
+    model.save()
+    return model, runtime
+
+
+def _export(store: GraphStore, options: TrainOptions, seed: int) -> _Export:
+    """Stage 1: export, texts, labels and folds; refuses a store without history."""
     plain = export_graph(store)
     texts = graph_texts(store, plain)
-    reads = read_store(store, plain, texts, options)
     labels = interaction_labels(
         plain,
         sampled_negatives=options.sampled_negatives,
@@ -180,32 +285,34 @@ def _train_in(
     negatives = int((labels.label == 0).sum())
     if positives == 0 or negatives == 0:
         raise ConfigError(NO_HISTORY.format(positives=positives, negatives=negatives))
-    fold = cross_fit_folds(labels, options.folds, seed)
-    counts = {label: len(plain.ids[label]) for label in plain.ids}
-    version = model_version(options, seed, counts)
-    report.update(
-        version=version,
-        nodes=counts,
-        labelled_pairs=int((labels.sampled == 0).sum()),
-        positive_pairs=positives,
-        folds=options.folds,
+    nodes = {label: len(plain.ids[label]) for label in plain.ids}
+    return _Export(
+        plain=plain,
+        texts=texts,
+        reads=read_store(store, plain, texts, options),
+        labels=labels,
+        fold=cross_fit_folds(labels, options.folds, seed),
+        version=model_version(options, seed, nodes),
+        nodes=nodes,
+        positives=positives,
     )
-    lap("export")
 
-    model = MatchModel(work, version, options, seed, MeritScorer(), None, report)
-    model.cache_dir = cache_dir
-    say(f"encoding {sum(len(texts[label]) for label in LABELS):,} texts")
-    encoder = model.encoder()
-    base = {label: encoder.encode(texts[label]) for label in LABELS}
-    report["encoder"] = {"model_id": encoder.model_id, "cache_hits": encoder.cache.hits}
-    lap("encode")
 
+def _fit_folds(
+    store: GraphStore,
+    data: _Export,
+    base: dict[str, np.ndarray],
+    fairness: dict[str, dict[str, str]],
+    options: TrainOptions,
+    seed: int,
+    say: Say,
+    clock: _Clock,
+) -> _Folds:
+    """Stage 3: per fold, the adapter and NexusGNN without its pairs, and its features."""
+    labels, fold, plain, reads = data.labels, data.fold, data.plain, data.reads
     sensitive = None
     if options.gnn and (options.adversary_weight > 0 or options.probe):
         sensitive = audit_groups(store, options.audit_attribute) or None
-    # the fairness attributes, for the proxy screen and the text eraser only (never features)
-    fairness = {a: audit_groups(store, a) for a in options.fairness_attributes}
-    fairness = {a: g for a, g in fairness.items() if g}
     cand_ids = plain.ids["Candidate"].ids
     X = np.zeros((len(labels), len(FEATURE_NAMES)))
     cf_scores = out_of_fold_scores(
@@ -215,7 +322,8 @@ def _train_in(
         factors=options.cf_factors,
         seed=seed,
     )
-    report["folds_detail"] = []
+    reports: list[FoldReport] = []
+    served: _Folds | None = None
     for k in range(options.folds):
         held = np.flatnonzero((fold == k) & (labels.sampled == 0))
         rest = np.flatnonzero((fold != k) & (labels.sampled == 0))
@@ -247,19 +355,34 @@ def _train_in(
             else None,
             history=hire_history(ctx, reads.lexical, labels.take(rest), options),
         )
-        report["folds_detail"].append(
-            {
-                "held_pairs": int(held.size),
-                "finetune": adapter.report_ if adapter is not None else None,
-                "nexus": _nexus_report(nexus) if nexus is not None else None,
-            }
+        reports.append(
+            FoldReport(
+                held_pairs=int(held.size),
+                finetune=adapter.report_ if adapter is not None else None,
+                nexus=_nexus_report(nexus) if nexus is not None else None,
+            )
         )
-        if k == 0:  # the first fold's models serve; every fold only informs the scorer
-            model.adapter, model.nexus, served, served_text = adapter, nexus, exported, text
-            model.eraser = eraser
-        lap(f"fold_{k + 1}")
+        if served is None:  # the first fold's models serve; every fold only informs the scorer
+            served = _Folds(X, (), adapter, nexus, eraser, exported, text)
+        clock.lap(f"fold_{k + 1}")
+    if served is None:
+        raise ConfigError(f"training needs at least one fold; folds={options.folds}")
+    return replace(served, reports=tuple(reports))
 
+
+def _fit_scorers(
+    data: _Export,
+    folds: _Folds,
+    fairness: dict[str, dict[str, str]],
+    options: TrainOptions,
+    seed: int,
+    say: Say,
+) -> _Scorers:
+    """Stage 4: the proxy screen, then the merit scorer and the cold-start scorer."""
+    labels, X = data.labels, folds.X
+    screened: dict[str, Any] | None = None
     if fairness:
+        cand_ids = data.plain.ids["Candidate"].ids
         screen = screen_proxies(
             X,
             FEATURE_NAMES,
@@ -269,7 +392,7 @@ def _train_in(
             },
             threshold=options.proxy_threshold,
         )
-        report["proxy_screen"] = screen.as_dict()
+        screened = screen.as_dict()
         if screen.proxies:
             found = (
                 f"{n} ({max(screen.eta[n], key=screen.eta[n].get)} "
@@ -279,43 +402,42 @@ def _train_in(
             say(f"proxy screen (correlation ratio): {', '.join(found)}")
         if options.drop_proxies and screen.proxies:
             # a column with no value is read as a constant: the trees never split on it
+            X = X.copy()
             X[:, [FEATURE_NAMES.index(n) for n in screen.proxies]] = np.nan
     say(f"fitting the merit scorer on {len(labels):,} pairs")
     scorer = MeritScorer(
         seed=seed, max_iter=options.scorer_iterations, feature_names=FEATURE_NAMES
     ).fit(X, labels.label)
-    model.cold_scorer = MeritScorer(
+    cold = MeritScorer(
         seed=seed, max_iter=options.scorer_iterations, feature_names=FEATURE_NAMES
     ).fit(as_cold(X), labels.label)
-    report["scorer"] = {"pairs": len(labels), "positives": int(labels.label.sum())}
-    report["warnings"] = capped_warnings(report["folds_detail"], options)
-    for warning in report["warnings"]:
-        say(f"WARNING: {warning}")
-    report["finetune"] = report["folds_detail"][0]["finetune"]
-    report["nexus"] = report["folds_detail"][0]["nexus"]
-    lap("scorer")
-    exported, text, nexus = served, served_text, model.nexus
+    return _Scorers(scorer, cold, screened)
 
-    runtime = build_runtime(exported, text, nexus, scorer, options, seed, reads)
-    model.scorer = scorer
-    if write_back:
-        say("writing embeddings back and indexing them")
-        mirror = IndexMirror(work / INDEX, exact_threshold=options.exact_threshold, seed=seed)
-        for label in LABELS:
-            ids = exported.ids[label].ids
-            # the index is built from the model's own vectors (pinned to its version): it
-            # stays this model's even if the graph later holds another train's embeddings
-            index = mirror.build(label, ids, runtime.graph_vectors[label], version)
-            write_embeddings(store, label, ids, runtime.graph_vectors[label], version)
-            report.setdefault("index", {})[label] = {
-                "kind": index.kind_,
-                "count": index.count_,
-                "calibration_recall_at_10": index.calibration_recall_,
-            }
-        lap("write_back")
-    report["total_seconds"] = round(sum(report["seconds"].values()), 2)
-    model.save()
-    return model, runtime
+
+def _write_back(
+    store: GraphStore,
+    work: Path,
+    runtime: MatchRuntime,
+    version: str,
+    options: TrainOptions,
+    seed: int,
+) -> dict[str, IndexReport]:
+    """Stage 5: the FAISS mirror of the model's own vectors and the embeddings in the graph."""
+    mirror = IndexMirror(work / INDEX, exact_threshold=options.exact_threshold, seed=seed)
+    out = {}
+    for label in LABELS:
+        ids = runtime.exported.ids[label].ids
+        vectors = runtime.graph_vectors[label]
+        # the index is built from the model's own vectors (pinned to its version): it stays
+        # this model's even if the graph later holds another train's embeddings
+        index = mirror.build(label, ids, vectors, version)
+        write_embeddings(store, label, ids, vectors, version)
+        out[label] = IndexReport(
+            kind=index.kind_,
+            count=index.count_,
+            calibration_recall_at_10=index.calibration_recall_,
+        )
+    return out
 
 
 CAPPED = (
@@ -325,22 +447,21 @@ CAPPED = (
 )
 
 
-def capped_warnings(folds: list[dict[str, Any]], options: TrainOptions) -> list[str]:
+def capped_warnings(folds: Sequence[FoldReport], options: TrainOptions) -> list[str]:
     """One warning per training loop that the safety cap stopped before its budget."""
     out = []
     for k, fold in enumerate(folds, start=1):
-        for stage, key, budget in (
-            ("the text adapter", "finetune", options.finetune_epochs),
-            ("NexusGNN", "nexus", options.gnn_epochs),
+        for stage, detail, budget in (
+            ("the text adapter", fold.finetune, options.finetune_epochs),
+            ("NexusGNN", fold.nexus, options.gnn_epochs),
         ):
-            detail = fold.get(key) or {}
-            if detail.get("capped"):
+            if (detail or {}).get("capped"):
                 out.append(
                     CAPPED.format(
                         fold=k,
                         stage=stage,
                         cap=options.safety_seconds,
-                        ran=detail.get("epochs"),
+                        ran=(detail or {}).get("epochs"),
                         budget=budget,
                     )
                 )

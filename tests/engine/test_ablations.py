@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.evaluation.run import COMPONENTS, ablations_of
-from engine.training.options import TrainOptions
+from engine.options import TrainOptions
 
 
 def test_every_component_is_ablated_one_at_a_time() -> None:

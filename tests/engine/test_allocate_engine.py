@@ -78,9 +78,9 @@ def test_diversity_counts_gender_age_location_and_institution(trained_engine) ->
     eng = trained_engine.eng
     roles = _ids(trained_engine, "roles.jsonl", 6)
     cands = _ids(trained_engine, "candidates.jsonl", 80)
-    inst, ids = instance_from_engine(eng, roles, cands)
+    inst, ids = instance_from_engine(eng.context, roles, cands)
     assert list(inst.groups) == [*eng.settings.train.fairness_attributes, "location", "institution"]
-    rec = eng.recommender()
+    rec = eng.serving.recommender()
     exported = rec.runtime.exported
     c_idx = np.array([exported.ids["Candidate"].index_of(c) for c in cands])
     country = rec.runtime.ctx.candidate_country[c_idx]

@@ -69,7 +69,7 @@ def test_neighbours_of_an_index_too_small_or_not_flat_are_faiss_searches() -> No
 
 @pytest.mark.slow
 def test_role_pools_equal_the_recommenders_pool_for_every_role(trained_engine) -> None:
-    rec = trained_engine.eng.recommender()
+    rec = trained_engine.eng.serving.recommender()
     n_roles = len(rec.runtime.exported.ids["Role"])
     batched = role_pools(rec, np.arange(n_roles))
     assert len(batched) == n_roles

@@ -1,4 +1,4 @@
-"""The fairness audit (``engine.fairness.audit``): LL144 tables on hand-made rows, the one
+"""The fairness audit (``engine.audit``): LL144 tables on hand-made rows, the one
 reader of sensitive attributes, and the audit of a trained engine checked against an
 independent computation from its recommendations and the sensitive store.
 
@@ -25,17 +25,17 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.api import MatchingEngine
-from engine.cli import app
-from engine.fairness.audit import audit, report_of_rows, sensitive_groups
-from engine.fairness.audit_html import render_html
-from engine.fairness.audit_sources import recommendation_rows, rows_from_rankings
-from engine.fairness.audit_tables import (
-    MIN_N,
+from engine.audit.html import render_html
+from engine.audit.run import audit, report_of_rows
+from engine.audit.sources import recommendation_rows, rows_from_rankings
+from engine.audit.tables import (
     rate_table,
     ratio_interval,
     scoring_table,
     wilson_interval,
 )
+from engine.cli import app
+from engine.fairness.groups import MIN_N, sensitive_groups
 from engine.results import FairnessReport
 from engine.settings import Settings
 from graph_schema.errors import ConfigError
@@ -218,7 +218,7 @@ def _calls_read_sensitive(path: Path) -> bool:
 
 
 def test_only_the_audit_module_reads_sensitive_attributes() -> None:
-    allowed = {"engine/fairness/audit.py"}
+    allowed = {"engine/fairness/groups.py"}
     readers = {
         path.relative_to(ROOT).as_posix()
         for folder in ("engine", "loaders")
@@ -256,7 +256,7 @@ def engine_audit(trained_engine):
 def _independent_rates(eng: MatchingEngine, k: int):
     """Selection and scoring per gender from ``recommend_candidates`` and the pools the
     recommender serves, with the groups read straight from the sensitive store."""
-    rec = eng.recommender()
+    rec = eng.serving.recommender()
     gender = {r["id"]: r["gender"] or "unknown" for r in eng.store.read_sensitive("audit")}
     roles = rec.runtime.exported.ids["Role"].ids
     selected: list[tuple[str, bool]] = []
@@ -326,7 +326,7 @@ def test_engine_audit_has_every_part(engine_audit) -> None:
 @pytest.mark.slow
 def test_selected_rows_are_the_served_top_k(trained_engine) -> None:
     eng = trained_engine.eng
-    rows = recommendation_rows(eng, 5)
+    rows = recommendation_rows(eng.context, 5)
     role = rows.query[0]
     served = [m.candidate_id for m in eng.recommend_candidates(role, k=5, rerank="none")]
     mine = rows.take((rows.query == role) & rows.selected)
@@ -343,7 +343,7 @@ def test_re_ranked_rows_are_the_served_re_ranked_top_k(trained_engine) -> None:
 
 
 def _check_re_ranked_rows(eng: MatchingEngine, method: str) -> None:
-    rows = recommendation_rows(eng, 10, rerank=method, groups=eng.fairness_groups())
+    rows = recommendation_rows(eng.context, 10, rerank=method, groups=eng.serving.fairness_status()[0])
     for role in list(dict.fromkeys(rows.query.tolist()))[:10]:
         served = eng.recommend_candidates(role, k=10, rerank=method)
         mine = rows.take((rows.query == role) & rows.selected)
@@ -390,4 +390,4 @@ def test_cli_writes_json_and_html(trained_engine, tmp_path: Path) -> None:
         assert "impact ratio" in result.output
     finally:
         eng.store = MatchingEngine.open(root / "store", settings=eng.settings).store
-        eng._recommender = None
+        eng._context = None

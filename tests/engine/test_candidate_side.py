@@ -86,7 +86,7 @@ def test_country_preference_counts_half() -> None:
 
 @pytest.fixture(scope="module")
 def side(trained_engine) -> tuple[CandidateSide, object]:
-    runtime = trained_engine.eng.recommender().runtime
+    runtime = trained_engine.eng.serving.recommender().runtime
     return CandidateSide.from_runtime(runtime, trained_engine.eng.store), runtime
 
 

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from engine import MatchingEngine, Settings
 from engine.cli import app
+from engine.options import TrainOptions
 from engine.runtime.versions import current, pinned, versions
-from engine.training.options import TrainOptions
 from graph_schema.errors import ConfigError
 from loaders.import_job import ImportOptions
 from synthetic import generate
@@ -50,7 +50,7 @@ def _role(root, i: int = 0) -> str:
 
 def _exact_rank(eng, role: str, candidate: str) -> tuple[int, float]:
     """(rank, score) of the pair when every candidate is scored for the role (merit order)."""
-    ranked = eng.recommender().rank("Role", role, 1000, exact=True, reasons=False)
+    ranked = eng.serving.recommender().rank("Role", role, 1000, exact=True, reasons=False)
     return next((m.rank, m.score) for m in ranked if m.candidate_id == candidate)
 
 

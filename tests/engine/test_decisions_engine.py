@@ -13,7 +13,7 @@ from engine import MatchingEngine, Settings
 from engine.cli import app
 from engine.decisions.log import verify
 from engine.decisions.record import restore
-from engine.training.options import TrainOptions
+from engine.options import TrainOptions
 from graph_schema.errors import ConfigError
 from loaders.import_job import ImportOptions
 from synthetic import generate
@@ -61,7 +61,7 @@ def test_decisions_are_logged_with_what_was_shown_and_reach_the_graph(engine) ->
     history = _edges(eng, role, first)
     accepted = eng.record_decision(role, first, "accept", reviewer="ana", reason="")
     assert accepted.seq == 1 and accepted.shown[0] == first and accepted.reasons_shown
-    assert accepted.model_version == eng.model().version and accepted.rerank == eng.settings.rerank
+    assert accepted.model_version == eng.serving.model().version and accepted.rerank == eng.settings.rerank
     assert {"type": "SHORTLISTED", "actor": "recruiter"} in _edges(eng, role, first)
     eng.record_decision(role, top[1].candidate_id, "reject", reviewer="ana", reason="no visa")
     assert {"type": "REJECTED", "actor": "recruiter"} in _edges(eng, role, top[1].candidate_id)
@@ -73,7 +73,7 @@ def test_decisions_are_logged_with_what_was_shown_and_reach_the_graph(engine) ->
         eng.record_decision(role, first, "accept", reviewer=" ")
     eng.record_decision(role, last, "override", reviewer="bo", reason="met her at the fair")
     assert verify(eng.decisions_path).ok and verify(eng.decisions_path).records == 3
-    assert restore(eng) == 3 and restore(eng) == 3  # merged: nothing doubles
+    assert restore(eng.context) == 3 and restore(eng.context) == 3  # merged: nothing doubles
     shortlisted = {"type": "SHORTLISTED", "actor": "recruiter"}
     expected = sorted(history + ([shortlisted] if accepted.edge_new else []), key=str)
     assert sorted(_edges(eng, role, first), key=str) == expected

@@ -18,13 +18,13 @@ from engine import MatchingEngine, Settings
 from engine.cli import app
 from engine.evaluation.run import run_evaluation
 from engine.matching.recommender import Recommender
+from engine.options import TrainOptions
 from engine.retrieval.mirror import IndexMirror
 from engine.runtime.model import INDEX
-from engine.training.options import TrainOptions
 from graph_schema.errors import NotTrainedError, SensitiveAccessError, UnknownIdError
 from loaders.import_job import ImportOptions
-from synthetic import generate
 from loaders.writeback import read_embeddings
+from synthetic import generate
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
 def test_train_reports_every_stage_and_writes_embeddings_back(trained) -> None:
     eng, report, _, _ = trained
     assert set(report.seconds) == {"export", "encode", "fold_1", "fold_2", "scorer", "write_back"}
-    assert report.details["nexus"]["probe"]["attribute"] == "gender"
+    assert report.nexus["probe"]["attribute"] == "gender"
     for label in ("Candidate", "Role"):
         ids, matrix, versions = read_embeddings(eng.store, label)
         assert len(ids) == eng.stats()["nodes"][label]
@@ -75,7 +75,7 @@ def test_recommend_candidates_is_ranked_scored_and_explained(trained) -> None:
 
 def test_fast_path_ranks_its_pool_as_exact_scoring_does(trained) -> None:
     eng, _, _, _ = trained
-    rec = eng.recommender()
+    rec = eng.serving.recommender()
     # a pool as wide as the graph: the fast path must give exactly the exact ranking
     wide = Recommender(rec.runtime, rec.indexes, rec.skill_names, pool_faiss=1000)
     roles = [r["id"] for r in eng.store.run("node_ids", label="Role")]
@@ -111,7 +111,7 @@ def test_reopened_engine_gives_the_same_recommendations(trained) -> None:
     finally:
         again.close()
         eng.store = MatchingEngine.open(root / "store", settings=eng.settings).store
-        eng._recommender = None
+        eng._context = None
 
 
 def test_adhoc_score_uses_the_trained_cold_start_scorer(trained) -> None:
@@ -145,7 +145,7 @@ def test_training_reads_sensitive_attributes_only_for_its_fairness_steps(
     from engine.training.pipeline import train_model
 
     model, _ = train_model(eng.store, options, seed=0, model_dir=root / "no-adv", write_back=False)
-    assert model.report["nexus"]["probe"] is None and "proxy_screen" not in model.report
+    assert model.report.nexus["probe"] is None and model.report.proxy_screen is None
     with pytest.raises(SensitiveAccessError):
         train_model(eng.store, FAST, seed=0, model_dir=root / "adv", write_back=False)
 
@@ -175,12 +175,12 @@ def test_cli_recommend_prints_reasons(trained) -> None:
         assert missing.exit_code == 2 and "Role id 'zz'" in missing.output
     finally:
         eng.store = MatchingEngine.open(root / "store", settings=eng.settings).store
-        eng._recommender = None
+        eng._context = None
 
 
 def test_evaluation_of_the_engine_on_held_out_truth(trained) -> None:
     eng, _, data, _ = trained
-    result = run_evaluation(eng, data, seed=0, baselines=False, ablations=False)
+    result = run_evaluation(eng.context, data, seed=0, baselines=False, ablations=False)
     (row,) = result.rows
     assert row.method == "engine (full)"
     assert row.role.queries > 0 and 0 <= row.role.ndcg <= 1

@@ -56,7 +56,7 @@ WEIGHT = {"HAS_SKILL": "level", "REQUIRES_SKILL": "importance", "SIMILAR_TO": "w
 
 @pytest.fixture(scope="module")
 def explainer(trained_engine) -> Explainer:
-    return explainer_for(trained_engine.eng)
+    return explainer_for(trained_engine.eng.context)
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +184,7 @@ def test_paths_on_the_tiny_graph_worked_by_hand(tiny_store_ro):
 
 
 def explainer_withheld(trained_engine) -> frozenset[str]:
-    return explainer_for(trained_engine.eng).withheld
+    return explainer_for(trained_engine.eng.context).withheld
 
 
 # -- levels ---------------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def test_counterfactual_is_verified_by_rescoring(trained_engine, explainer):
 
 # -- proxies and sensitive attributes -------------------------------------------------------
 def test_reasons_never_name_a_sensitive_attribute_or_a_proxy(trained_engine, explainer, pairs):
-    proxies = getattr(trained_engine.eng.model(), "proxy_features", frozenset())
+    proxies = getattr(trained_engine.eng.serving.model(), "proxy_features", frozenset())
     assert explainer.proxy_features == proxies
     hidden = {f for f in FEATURE_NAMES if GROUP_OF[f] in explainer.withheld}
     assert set(proxies) <= hidden
@@ -408,4 +408,4 @@ def test_cli_explain(trained_engine, pairs, tmp_path: Path):
         assert bad.exit_code == 2 and "no-role" in bad.output
     finally:
         eng.store = MatchingEngine.open(root / "store", settings=eng.settings).store
-        eng._recommender = None
+        eng._context = None

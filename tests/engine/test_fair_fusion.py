@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from engine.fairness.fair_fusion import (
+from engine.matching.fair_fusion import (
     catalogue_reference,
     gap,
     mean_gap,

@@ -22,7 +22,7 @@ def _roles(trained_engine, n: int = 5) -> list[str]:
 
 def test_det_const_sort_list_equals_an_independent_rerank_of_the_pool(trained_engine) -> None:
     eng = trained_engine.eng
-    groups = eng.fairness_groups()
+    groups = eng.serving.fairness_status()[0]
     assert groups and set(groups.values()) >= {"25-34", "35-44"}  # settings: age band
     for role in _roles(trained_engine):
         by_score = eng.recommend_candidates(role, k=1000, rerank="none")

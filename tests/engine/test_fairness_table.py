@@ -50,7 +50,7 @@ def test_reranked_changes_only_the_top_k_and_keeps_everyone() -> None:
 @pytest.mark.slow
 def test_the_table_on_a_trained_store(trained_engine) -> None:
     truth = load_ground_truth(trained_engine.data)
-    table = fairness_accuracy(trained_engine.eng, truth, seed=0, resamples=100)
+    table = fairness_accuracy(trained_engine.eng.context, truth, seed=0, resamples=100)
     names = [row.method for row in table.rows]
     assert names[0] == REFERENCE
     assert set(TRAINED) <= set(names)

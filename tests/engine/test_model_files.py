@@ -21,9 +21,10 @@ import torch
 from engine.models.model_files import NOT_WEIGHTS, read_weights
 from engine.models.scorer import MeritScorer
 from engine.models.scorer_files import PICKLED_ARRAYS, load_scorer
+from engine.options import TrainOptions
+from engine.results import TrainReport
 from engine.runtime.model import MatchModel
 from engine.runtime.versions import begin, publish
-from engine.training.options import TrainOptions
 from graph_schema.errors import ModelFileError
 
 RETRAIN = "; run `talentgraph train` again"
@@ -89,7 +90,7 @@ def model_dir(tmp_path: Path, scorers: dict[str, MeritScorer]) -> Path:
         seed=0,
         scorer=scorers["platt"],
         nexus=None,
-        report={"seconds": {}},
+        report=TrainReport(version="tg-test"),
         cold_scorer=scorers["isotonic"],
     ).save()
     publish(root, work, "tg-test")

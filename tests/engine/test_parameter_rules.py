@@ -15,8 +15,8 @@ import pytest
 from engine.evaluation.ranking_metrics import evaluate_rankings, ndcg_at_k, top_k_hit
 from engine.fairness.metrics import selection_rate_at_k, skew_at_k
 from engine.fairness.rerank import METHODS, rerank
+from engine.options import TRAIN_DEFAULTS, TrainOptions
 from engine.settings import Settings
-from engine.training.options import TRAIN_DEFAULTS, TrainOptions
 from graph_schema.errors import ConfigError
 from graph_schema.params import (
     bad_parameter,

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from engine import MatchingEngine
+from engine.options import TrainOptions
 from engine.settings import Settings
-from engine.training.options import TrainOptions
 from loaders.import_job import ImportOptions
 from synthetic import generate
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine import MatchingEngine, Settings
-from engine.training.options import TrainOptions
+from engine.options import TrainOptions
 from loaders.import_job import ImportOptions
 from synthetic import generate
 
@@ -43,7 +43,7 @@ def test_a_second_engine_on_an_open_store_leaves_the_first_ones_imports_intact(
     eng = MatchingEngine.open(tmp_path / "store", settings=settings)
     eng.import_dataset(tmp_path / "data", ImportOptions(progress=False))
     eng.train(seed=0)
-    role = eng.recommender().runtime.exported.ids["Role"].ids[0]
+    role = eng.serving.recommender().runtime.exported.ids["Role"].ids[0]
     top = eng.recommend_candidates(role, k=3)[0]
     eng.record_decision(role, top.candidate_id, "accept", reviewer="ana")
     for tag in ("v1", "v2", "v3"):

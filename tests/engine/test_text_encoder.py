@@ -137,7 +137,7 @@ def test_auto_precision_is_bf16_only_on_a_cpu_that_has_it(tmp_path: Path) -> Non
 def test_fp32_is_the_default_everywhere_a_model_is_built() -> None:
     """One seed gives one model on every CPU class only when text is encoded in fp32
     (issue #20); bf16 and ``auto`` stay options."""
-    from engine.training.options import TrainOptions
+    from engine.options import TrainOptions
 
     assert TextEncoder().precision == TrainOptions().precision == "fp32"
     assert TextEncoder(precision="auto").precision == ("bf16" if native_bf16() else "fp32")

@@ -23,13 +23,13 @@ from pathlib import Path
 import pytest
 
 from engine import MatchingEngine, Settings
+from engine.options import TrainOptions
 from engine.retrieval.mirror import IndexMirror
 from engine.runtime.model import INDEX, MatchModel
 from engine.runtime.versions import current, versions
-from engine.training.options import TrainOptions
 from loaders.import_job import ImportOptions
-from synthetic import generate
 from loaders.writeback import read_embeddings
+from synthetic import generate
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +39,7 @@ TRAIN = """
     import os, signal, sys
     from engine import MatchingEngine, Settings
     from engine.training import pipeline
-    from engine.training.options import TrainOptions
+    from engine.options import TrainOptions
 
     if sys.argv[2] == "before-publish":
         def killed(*args, **kwargs):
@@ -109,7 +109,7 @@ def _assert_still_served(trained) -> None:
     store, settings, version, served, before = trained
     assert current(store / "models") == served
     with MatchingEngine.open(store, settings=settings) as eng:
-        assert eng.model().version == version
+        assert eng.serving.model().version == version
         assert _recommendations(eng) == before
         for label in ("Candidate", "Role"):
             mirror = IndexMirror(eng.model_dir / INDEX)
@@ -161,5 +161,5 @@ def test_a_finished_train_switches_and_keeps_the_previous_version(trained) -> No
     assert current(models) != served and versions(models) == [served, current(models)]
     assert (models / "embeddings.sqlite").is_file()
     with MatchingEngine.open(store, settings=settings) as eng:
-        assert eng.model().version != version and len(_recommendations(eng)) == len(before)
+        assert eng.serving.model().version != version and len(_recommendations(eng)) == len(before)
     assert MatchModel.load(served).version == version  # the previous version still loads

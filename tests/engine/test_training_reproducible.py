@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from engine import MatchingEngine, Settings
 from engine.cli import app
+from engine.options import TrainOptions
 from engine.runtime.model import MANIFEST
-from engine.training.options import TrainOptions
 from loaders.import_job import ImportOptions
 from synthetic import generate
 
@@ -69,8 +69,8 @@ def test_same_seed_same_rankings_on_a_busy_machine(engine_and_data) -> None:
             hog.wait()
     busy = _top10(eng)
     assert not first.warnings and not second.warnings
-    assert first.details["nexus"]["epochs"] == second.details["nexus"]["epochs"] == 6
-    assert first.details["finetune"]["epochs"] == second.details["finetune"]["epochs"] == 5
+    assert first.nexus["epochs"] == second.nexus["epochs"] == 6
+    assert first.finetune["epochs"] == second.finetune["epochs"] == 5
     same = sum(quiet[q] == busy[q] for q in quiet)
     assert same == len(quiet), f"{len(quiet) - same} of {len(quiet)} top-10 lists changed"
 
@@ -81,8 +81,8 @@ def test_reaching_the_safety_cap_is_loud(engine_and_data) -> None:
     report = eng.train(seed=0, options=capped)
     assert report.warnings, "a loop stopped by the wall clock must warn"
     assert any("NexusGNN stopped at the wall-clock safety cap" in w for w in report.warnings)
-    assert report.details["nexus"]["capped"] is True
-    manifest = json.loads((eng.model().directory / MANIFEST).read_text())
+    assert report.nexus["capped"] is True
+    manifest = json.loads((eng.serving.model().directory / MANIFEST).read_text())
     assert manifest["report"]["warnings"] == list(report.warnings)
 
     env = {"TALENTGRAPH_TRAIN__SAFETY_SECONDS": "1e-6", "TALENTGRAPH_TRAIN__GNN_EPOCHS": "3"}
@@ -106,7 +106,7 @@ OTHER_CPU = {
 TRAIN_AND_RANK = """
 import json, sys
 from engine import MatchingEngine, Settings
-from engine.training.options import TrainOptions
+from engine.options import TrainOptions
 from loaders.import_job import ImportOptions
 data, store, options = sys.argv[1], sys.argv[2], TrainOptions.model_validate_json(sys.argv[3])
 eng = MatchingEngine.open(store, settings=Settings(db=store, train=options))
@@ -116,7 +116,7 @@ roles = sorted(r["id"] for r in eng.store.run("node_ids", label="Role"))
 candidates = sorted(c["id"] for c in eng.store.run("node_ids", label="Candidate"))[:40]
 lists = {r: [(m.candidate_id, m.score) for m in eng.recommend_candidates(r, k=10)] for r in roles}
 lists |= {c: [(m.role_id, m.score) for m in eng.recommend_roles(c, k=10)] for c in candidates}
-print(json.dumps({"precision": eng.model().encoder().precision, "lists": lists}))
+print(json.dumps({"precision": eng.serving.model().encoder().precision, "lists": lists}))
 eng.close()
 """
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from engine.cli import app
 from engine.evaluation.fusion_table import CANDIDATE, RECRUITER, fusion_table
 from engine.evaluation.ground_truth import load_ground_truth
-from engine.fairness.fair_fusion import gap
+from engine.matching.fair_fusion import gap
 from engine.matching.fusion import METHODS
 from engine.matching.two_sided import FUSIONS, ROLE_ATTRIBUTES
 from graph_schema.errors import ConfigError
@@ -44,7 +44,7 @@ def test_each_fusion_returns_k_roles_deterministically(trained_engine, candidate
 def test_no_fusion_is_todays_list_and_weight_zero_reproduces_it(trained_engine, candidates):
     eng = trained_engine.eng
     for c in candidates:
-        today = eng.recommender().rank("Candidate", c, 10)
+        today = eng.serving.recommender().rank("Candidate", c, 10)
         assert eng.recommend_roles(c, k=10) == today
         fused = eng.recommend_roles(c, k=10, fusion="weighted_sum", weight=0.0)
         assert _ids(fused) == _ids(today)
@@ -53,7 +53,7 @@ def test_no_fusion_is_todays_list_and_weight_zero_reproduces_it(trained_engine, 
 
 def test_weight_one_follows_the_candidate_side(trained_engine, candidates) -> None:
     eng = trained_engine.eng
-    ranker = eng.two_sided()
+    ranker = eng.serving.two_sided()
     runtime = ranker.recommender.runtime
     c = candidates[0]
     q = runtime.exported.ids["Candidate"].index_of(c)
@@ -69,7 +69,7 @@ def test_weight_one_follows_the_candidate_side(trained_engine, candidates) -> No
 @pytest.mark.parametrize("attribute", ROLE_ATTRIBUTES)
 def test_fair_fusion_is_never_less_even_than_merit(trained_engine, candidates, attribute):
     eng = trained_engine.eng
-    group_of, reference = eng.two_sided().groups(attribute)
+    group_of, reference = eng.serving.two_sided().groups(attribute)
     if len(reference) < 2:
         pytest.skip(f"one {attribute} group in the tiny store")
     for c in candidates:
@@ -101,7 +101,7 @@ def test_cli_recommend_with_fusion(trained_engine, candidates, tmp_path) -> None
 
 def test_fusion_table_on_the_tiny_store(trained_engine) -> None:
     truth = load_ground_truth(trained_engine.data)
-    table = fusion_table(trained_engine.eng, truth, resamples=50)
+    table = fusion_table(trained_engine.eng.context, truth, resamples=50)
     names = [r.method for r in table.rows]
     assert names[:2] == [RECRUITER, CANDIDATE]
     assert [f"{m} (normalised)" for m in METHODS] == names[2 : 2 + len(METHODS)]

@@ -281,7 +281,7 @@ def test_a_trained_store_holds_no_sensitive_value_outside_its_sensitive_store(
     target): the graph, its embeddings, the models, the FAISS index, the text-embedding
     cache and the quarantine hold none of the values."""
     from engine import MatchingEngine, Settings
-    from engine.training.options import TrainOptions
+    from engine.options import TrainOptions
 
     fast = TrainOptions(
         finetune_epochs=3, gnn=True, gnn_epochs=4, scorer_iterations=60, progress=False
@@ -291,7 +291,7 @@ def test_a_trained_store_holds_no_sensitive_value_outside_its_sensitive_store(
     with MatchingEngine.open(root, settings=Settings(db=str(root), train=fast)) as eng:
         eng.import_dataset(data, OPTIONS)
         report = eng.train(seed=0)
-    assert report.details["nexus"]["probe"]["n_groups"] == 3  # gender was read, for the probe
+    assert report.nexus["probe"]["n_groups"] == 3  # gender was read, for the probe
     names = {p.relative_to(root).parts[0] for p in root.rglob("*") if p.is_file()}
     assert {DB_FILE, SENSITIVE_FILE, "models", "quarantine"} <= names
     assert_no_sensitive_value_outside_the_sensitive_store(root)

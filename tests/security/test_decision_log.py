@@ -33,9 +33,9 @@ from engine.decisions.log import (
     read,
     verify,
 )
+from engine.options import TrainOptions
 from engine.runtime.model import MatchModel
 from engine.runtime.versions import POINTER_BROKEN, current, publish
-from engine.training.options import TrainOptions
 from graph_schema.errors import ConfigError, ModelFileError, TalentGraphError
 from loaders.import_job import ImportOptions
 from synthetic import generate
@@ -480,7 +480,7 @@ def test_a_full_disk_during_decide_logs_nothing(engine, tiny_disk) -> None:
     role = _role(root, 3)
     top = [m.candidate_id for m in eng.recommend_candidates(role, k=2)]
     real = eng.decisions_path
-    eng.decisions_path = tiny_disk / "decisions.jsonl"
+    eng.decisions_path, eng._context = tiny_disk / "decisions.jsonl", None
     try:
         eng.record_decision(role, top[0], "accept", reviewer="ana")
         before = eng.decisions_path.read_bytes()
@@ -493,4 +493,4 @@ def test_a_full_disk_during_decide_logs_nothing(engine, tiny_disk) -> None:
         assert eng.decisions_path.read_bytes() == before
         assert verify(eng.decisions_path).ok and verify(eng.decisions_path).records == 1
     finally:
-        eng.decisions_path = real
+        eng.decisions_path, eng._context = real, None

@@ -38,7 +38,7 @@ from engine.allocation.report import (
     SUPPRESSED,
 )
 from engine.cli import app
-from engine.fairness.audit import FAIRNESS_UNAVAILABLE, FairnessUnavailableWarning
+from engine.fairness.groups import FAIRNESS_UNAVAILABLE, FairnessUnavailableWarning
 from graph_schema.errors import ConfigError, StoreError
 from loaders.import_job import ImportOptions
 from loaders.sensitive_store import MISSING, NEVER_WRITTEN, SENSITIVE_FILE
@@ -551,7 +551,7 @@ def _wipe(path: Path, keep: int | None = None) -> None:
 
 
 def test_audit_refuses_a_wiped_sensitive_store(own, tmp_path: Path) -> None:
-    from engine.fairness.audit import NOBODY_KNOWN
+    from engine.fairness.groups import NOBODY_KNOWN
 
     path = Path(own.target) / SENSITIVE_FILE
     _wipe(path)
@@ -572,7 +572,7 @@ def test_audit_refuses_a_wiped_sensitive_store(own, tmp_path: Path) -> None:
 
 
 def test_audit_refuses_another_stores_sensitive_file(own, tmp_path: Path) -> None:
-    from engine.fairness.audit import NOBODY_KNOWN
+    from engine.fairness.groups import NOBODY_KNOWN
     from loaders.sensitive_store import SensitiveStore
 
     other = tmp_path / "other" / SENSITIVE_FILE
@@ -586,7 +586,7 @@ def test_audit_refuses_another_stores_sensitive_file(own, tmp_path: Path) -> Non
 
 
 def test_audit_warns_when_most_people_are_unknown(own) -> None:
-    from engine.fairness.audit import FairnessCoverageWarning
+    from engine.fairness.groups import FairnessCoverageWarning
 
     full = own.audit("gender", source="history")
     assert not any(n.startswith("WARNING") for n in full.notes)
@@ -599,7 +599,7 @@ def test_audit_warns_when_most_people_are_unknown(own) -> None:
 
 
 def test_recommend_warns_when_the_sensitive_store_was_wiped(own, trained_engine) -> None:
-    from engine.fairness.audit import NOBODY_KNOWN_SERVED
+    from engine.fairness.groups import NOBODY_KNOWN_SERVED
 
     role = _ids(trained_engine, "roles.jsonl", 1)[0]
     path = Path(own.target) / SENSITIVE_FILE

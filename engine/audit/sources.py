@@ -1,6 +1,6 @@
 """What a bias audit looks at: the rows of (role, candidate) pairs, from each source.
 
-No sensitive attribute is read here (``engine.fairness.audit`` is their only reader); this
+No sensitive attribute is read here (``engine.audit`` is their only reader); this
 module only says which pairs were considered, which were selected and how they scored.
 
 - **recommendations**: every role of the trained graph, with the pool the engine considers
@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.context import EngineContext
 from engine.results import DecisionCount
 from graph_schema.errors import ConfigError
 from graph_schema.relationships import POSITIVE_INTERACTIONS
@@ -127,7 +128,7 @@ def rows_from_rankings(
 
 
 def recommendation_rows(
-    eng: Any,
+    ctx: EngineContext,
     k: int,
     pool: str = "retrieved",
     progress: Progress | None = None,
@@ -137,7 +138,7 @@ def recommendation_rows(
     """Every role's pool ranked by the trained engine, as ``recommend_candidates`` ranks it.
 
     Args:
-        eng: a trained ``MatchingEngine``.
+        ctx: the engine's context (``engine.context``; trained).
         k: the cut-off (top ``k`` selected).
         pool: ``"retrieved"`` or ``"all"`` (see the module docstring).
         progress: called with (roles done, roles) after each batch.
@@ -154,7 +155,7 @@ def recommendation_rows(
         )
     from engine.matching.recommender import fair_order
 
-    rec = eng.recommender()
+    rec = ctx.serving.recommender()
     runtime = rec.runtime
     role_ids = np.asarray(runtime.exported.ids["Role"].ids, dtype=object)
     cand_ids = np.asarray(runtime.exported.ids["Candidate"].ids, dtype=object)
@@ -215,13 +216,13 @@ def history_pairs(store: Any) -> dict[tuple[str, str], set[str]]:
     return pairs
 
 
-def score_pairs(eng: Any, candidates: Sequence[str], roles: Sequence[str]) -> np.ndarray:
+def score_pairs(ctx: EngineContext, candidates: Sequence[str], roles: Sequence[str]) -> np.ndarray:
     """The engine's merit score of each pair (NaN for an id the trained graph lacks).
 
     Raises:
         NotTrainedError: the engine is not trained.
     """
-    runtime = eng.recommender().runtime
+    runtime = ctx.serving.recommender().runtime
     cmap, rmap = runtime.exported.ids["Candidate"], runtime.exported.ids["Role"]
     known = np.array([c in cmap and r in rmap for c, r in zip(candidates, roles)], dtype=bool)
     out = np.full(len(known), np.nan)
@@ -237,11 +238,11 @@ def score_pairs(eng: Any, candidates: Sequence[str], roles: Sequence[str]) -> np
     return out
 
 
-def history_rows(eng: Any, selection: str = "shortlisted", scored: bool = True) -> AuditRows:
+def history_rows(ctx: EngineContext, selection: str = "shortlisted", scored: bool = True) -> AuditRows:
     """Every pair of the interaction history; selected = its furthest stage (see above).
 
     Args:
-        eng: a ``MatchingEngine`` (trained, for the scores).
+        ctx: the engine's context (trained, for the scores).
         selection: ``"shortlisted"`` (SHORTLISTED or later) or ``"hired"``.
         scored: add the engine's merit score of each pair (the engine must be trained).
     """
@@ -251,11 +252,11 @@ def history_rows(eng: Any, selection: str = "shortlisted", scored: bool = True) 
             f"Got {selection!r} instead."
         )
     stages = set(POSITIVE_INTERACTIONS) if selection == "shortlisted" else {"HIRED"}
-    pairs = sorted(history_pairs(eng.store).items())
+    pairs = sorted(history_pairs(ctx.store).items())
     cands = np.asarray([c for (c, _), _ in pairs], dtype=object)
     roles = np.asarray([r for (_, r), _ in pairs], dtype=object)
     selected = np.asarray([bool(types & stages) for _, types in pairs], dtype=bool)
-    score = score_pairs(eng, cands, roles) if scored and len(pairs) else None
+    score = score_pairs(ctx, cands, roles) if scored and len(pairs) else None
     what = "SHORTLISTED or a later stage" if selection == "shortlisted" else "HIRED"
     return AuditRows(
         roles,

@@ -7,7 +7,7 @@ audit itself and, through :func:`sensitive_groups`, for training's adversary tar
 checks that no other module of ``engine/`` or ``loaders/`` calls ``read_sensitive``).
 
 What an audit reports (``engine.results.FairnessReport``), on the rows of a source
-(``engine.fairness.audit_sources``: the recommendations, the history, the decisions):
+(``engine.audit.sources``: the recommendations, the history, the decisions):
 
 - **selection** (LL144 "selecting"): per category, the selection rate and the impact ratio
   (its rate over the highest category's rate);
@@ -42,23 +42,22 @@ known; served lists are flagged when a re-ranking attribute is known for no cand
 graph (:data:`NOBODY_KNOWN_SERVED`).
 
 The metric computations are those of ``engine.fairness.metrics`` (one group-metrics core);
-the tables are built by ``engine.fairness.audit_tables`` from the rows this module hands it.
+the tables are built by ``engine.audit.tables`` from the rows this module hands it.
 
 Example:
-    >>> report = audit(eng, attribute="gender", k=10, intersect="age_band")   # doctest: +SKIP
+    >>> report = audit(ctx, attribute="gender", k=10, intersect="age_band")   # doctest: +SKIP
     >>> [(r.category, r.impact_ratio) for r in report.selection.rows]          # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import warnings as python_warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from engine.fairness.audit_sources import (
+from engine.audit.sources import (
     AuditRows,
     Progress,
     decision_counts,
@@ -68,8 +67,7 @@ from engine.fairness.audit_sources import (
     recommendation_rows,
     score_pairs,
 )
-from engine.fairness.audit_tables import (
-    MIN_N,
+from engine.audit.tables import (
     MIN_SHARE,
     Category,
     calibration,
@@ -81,16 +79,21 @@ from engine.fairness.audit_tables import (
     scoring_table,
     wilson_interval,
 )
+from engine.context import EngineContext
+from engine.fairness.groups import (
+    MIN_N,
+    check_attribute,
+    check_coverage,
+    require_sensitive,
+    sensitive_groups,
+)
 from engine.fairness.metrics import (
     BAD_PARAMETER,
-    UNKNOWN_GROUP,
-    joined,
 )
 from engine.results import (
     FairnessReport,
 )
-from graph_schema.errors import ConfigError, NotTrainedError, StoreError
-from graph_schema.sensitive import SENSITIVE_FIELDS
+from graph_schema.errors import ConfigError, NotTrainedError
 
 CONFIDENCE = 0.95
 SOURCES = ("recommendations", "history", "decisions")
@@ -108,172 +111,6 @@ HISTORY_EOD_NOTE = (
     "No equal opportunity for the history without a ground truth: the history's own "
     "decisions are what is audited, so they cannot also be the reference of qualification."
 )
-
-
-FAIRNESS_UNAVAILABLE = (
-    "fairness re-ranking unavailable, this list is ranked by merit score alone: {problem}"
-)
-
-
-NOBODY_KNOWN = (
-    "no person in the audit has a recorded {attribute}; the sensitive store {path} may have "
-    "been emptied or replaced"
-)
-LOW_COVERAGE = (
-    "WARNING: only {known} of {people} people in the audit ({share:.0%}) have a recorded "
-    "{attribute} in the sensitive store {path}: the tables describe a minority of the people "
-    "audited (the store may be incomplete, emptied or replaced)"
-)
-MIN_COVERAGE = 0.5
-"""Below this share of the audited people with a known value, the audit carries a warning."""
-NOBODY_KNOWN_SERVED = (
-    "{attributes} known for none of the store's candidates: the sensitive store {path} may "
-    "have been emptied or replaced"
-)
-
-
-class FairnessCoverageWarning(UserWarning):
-    """An audit where fewer than :data:`MIN_COVERAGE` of the people have a known value."""
-
-
-class FairnessUnavailableWarning(UserWarning):
-    """A served list could not be re-ranked: the sensitive store is missing or unreadable."""
-
-
-# ------------------------------------------------------------------ sensitive attributes
-def sensitive_problem(store: Any) -> str | None:
-    """``None`` when the store's sensitive store is there and readable; else what is wrong,
-    naming the file (``SensitiveStore.problem``)."""
-    sensitive = getattr(store, "sensitive_store", None)
-    return None if sensitive is None else sensitive.problem()
-
-
-def require_sensitive(store: Any) -> None:
-    """Raise when the sensitive store is missing or unreadable.
-
-    Raises:
-        StoreError: the message names the file and says whether it was deleted after use,
-            never written, or cannot be read.
-    """
-    problem = sensitive_problem(store)
-    if problem is not None:
-        raise StoreError(problem)
-
-
-def served_groups(store: Any, attributes: Sequence[str]) -> tuple[dict[str, str], tuple[str, ...]]:
-    """The groups a served re-ranking works with (:func:`intersected_groups`), and the
-    warnings of a list served without them: when the sensitive store is missing or
-    unreadable, no groups and one :data:`FAIRNESS_UNAVAILABLE` warning (never an error:
-    people are still served, flagged)."""
-    problem = sensitive_problem(store)
-    if problem is None:
-        try:
-            by_attribute = {a: sensitive_groups(store, a) for a in attributes}
-            unknown = _unknown_to_all(store, by_attribute)
-            if not unknown:
-                return joined(*by_attribute.values()), ()
-            problem = NOBODY_KNOWN_SERVED.format(
-                attributes=", ".join(unknown), path=store.sensitive_store.path
-            )
-            if len(unknown) < len(attributes):  # the others still re-rank, flagged
-                groups = joined(*by_attribute.values())
-                return groups, (FAIRNESS_UNAVAILABLE.format(problem=problem),)
-        except StoreError as e:  # became unreadable in between
-            problem = str(e)
-    return {}, (FAIRNESS_UNAVAILABLE.format(problem=problem),)
-
-
-def _unknown_to_all(store: Any, by_attribute: Mapping[str, Mapping[str, str]]) -> list[str]:
-    """The attributes no candidate of the graph has a known value of (an emptied sensitive
-    store, or another store's file: its ids are not this graph's)."""
-    if getattr(store, "sensitive_store", None) is None or not hasattr(store, "run"):
-        return []
-    candidates = [row["id"] for row in store.run("node_ids", label="Candidate")]
-    if not candidates:
-        return []
-    return [
-        a
-        for a, groups in by_attribute.items()
-        if not any(groups.get(c, UNKNOWN_GROUP) != UNKNOWN_GROUP for c in candidates)
-    ]
-
-
-def check_coverage(
-    store: Any, attribute: str, groups: Mapping[str, str], people: Sequence[str]
-) -> str | None:
-    """Raise when none of ``people`` has a known ``attribute``; a warning (also issued as a
-    :class:`FairnessCoverageWarning`) when fewer than :data:`MIN_COVERAGE` of them do.
-
-    Raises:
-        StoreError: nobody audited has a recorded value (the message names the attribute and
-            the sensitive store's file).
-    """
-    everyone = set(people)
-    if not everyone:
-        return None
-    known = sum(groups.get(c, UNKNOWN_GROUP) != UNKNOWN_GROUP for c in everyone)
-    sensitive = getattr(store, "sensitive_store", None)
-    path = getattr(sensitive, "path", "(none)")
-    if known == 0:
-        raise StoreError(NOBODY_KNOWN.format(attribute=attribute, path=path))
-    if known / len(everyone) >= MIN_COVERAGE:
-        return None
-    text = LOW_COVERAGE.format(
-        known=known,
-        people=len(everyone),
-        share=known / len(everyone),
-        attribute=attribute,
-        path=path,
-    )
-    python_warnings.warn(text, FairnessCoverageWarning, stacklevel=3)
-    return text
-
-
-def _check_attribute(name: str, value: Any) -> str:
-    if value not in SENSITIVE_FIELDS:
-        rule = f"one of {', '.join(SENSITIVE_FIELDS)}"
-        raise ConfigError(BAD_PARAMETER.format(name=name, method="audit", rule=rule, value=value))
-    return value
-
-
-def sensitive_groups(
-    store: Any, attribute: str, *, unknown: str | None = UNKNOWN_GROUP
-) -> dict[str, str]:
-    """Candidate id -> value of ``attribute``, read from the audit-only sensitive store.
-
-    Args:
-        store: the ``GraphStore``.
-        attribute: one of ``graph_schema.sensitive.SENSITIVE_FIELDS``.
-        unknown: the group of a candidate whose row has no value; ``None`` leaves such
-            candidates out (training's adversary learns only known groups). Candidates
-            without a row are absent either way (audits count them as unknown).
-
-    Raises:
-        ConfigError: ``attribute`` is not a sensitive field.
-    """
-    _check_attribute("attribute", attribute)
-    out: dict[str, str] = {}
-    rows = store.read_sensitive(purpose="audit")
-    if rows and getattr(store, "sensitive_store", None) is not None:
-        store.sensitive_store.mark_seen()  # in use: a later loss is told from "never written"
-    for row in rows:
-        value = row.get(attribute)
-        if value is None or value == "":
-            if unknown is not None:
-                out[row["id"]] = unknown
-        else:
-            out[row["id"]] = str(value)
-    return out
-
-
-def intersected_groups(store: Any, attributes: Sequence[str]) -> dict[str, str]:
-    """Candidate id -> the group of the intersection of ``attributes`` (e.g.
-    ``"female|35-44"``), as re-ranking uses them (``engine.fairness.metrics.joined``).
-
-    Raises:
-        ConfigError: an attribute is not a sensitive field.
-    """
-    return joined(*(sensitive_groups(store, a) for a in attributes))
 
 
 # ------------------------------------------------------------------------------ the audit
@@ -365,15 +202,15 @@ def _check(k: int, min_n: int, min_share: float, source: Any) -> None:
         )
 
 
-def _truth_rows(eng: Any, truth_dir: str | Path, k: int) -> tuple[AuditRows, np.ndarray]:
+def _truth_rows(ctx: EngineContext, truth_dir: str | Path, k: int) -> tuple[AuditRows, np.ndarray]:
     """The held-out role pools ranked by the engine's score (as ``evaluate`` ranks them),
     and whether each pair is qualified (relevance >= 2)."""
+    from engine.audit.sources import rows_from_rankings
     from engine.evaluation.ground_truth import load_ground_truth
-    from engine.fairness.audit_sources import rows_from_rankings
 
     pools = load_ground_truth(truth_dir).pools("role")
     pairs = [(role, c) for role, pool in pools.items() for c in sorted(pool)]
-    scores = score_pairs(eng, [c for _, c in pairs], [r for r, _ in pairs])
+    scores = score_pairs(ctx, [c for _, c in pairs], [r for r, _ in pairs])
     ranked: dict[str, list[tuple[float, str]]] = {}
     for (role, c), s in zip(pairs, np.nan_to_num(scores, nan=-np.inf)):
         ranked.setdefault(role, []).append((-s, c))
@@ -392,7 +229,7 @@ def _truth_rows(eng: Any, truth_dir: str | Path, k: int) -> tuple[AuditRows, np.
 
 
 def audit(
-    eng: Any,
+    ctx: EngineContext,
     attribute: str = "gender",
     k: int = 10,
     intersect: str | None = None,
@@ -409,7 +246,7 @@ def audit(
     """Audit the engine's recommendations, the history, or given rankings.
 
     Args:
-        eng: a ``MatchingEngine`` (trained, except for an unscored history audit).
+        ctx: the engine's context (trained, except for an unscored history audit).
         attribute: the sensitive attribute (``gender``, ``age_band``, ...).
         k: the top ``k`` of each pool are selected (recommendations, rankings).
         intersect: a second attribute for the intersection tables.
@@ -434,9 +271,9 @@ def audit(
         NotTrainedError: the recommendations need a trained engine.
     """
     _check(k, min_n, min_share, source)
-    _check_attribute("attribute", attribute)
+    check_attribute("attribute", attribute)
     if intersect is not None:
-        _check_attribute("intersect", intersect)
+        check_attribute("intersect", intersect)
         if intersect == attribute:
             raise ConfigError(
                 BAD_PARAMETER.format(
@@ -444,31 +281,31 @@ def audit(
                 )
             )
     try:
-        version: str | None = eng.model().version
+        version: str | None = ctx.serving.model().version
     except (NotTrainedError, AttributeError):
         version = None
     notes: list[str] = [FOUR_FIFTHS_NOTE, ROWS_NOTE.format(min_n=min_n)]
     if source == "decisions":
-        return _decision_audit(eng, attribute, intersect, min_n, min_share, notes)
-    require_sensitive(eng.store)
+        return _decision_audit(ctx, attribute, intersect, min_n, min_share, notes)
+    require_sensitive(ctx.store)
     if isinstance(source, AuditRows):
         rows, name = source, "rankings"
     elif source == "recommendations":
-        method = eng.settings.rerank if rerank is None else rerank
-        served = None if method == "none" else eng.fairness_groups()
-        rows = recommendation_rows(eng, k, pool, progress, method, served)
+        method = ctx.settings.rerank if rerank is None else rerank
+        served = None if method == "none" else ctx.serving.fairness_status()[0]
+        rows = recommendation_rows(ctx, k, pool, progress, method, served)
         name = "recommendations"
     else:
-        rows, name = history_rows(eng, history_selection, scored=version is not None), "history"
+        rows, name = history_rows(ctx, history_selection, scored=version is not None), "history"
         if version is None:
             notes.append("The engine is not trained: no scoring table.")
         else:
             notes.append("History scores are in sample: the scorer learnt from this history.")
         if truth_dir is None:
             notes.append(HISTORY_EOD_NOTE)
-    groups = sensitive_groups(eng.store, attribute)
-    other = sensitive_groups(eng.store, intersect) if intersect is not None else None
-    notes.extend(_coverage_notes(eng.store, rows, attribute, groups, intersect, other))
+    groups = sensitive_groups(ctx.store, attribute)
+    other = sensitive_groups(ctx.store, intersect) if intersect is not None else None
+    notes.extend(_coverage_notes(ctx.store, rows, attribute, groups, intersect, other))
     report = report_of_rows(
         rows,
         groups,
@@ -486,7 +323,7 @@ def audit(
         return report
     return report.model_copy(
         update=_beside(
-            eng, rows, name, groups, eligible_categories(report.selection), k, min_n, truth_dir
+            ctx, rows, name, groups, eligible_categories(report.selection), k, min_n, truth_dir
         )
     )
 
@@ -517,7 +354,7 @@ DECISIONS_NOTE = (
 
 
 def _decision_audit(
-    eng: Any,
+    ctx: EngineContext,
     attribute: str,
     intersect: str | None,
     min_n: int,
@@ -528,14 +365,14 @@ def _decision_audit(
     decided pairs, the override rate per category, and the counts per role and reviewer."""
     from engine.decisions.log import read
 
-    records = read(eng.decisions_path)
+    records = read(ctx.decisions_path)
     if not records:
-        raise ConfigError(NO_DECISIONS.format(path=eng.decisions_path))
-    require_sensitive(eng.store)
+        raise ConfigError(NO_DECISIONS.format(path=ctx.decisions_path))
+    require_sensitive(ctx.store)
     rows, overridden = decision_rows(records)
-    groups = sensitive_groups(eng.store, attribute)
-    other = sensitive_groups(eng.store, intersect) if intersect is not None else None
-    notes = [*notes, *_coverage_notes(eng.store, rows, attribute, groups, intersect, other)]
+    groups = sensitive_groups(ctx.store, attribute)
+    other = sensitive_groups(ctx.store, intersect) if intersect is not None else None
+    notes = [*notes, *_coverage_notes(ctx.store, rows, attribute, groups, intersect, other)]
     versions = sorted({r["model_version"] for r in records})
     notes = [*notes, DECISIONS_NOTE, f"Decisions ranked by model versions: {versions or '-'}."]
     report = report_of_rows(
@@ -570,7 +407,7 @@ def _decision_audit(
 
 
 def _beside(
-    eng: Any,
+    ctx: EngineContext,
     rows: AuditRows,
     name: str,
     groups: Mapping[str, str],
@@ -582,7 +419,7 @@ def _beside(
     """Equal opportunity and calibration of a trained engine (see the module docstring)."""
     beside: dict[str, Any] = {}
     if truth_dir is not None:
-        truth, qualified = _truth_rows(eng, truth_dir, k)
+        truth, qualified = _truth_rows(ctx, truth_dir, k)
         cats = categories_of(truth.candidate.tolist(), groups)
         beside["equal_opportunity"] = equal_opportunity(
             truth.selected,
@@ -601,7 +438,7 @@ def _beside(
         )
         return beside
     if name != "history":
-        hired = {p for p, types in history_pairs(eng.store).items() if "HIRED" in types}
+        hired = {p for p, types in history_pairs(ctx.store).items() if "HIRED" in types}
         qualified = np.array([(c, r) in hired for c, r in zip(rows.candidate, rows.query)], bool)
         beside["equal_opportunity"] = equal_opportunity(
             rows.selected,
@@ -612,7 +449,7 @@ def _beside(
             min_n=min_n,
             note=f"{rows.pool}; selected: top {k}; qualified: the pair was HIRED in the history",
         )
-    hist = rows if name == "history" else history_rows(eng, "shortlisted")
+    hist = rows if name == "history" else history_rows(ctx, "shortlisted")
     if hist.score is not None and len(hist):
         cats = categories_of(hist.candidate.tolist(), groups)
         beside["calibration"] = calibration(hist.score, hist.selected, cats, min_n=min_n)

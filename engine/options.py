@@ -77,7 +77,7 @@ class TrainOptions(BaseModel):
         scorer_iterations: boosting iterations of the merit scorer.
         exact_threshold: the FAISS index is exact below this many vectors.
         fairness_attributes: the audited attributes the fairness steps assess and
-            mitigate (read only through ``engine.fairness.audit``, never as features).
+            mitigate (read only through ``engine.audit``, never as features).
         proxy_threshold: correlation ratio at which the proxy screen flags a feature as
             standing in for a fairness attribute (``engine.fairness.proxies``); flagged
             features are listed in the manifest and never given as reasons.

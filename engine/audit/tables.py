@@ -1,7 +1,7 @@
-"""The tables of a bias audit (``engine.fairness.audit``), on rows handed in: LL144 selection
+"""The tables of a bias audit (``engine.audit``), on rows handed in: LL144 selection
 and scoring rates with impact ratios, Wilson and Katz intervals, and beside them equal
 opportunity, exposure and calibration by group. Reads nothing: the audit module reads the
-sensitive attributes and the sources (``engine.fairness.audit_sources``) build the rows.
+sensitive attributes and the sources (``engine.audit.sources``) build the rows.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.fairness.groups import MIN_N
 from engine.fairness.metrics import (
     UNKNOWN_GROUP,
     GroupMetrics,
@@ -29,8 +30,6 @@ from engine.results import (
     RateTable,
 )
 
-MIN_N = 30
-"""Fewer distinct people than this in a category: "insufficient evidence" (flag, not hide)."""
 MIN_SHARE = 0.02
 """A category under this share of the rows is left out of the impact ratios (6 RCNY 5-301)."""
 FOUR_FIFTHS = 0.8
