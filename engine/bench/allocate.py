@@ -199,10 +199,12 @@ def _case(
 ) -> dict[str, Any]:
     """Build, exact, seeded (and random-start) runs and the quota case on one selection."""
     out: dict[str, Any] = {}
-    rec = eng.recommender()
+    rec = eng.serving.recommender()
     say(f"[{label}] building the instance ({len(cand_ids):,} x {len(role_ids):,}) ...")
     began = time.perf_counter()
-    inst, ids = instance_from_engine(eng, role_ids, cand_ids, AllocationPolicy(capacity=capacity))
+    inst, ids = instance_from_engine(
+        eng.context, role_ids, cand_ids, AllocationPolicy(capacity=capacity)
+    )
     out["build_seconds"] = round(time.perf_counter() - began, 2)
     # the path the batched build replaces: one ranked list per role (every role of the
     # medium case, a seeded sample of ``rank_sample`` roles otherwise), checked equal
@@ -261,7 +263,7 @@ def _case(
     )
     if compare_rank:  # the policy's exclusions through the engine give the same instance
         began = time.perf_counter()
-        again, _ = instance_from_engine(eng, role_ids, cand_ids, policy)
+        again, _ = instance_from_engine(eng.context, role_ids, cand_ids, policy)
         out["build_with_exclusions_seconds"] = round(time.perf_counter() - began, 2)
         out["build_exclusions_equal"] = all(
             np.array_equal(getattr(again, f), getattr(inst, f))
@@ -416,7 +418,7 @@ def bench_allocate(
     """
     with trained_bench_store(scale, seed, workdir, train) as (eng, facts):
         began = time.perf_counter()
-        rec = eng.recommender()
+        rec = eng.serving.recommender()
         facts["open_seconds"] = round(time.perf_counter() - began, 1)
         ids = rec.runtime.exported.ids
         all_roles, all_cands = list(ids["Role"].ids), list(ids["Candidate"].ids)

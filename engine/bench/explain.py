@@ -43,7 +43,7 @@ def measure(eng: Any, pairs: list[tuple[str, str]], slow: int, seed: int) -> dic
     from engine.explain.levels import explainer_for
     from engine.explain.quality import fidelity, reference_values, stability
 
-    explainer = explainer_for(eng)
+    explainer = explainer_for(eng.context)
     ids = explainer.runtime.exported.ids
     index = [(ids["Candidate"].index_of(c), ids["Role"].index_of(r)) for c, r in pairs]
     for c, r in pairs[:5]:  # warm-up: the SHAP explainer, caches, the store's pages
@@ -102,7 +102,7 @@ def bench_explain(
     """
     with trained_bench_store(scale, seed, workdir, train) as (eng, facts):
         began = time.perf_counter()
-        rec = eng.recommender()
+        rec = eng.serving.recommender()
         facts["open_seconds"] = round(time.perf_counter() - began, 1)
         ids = rec.runtime.exported.ids
         facts["nodes"] = {label: len(ids[label]) for label in ("Candidate", "Role")}

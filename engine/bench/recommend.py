@@ -90,7 +90,7 @@ def bench_recommend(
     """
     with trained_bench_store(scale, seed, workdir, train) as (eng, facts):
         began = time.perf_counter()
-        rec = eng.recommender()
+        rec = eng.serving.recommender()
         facts["open_seconds"] = round(time.perf_counter() - began, 1)
         facts["nodes"] = {
             label: len(rec.runtime.exported.ids[label]) for label in ("Candidate", "Role")
@@ -107,7 +107,7 @@ def bench_recommend(
             )
         )
         method = eng.settings.rerank
-        groups = None if method == "none" else eng.fairness_groups()
+        groups = None if method == "none" else eng.serving.fairness_status()[0]
         facts["recommend_candidates"] = measure_direction(rec, "Role", roles, k, method, groups)
         facts["recommend_roles"] = measure_direction(rec, "Candidate", cands, k)
         facts["peak_rss_mib"] = peak_rss_mib()

@@ -41,7 +41,7 @@ def audit(
     Writes OUT/audit.json (the FairnessReport) and OUT/audit.html (tables and plots, one
     self-contained page). The 0.8 line is information, not a pass mark.
     """
-    from engine.fairness.audit_html import render_html
+    from engine.audit.html import render_html
 
     began = time.perf_counter()
     with open_engine(db) as eng, console.progress_bar("scoring every role's pool") as progress:

@@ -70,7 +70,7 @@ def decisions_restore(db: DbOption = None, as_json: JsonOption = False) -> None:
     from engine.decisions.record import restore
 
     with open_engine(db) as eng:
-        written = restore(eng)
+        written = restore(eng.context)
     console.print_restored(written, as_json)
 
 

@@ -57,7 +57,7 @@ def evaluate(
     say = console.quiet if as_json else console.say
     with open_engine(db) as eng:
         result = run_evaluation(
-            eng,
+            eng.context,
             dataset,
             seed=seed,
             baselines=baselines,
@@ -67,10 +67,12 @@ def evaluate(
         )
         if fairness:
             truth = load_ground_truth(dataset)
-            table = fairness_accuracy(eng, truth, seed=seed, resamples=bootstrap, say=say)
+            table = fairness_accuracy(eng.context, truth, seed=seed, resamples=bootstrap, say=say)
         if fusion:
             truth = load_ground_truth(dataset)
-            fused = fusion_table(eng, truth, seed=seed, resamples=max(bootstrap, 1), say=say)
+            fused = fusion_table(
+                eng.context, truth, seed=seed, resamples=max(bootstrap, 1), say=say
+            )
     console.print_evaluation(result, table, fused, as_json)
     if out is None:
         return

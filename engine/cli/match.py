@@ -40,7 +40,7 @@ def recommend(
         raise typer.BadParameter("--fusion ranks roles for a candidate; give --candidate ID")
     import warnings
 
-    from engine.fairness.audit import FairnessUnavailableWarning
+    from engine.fairness.groups import FairnessUnavailableWarning
 
     with open_engine(db) as eng, warnings.catch_warnings():
         warnings.simplefilter("ignore", FairnessUnavailableWarning)  # printed with the matches

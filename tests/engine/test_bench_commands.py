@@ -8,7 +8,7 @@ import pytest
 
 from engine.bench.explain import bench_explain
 from engine.bench.recommend import bench_recommend
-from engine.training.options import TrainOptions
+from engine.options import TrainOptions
 
 pytestmark = pytest.mark.slow
 FAST = TrainOptions(finetune_epochs=2, progress=False)
