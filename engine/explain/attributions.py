@@ -113,7 +113,7 @@ def attribute(scorer: MeritScorer, X: np.ndarray, *, check: bool = True) -> Attr
             (``scorer.decision_function``) and check additivity. Without it the raw output
             is TreeSHAP's own sum, ``base + sum(shap)``: about 9 ms less per pair (200 trees
             walked again through scikit-learn's per-tree Python loop); the two agree within
-            3.5e-14 on every pair ``bench explain`` and ``tests/engine/test_explain.py``
+            3.5e-14 on every pair ``bench explain`` and ``tests/engine/explain/test_explain.py``
             compare.
 
     Raises:

@@ -12,7 +12,7 @@ history column that reads the candidate's skills, recomputed from the edited lev
 
 What an edit does *not* move: the profile text and its embedding, the NexusGNN embedding and
 the interactions (a new skill written into the profile text would move them too). With no
-edit the rows equal ``MatchRuntime.features`` exactly (``tests/engine/test_explain.py``).
+edit the rows equal ``MatchRuntime.features`` exactly (``tests/engine/explain/test_explain.py``).
 
 Example:
     >>> X = edited_features(runtime, cand, role, [ProfileEdit({skill: 0.8})])  # doctest: +SKIP

@@ -22,7 +22,7 @@ point and the overview; FA*IR lives in ``engine.fairness.fa_ir``, the Det* famil
   of the (qualified) pool.
 
 What each algorithm guarantees, whenever every target group has at least
-``floor(k * p_g)`` candidates (checked by the property tests in ``tests/engine/test_rerank.py``):
+``floor(k * p_g)`` candidates (checked by the property tests in ``tests/engine/fairness/test_rerank.py``):
 
 - FA*IR and DetConstSort meet the minimums at every prefix, by construction.
 - DetCons and DetRelaxed met them in every case tried (hypothesis with up to 5 groups, and

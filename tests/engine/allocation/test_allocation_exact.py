@@ -13,7 +13,7 @@ from scipy.optimize import linear_sum_assignment
 
 from engine.allocation.exact import SCALE, exact_allocation
 from graph_schema.errors import ConfigError
-from tests.engine.allocation_instances import arcs
+from tests.engine.allocation.allocation_instances import arcs
 
 
 def _brute_force(n_c: int, cap: list[int], arcs: dict[tuple[int, int], float]) -> float:

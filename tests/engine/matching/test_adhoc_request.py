@@ -34,7 +34,7 @@ from graph_schema.errors import RequestError, TalentGraphError
 from loaders.records import CandidateSkill, RoleSkill, Signals
 from loaders.stores.ladybug import LadybugStore
 
-TINY = Path(__file__).parents[1] / "data" / "tiny"
+TINY = Path(__file__).parents[2] / "data" / "tiny"
 WORKER = {"id": "w1", "skills": [{"skill": "python", "level": 0.8}], "location": "Berlin"}
 JOB = {"id": "j1", "skills": [{"skill": "python", "importance": 1.0, "required": True}]}
 

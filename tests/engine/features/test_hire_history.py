@@ -20,7 +20,7 @@ from loaders.import_job import ImportJob, ImportOptions
 from loaders.pyg_export import export_graph
 from loaders.stores.ladybug import LadybugStore
 
-TINY = Path(__file__).parents[1] / "data" / "tiny"
+TINY = Path(__file__).parents[2] / "data" / "tiny"
 COL = {name: i for i, name in enumerate(HISTORY_FEATURES)}
 E = np.eye(3, dtype=np.float32)
 

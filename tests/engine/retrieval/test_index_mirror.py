@@ -14,7 +14,7 @@ from loaders.import_job import ImportJob, ImportOptions
 from loaders.stores.ladybug import LadybugStore
 from loaders.writeback import write_embeddings
 
-TINY = Path(__file__).parents[1] / "data" / "tiny"
+TINY = Path(__file__).parents[2] / "data" / "tiny"
 
 
 def _unit(rows: int, seed: int) -> np.ndarray:

@@ -40,7 +40,7 @@ from engine.results import FairnessReport
 from engine.settings import Settings
 from graph_schema.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 # ------------------------------------------------------------------------- statistics

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from engine.allocation.problem import AllocationInstance, diversity
 from engine.allocation.solve import solve
 from graph_schema.errors import ConfigError
-from tests.engine.allocation_instances import arcs
+from tests.engine.allocation.allocation_instances import arcs
 
 
 @st.composite

@@ -33,7 +33,7 @@ from synthetic import generate
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).parents[2]
+REPO = Path(__file__).parents[3]
 FAST = TrainOptions(finetune_epochs=3, gnn=True, gnn_epochs=4, scorer_iterations=60, progress=False)
 TRAIN = """
     import os, signal, sys

@@ -24,7 +24,7 @@ from loaders.import_job import ImportJob, ImportOptions
 from loaders.pyg_export import ExportedGraph, export_graph
 from loaders.stores.ladybug import LadybugStore
 
-TINY = Path(__file__).parents[1] / "data" / "tiny"
+TINY = Path(__file__).parents[2] / "data" / "tiny"
 OPTIONS = ImportOptions(progress=False, as_of="2025-01")
 FAST = {"hidden": 16, "out": 16, "epochs": 4, "num_threads": 1}
 

@@ -119,7 +119,7 @@ def test_a_process_killed_while_appending_leaves_a_valid_log(tmp_path) -> None:
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(path)],
             stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[3])},
         )
         acknowledged = 0
         assert child.stdout is not None

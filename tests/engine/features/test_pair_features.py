@@ -38,7 +38,7 @@ from loaders.pyg_export import ExportedGraph, export_graph
 from loaders.resolve import normalise
 from loaders.stores.ladybug import LadybugStore
 
-TINY = Path(__file__).parents[1] / "data" / "tiny"
+TINY = Path(__file__).parents[2] / "data" / "tiny"
 OPTIONS = ImportOptions(progress=False, as_of="2025-01")
 COL = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
