@@ -95,10 +95,12 @@ _WORDS = re.compile(
     r"|nin[oa]s?|adolescentes?)\b"
 )
 _UPPER = re.compile(
-    r"(?:\b(?:under|below|less than|younger than|up to|max(?:imum)?|unter|moins de|menos de"
-    r"|hasta|bis)|(?<!\w)u|<=?|=<|\u2264)"
+    r"(?:\b(?:under|below|less than|younger than|not yet|up to|max(?:imum)?|unter|noch nicht"
+    r"|moins de|pas encore|menos de|hasta|bis)|(?<!\w)u|<=?|=<|\u2264)"
     r"\s*-?\s*\d"
 )
+# "born 2011", "geboren 2011", "nee en 2011", "b. 2011": a year of birth inside a text
+_BORN_IN = re.compile(r"\b(?:born|geboren|nee?|nacid[oa]|b\.)\s*(?:in|en|im)?\s*(\d{4})\b")
 _LEADING_DASH = re.compile(r"^-\s*\d")  # "-17": up to 17
 _TRAILING_UPPER = re.compile(r"\d\s*-?\s*(?:(?:and|or|&)\s*(?:under|below|younger|less)\b|-\s*$)")
 _LOWER_STRICT = re.compile(r"(?:\b(?:over|above|older than)|>(?!=))\s*(\d{1,3})\b")
@@ -347,6 +349,9 @@ def states_minor(value: Any, as_of: str | None = None) -> bool:
     if not text:
         return False
     if _date_like(text) and birth_states_minor(text, as_of or _current_as_of()):
+        return True
+    born = _BORN_IN.search(text)
+    if born and birth_states_minor(int(born.group(1)), as_of or _current_as_of()):
         return True
     if _WORDS.search(text):
         return True

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from graph_schema.errors import ConfigError
+from graph_schema.params import bad_parameter
 from synthetic import report, rows
 from synthetic.careers.world import CareersWorld
 from synthetic.esco.world import EscoWorld
@@ -57,7 +57,6 @@ MANIFEST_SECTIONS: tuple[str, ...] = (
 )  # fmt: skip
 """The manifest's sections in the order written. A world's own (``describe``: ``generator``
 and ``fit``; careers adds ``world``, ``proxy`` and ``tracks``) take their places here."""
-BAD_PARAMETER = "The {name!r} parameter of generate must be {rule}. Got {value!r} instead."
 
 
 @dataclass(frozen=True)
@@ -93,21 +92,15 @@ def sizes(scale: float) -> dict[str, int]:
 def _check(world: str, scale: float, seed: int, bias: float, proxies: float) -> None:
     """Raise ``ConfigError`` naming the first parameter out of range (the world first)."""
     if world not in WORLD_TYPES:
-        raise ConfigError(
-            BAD_PARAMETER.format(name="world", rule=f"one of {', '.join(WORLDS)}", value=world)
-        )
+        raise bad_parameter("world", "generate", f"one of {', '.join(WORLDS)}", world)
     if not isinstance(proxies, (int, float)) or not 0 <= proxies <= 1:
-        raise ConfigError(
-            BAD_PARAMETER.format(name="proxies", rule="a float in [0, 1]", value=proxies)
-        )
+        raise bad_parameter("proxies", "generate", "a float in [0, 1]", proxies)
     if not isinstance(scale, (int, float)) or not 0 < scale <= 100:
-        raise ConfigError(
-            BAD_PARAMETER.format(name="scale", rule="a float in (0, 100]", value=scale)
-        )
+        raise bad_parameter("scale", "generate", "a float in (0, 100]", scale)
     if not isinstance(seed, int) or seed < 0:
-        raise ConfigError(BAD_PARAMETER.format(name="seed", rule="an int >= 0", value=seed))
+        raise bad_parameter("seed", "generate", "an int >= 0", seed)
     if not isinstance(bias, (int, float)) or not -1 <= bias <= 1:
-        raise ConfigError(BAD_PARAMETER.format(name="bias", rule="a float in [-1, 1]", value=bias))
+        raise bad_parameter("bias", "generate", "a float in [-1, 1]", bias)
 
 
 def _write(

@@ -248,7 +248,11 @@ def instance_from_engine(
 
 
 def instance_from_arcs(
-    ctx: EngineContext, arcs: Arcs, policy: AllocationPolicy | None = None, *, sensitive: bool = True
+    ctx: EngineContext,
+    arcs: Arcs,
+    policy: AllocationPolicy | None = None,
+    *,
+    sensitive: bool = True,
 ) -> tuple[AllocationInstance, InstanceIds]:
     """The instance of ``arcs`` with the diversity categories and ``policy``'s quotas.
 

@@ -87,13 +87,11 @@ from engine.fairness.groups import (
     require_sensitive,
     sensitive_groups,
 )
-from engine.fairness.metrics import (
-    BAD_PARAMETER,
-)
 from engine.results import (
     FairnessReport,
 )
 from graph_schema.errors import ConfigError, NotTrainedError
+from graph_schema.params import bad_parameter
 
 CONFIDENCE = 0.95
 SOURCES = ("recommendations", "history", "decisions")
@@ -183,23 +181,15 @@ def report_of_rows(
 
 def _check(k: int, min_n: int, min_share: float, source: Any) -> None:
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 1000:
-        raise ConfigError(
-            BAD_PARAMETER.format(name="k", method="audit", rule="an int in [1, 1000]", value=k)
-        )
+        raise bad_parameter("k", "audit", "an int in [1, 1000]", k)
     if not isinstance(min_n, int) or isinstance(min_n, bool) or min_n < 1:
-        raise ConfigError(
-            BAD_PARAMETER.format(name="min_n", method="audit", rule="an int >= 1", value=min_n)
-        )
+        raise bad_parameter("min_n", "audit", "an int >= 1", min_n)
     if not isinstance(min_share, (int, float)) or not 0 <= min_share < 0.5:
         rule = "a float in [0, 0.5)"
-        raise ConfigError(
-            BAD_PARAMETER.format(name="min_share", method="audit", rule=rule, value=min_share)
-        )
+        raise bad_parameter("min_share", "audit", rule, min_share)
     if not isinstance(source, AuditRows) and source not in SOURCES:
         rule = f"one of {', '.join(SOURCES)} or AuditRows"
-        raise ConfigError(
-            BAD_PARAMETER.format(name="source", method="audit", rule=rule, value=source)
-        )
+        raise bad_parameter("source", "audit", rule, source)
 
 
 def _truth_rows(ctx: EngineContext, truth_dir: str | Path, k: int) -> tuple[AuditRows, np.ndarray]:
@@ -275,11 +265,7 @@ def audit(
     if intersect is not None:
         check_attribute("intersect", intersect)
         if intersect == attribute:
-            raise ConfigError(
-                BAD_PARAMETER.format(
-                    name="intersect", method="audit", rule="another attribute", value=intersect
-                )
-            )
+            raise bad_parameter("intersect", "audit", "another attribute", intersect)
     try:
         version: str | None = ctx.serving.model().version
     except (NotTrainedError, AttributeError):

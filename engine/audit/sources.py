@@ -41,7 +41,7 @@ import numpy as np
 
 from engine.context import EngineContext
 from engine.results import DecisionCount
-from graph_schema.errors import ConfigError
+from graph_schema.params import bad_parameter
 from graph_schema.relationships import POSITIVE_INTERACTIONS
 
 Progress = Callable[[int, int], None]
@@ -150,9 +150,7 @@ def recommendation_rows(
         NotTrainedError: the engine is not trained.
     """
     if pool not in POOLS:
-        raise ConfigError(
-            f"The 'pool' parameter of audit must be one of {POOLS}. Got {pool!r} instead."
-        )
+        raise bad_parameter("pool", "audit", f"one of {POOLS}", pool)
     from engine.matching.recommender import fair_order
 
     rec = ctx.serving.recommender()
@@ -238,7 +236,9 @@ def score_pairs(ctx: EngineContext, candidates: Sequence[str], roles: Sequence[s
     return out
 
 
-def history_rows(ctx: EngineContext, selection: str = "shortlisted", scored: bool = True) -> AuditRows:
+def history_rows(
+    ctx: EngineContext, selection: str = "shortlisted", scored: bool = True
+) -> AuditRows:
     """Every pair of the interaction history; selected = its furthest stage (see above).
 
     Args:
@@ -247,10 +247,7 @@ def history_rows(ctx: EngineContext, selection: str = "shortlisted", scored: boo
         scored: add the engine's merit score of each pair (the engine must be trained).
     """
     if selection not in HISTORY_SELECTIONS:
-        raise ConfigError(
-            f"The 'history_selection' parameter of audit must be one of {HISTORY_SELECTIONS}. "
-            f"Got {selection!r} instead."
-        )
+        raise bad_parameter("history_selection", "audit", f"one of {HISTORY_SELECTIONS}", selection)
     stages = set(POSITIVE_INTERACTIONS) if selection == "shortlisted" else {"HIRED"}
     pairs = sorted(history_pairs(ctx.store).items())
     cands = np.asarray([c for (c, _), _ in pairs], dtype=object)

@@ -41,6 +41,7 @@ from engine.results import Decision
 from engine.runtime.versions import PINNED, find, pin, pinned
 from graph_schema.edge_types import INTERACTED
 from graph_schema.errors import ConfigError, StoreError
+from graph_schema.params import out_of_range
 
 DECISIONS = ("accept", "reject", "override")
 EDGE_TYPE = {"accept": "SHORTLISTED", "override": "SHORTLISTED", "reject": "REJECTED"}
@@ -63,7 +64,7 @@ def _check(role_id: str, candidate_id: str, decision: str, reviewer: str, reason
     check_text("candidate_id", candidate_id, MAX_ID, required=True)
     if decision not in DECISIONS:
         check_text("decision", decision, max(map(len, DECISIONS)))
-        raise ConfigError(f"decision must be one of {DECISIONS}; got {decision!r}")
+        raise out_of_range("decision", f"one of {DECISIONS}", decision)
     check_text("reviewer", reviewer, MAX_REVIEWER)
     if not reviewer.strip():
         raise ConfigError("reviewer must name the person deciding")
@@ -78,7 +79,12 @@ def as_decision(record: dict[str, Any]) -> Decision:
 
 
 def record_decision(
-    ctx: EngineContext, role_id: str, candidate_id: str, decision: str, reviewer: str, reason: str = ""
+    ctx: EngineContext,
+    role_id: str,
+    candidate_id: str,
+    decision: str,
+    reviewer: str,
+    reason: str = "",
 ) -> Decision:
     """Log the decision with what was shown, then write it to the graph.
 

@@ -69,7 +69,7 @@ from engine.features.preferences import read_preferred_locations
 from engine.models.corpus import graph_texts
 from engine.runtime.match_runtime import MatchRuntime
 from engine.training.pipeline import audit_groups, train_model
-from graph_schema.errors import ConfigError
+from graph_schema.params import out_of_range
 from loaders.pyg_export import export_graph
 
 Say = Callable[[str], None]
@@ -174,7 +174,7 @@ def run_evaluation(
         ConfigError: the dataset has no ground truth, or ``bootstrap`` is not an int >= 0.
     """
     if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or bootstrap < 0:
-        raise ConfigError(f"bootstrap must be an int >= 0; got {bootstrap!r}")
+        raise out_of_range("bootstrap", "an int >= 0", bootstrap)
     truth = load_ground_truth(dataset_dir)
     model = ctx.serving.model()
     attribute = model.options.audit_attribute

@@ -55,6 +55,7 @@ from engine.features.pair_features import FEATURE_NAMES
 from engine.kernels.sparse_entries import entries
 from engine.results import Attribution, Explanation, ProfileChange
 from graph_schema.errors import ConfigError
+from graph_schema.params import bad_parameter
 from loaders.stores.base import GraphStore
 
 if TYPE_CHECKING:
@@ -67,7 +68,6 @@ MORE_YEARS: tuple[float, ...] = (2.0, 5.0)
 EXACT_SIZE = 3
 COMBO_CAP = 5000
 MAX_CHANGES = 6
-BAD_PARAM = "The {name!r} parameter of explain must be {rule}. Got {value!r} instead."
 SAME_CANDIDATE = "comparative needs two different candidates; got {value!r} twice"
 
 
@@ -144,9 +144,9 @@ class Explainer:
         """
         if level not in LEVELS:
             rule = "a str among {" + ", ".join(repr(x) for x in LEVELS) + "}"
-            raise ConfigError(BAD_PARAM.format(name="level", rule=rule, value=level))
+            raise bad_parameter("level", "explain", rule, level)
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 1000:
-            raise ConfigError(BAD_PARAM.format(name="k", rule="an int in [1, 1000]", value=k))
+            raise bad_parameter("k", "explain", "an int in [1, 1000]", k)
         cand = self._ids["Candidate"].index_of(candidate_id)
         role = self._ids["Role"].index_of(role_id)
         if level == "summary":

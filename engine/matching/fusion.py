@@ -33,11 +33,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from graph_schema.errors import ConfigError
+from graph_schema.params import bad_parameter
 
 METHODS = ("weighted_sum", "comb_max", "comb_min", "comb_sum", "comb_mnz", "rrf", "isr", "borda")
 RRF_K = 60
-BAD_PARAMETER = "The {name!r} parameter of fuse must be {rule}. Got {value!r} instead."
 
 
 @dataclass(frozen=True)
@@ -85,9 +84,9 @@ def min_max(scores: Mapping[str, float]) -> dict[str, float]:
 def _check(method: str, w: float) -> None:
     if method not in METHODS:
         rule = f"one of {', '.join(map(repr, METHODS))}"
-        raise ConfigError(BAD_PARAMETER.format(name="method", rule=rule, value=method))
+        raise bad_parameter("method", "fuse", rule, method)
     if isinstance(w, bool) or not isinstance(w, int | float) or not 0.0 <= w <= 1.0:
-        raise ConfigError(BAD_PARAMETER.format(name="w", rule="a float in [0, 1]", value=w))
+        raise bad_parameter("w", "fuse", "a float in [0, 1]", w)
 
 
 def fuse(

@@ -41,8 +41,7 @@ from engine.results import Match
 from engine.retrieval.faiss_index import MAX_K, VectorIndex
 from engine.runtime.match_runtime import MatchRuntime
 from graph_schema.errors import ConfigError
-
-BAD_K = "k must be an int in [1, {limit}]; got {value!r}"
+from graph_schema.params import out_of_range
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
@@ -151,7 +150,7 @@ class Recommender:
             ConfigError: ``k`` out of range.
         """
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-            raise ConfigError(BAD_K.format(limit=MAX_K, value=k))
+            raise out_of_range("k", f"an int in [1, {MAX_K}]", k)
         ids = self.runtime.exported.ids
         query = ids[label].index_of(query_id)
         target = "Role" if label == "Candidate" else "Candidate"

@@ -36,11 +36,11 @@ import numpy as np
 from engine.matching.candidate_side import CandidateSide, candidate_reasons
 from engine.matching.fair_fusion import catalogue_reference, optimise_weight
 from engine.matching.fusion import METHODS, FusedRole, fuse
-from engine.matching.recommender import BAD_K, Recommender
+from engine.matching.recommender import Recommender
 from engine.results import Match
 from engine.retrieval.faiss_index import MAX_K
 from engine.runtime.match_runtime import MatchRuntime
-from graph_schema.errors import ConfigError
+from graph_schema.params import bad_parameter, out_of_range
 
 FAIR = "fair"
 FUSIONS: tuple[str, ...] = (*METHODS, FAIR)
@@ -48,7 +48,6 @@ ROLE_ATTRIBUTES: tuple[str, ...] = ("country", "remote", "domain")
 FAIR_METHOD = "weighted_sum"
 FAIR_TOP = 10
 LIST_LENGTH = 100
-BAD_PARAMETER = "The {name!r} parameter of recommend_roles must be {rule}. Got {value!r} instead."
 
 
 def role_groups(runtime: MatchRuntime, side: CandidateSide, attribute: str) -> dict[str, str]:
@@ -59,7 +58,7 @@ def role_groups(runtime: MatchRuntime, side: CandidateSide, attribute: str) -> d
     """
     if attribute not in ROLE_ATTRIBUTES:
         rule = f"one of {', '.join(map(repr, ROLE_ATTRIBUTES))}"
-        raise ConfigError(BAD_PARAMETER.format(name="fair_attribute", rule=rule, value=attribute))
+        raise bad_parameter("fair_attribute", "recommend_roles", rule, attribute)
     ids = runtime.exported.ids
     roles = ids["Role"].ids
     if attribute == "remote":
@@ -127,10 +126,10 @@ class TwoSidedRanker:
             ConfigError: ``k``, ``fusion``, ``weight`` or ``fair_attribute`` out of range.
         """
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-            raise ConfigError(BAD_K.format(limit=MAX_K, value=k))
+            raise out_of_range("k", f"an int in [1, {MAX_K}]", k)
         if fusion not in FUSIONS:
             rule = f"None or one of {', '.join(map(repr, FUSIONS))}"
-            raise ConfigError(BAD_PARAMETER.format(name="fusion", rule=rule, value=fusion))
+            raise bad_parameter("fusion", "recommend_roles", rule, fusion)
         runtime = self.recommender.runtime
         ids = runtime.exported.ids
         query = ids["Candidate"].index_of(candidate_id)

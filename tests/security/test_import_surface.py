@@ -333,6 +333,8 @@ def test_redaction_reads_names_in_any_case_or_separator() -> None:
         ({"sensitive": {"age_band": "minor"}}, "sensitive"),
         ({"sensitive": {"age_band": "\uff1016-17"}}, "sensitive"),
         ({"sensitive": {"age_band": "U18"}}, "sensitive"),
+        ({"sensitive": {"age_band": "born 2011"}}, "sensitive"),  # hostile probe, round 3
+        ({"sensitive": {"age_band": "not yet 18"}}, "sensitive"),
         ({"sensitive": {"age": 16}}, "sensitive.age"),
         ({"sensitive": {"Age": "17 years"}}, "sensitive.Age"),
         ({"date_of_birth": "2010-03-01"}, "date_of_birth"),
@@ -406,6 +408,8 @@ def test_age_statements_read_the_way_people_write_them() -> None:
         "between 16 and 20",
         "15.5",
         "juvenile",
+        "not yet 18",
+        "noch nicht 18",
     ]
     adults = [
         "25-34",
@@ -424,6 +428,8 @@ def test_age_statements_read_the_way_people_write_them() -> None:
         "Adult",
     ]
     assert [v for v in minors if not states_minor(v)] == []
+    born = ["born 2011", "Geboren 2012", "b. 2010", "born 1980", "born in 2000"]
+    assert [states_minor(v, "2026-12") for v in born] == [True, True, True, False, False]
     assert [v for v in adults if states_minor(v)] == []
     assert [states_minor(v) for v in (16, 17.9, 18, True, None, float("nan"))] == [
         True,
