@@ -199,4 +199,3 @@ def intersected_groups(store: Any, attributes: Sequence[str]) -> dict[str, str]:
         ConfigError: an attribute is not a sensitive field.
     """
     return joined(*(sensitive_groups(store, a) for a in attributes))
-

@@ -343,7 +343,9 @@ def test_re_ranked_rows_are_the_served_re_ranked_top_k(trained_engine) -> None:
 
 
 def _check_re_ranked_rows(eng: MatchingEngine, method: str) -> None:
-    rows = recommendation_rows(eng.context, 10, rerank=method, groups=eng.serving.fairness_status()[0])
+    rows = recommendation_rows(
+        eng.context, 10, rerank=method, groups=eng.serving.fairness_status()[0]
+    )
     for role in list(dict.fromkeys(rows.query.tolist()))[:10]:
         served = eng.recommend_candidates(role, k=10, rerank=method)
         mine = rows.take((rows.query == role) & rows.selected)

@@ -61,7 +61,10 @@ def test_decisions_are_logged_with_what_was_shown_and_reach_the_graph(engine) ->
     history = _edges(eng, role, first)
     accepted = eng.record_decision(role, first, "accept", reviewer="ana", reason="")
     assert accepted.seq == 1 and accepted.shown[0] == first and accepted.reasons_shown
-    assert accepted.model_version == eng.serving.model().version and accepted.rerank == eng.settings.rerank
+    assert (
+        accepted.model_version == eng.serving.model().version
+        and accepted.rerank == eng.settings.rerank
+    )
     assert {"type": "SHORTLISTED", "actor": "recruiter"} in _edges(eng, role, first)
     eng.record_decision(role, top[1].candidate_id, "reject", reviewer="ana", reason="no visa")
     assert {"type": "REJECTED", "actor": "recruiter"} in _edges(eng, role, top[1].candidate_id)
