@@ -277,7 +277,7 @@ def audit(
     if isinstance(source, AuditRows):
         rows, name = source, "rankings"
     elif source == "recommendations":
-        method = ctx.settings.rerank if rerank is None else rerank
+        method = ctx.serving.rerank_method(rerank)
         served = None if method == "none" else ctx.serving.fairness_status()[0]
         rows = recommendation_rows(ctx, k, pool, progress, method, served)
         name = "recommendations"
