@@ -30,7 +30,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +42,9 @@ from engine.allocation.problem import AllocationInstance
 from engine.allocation.solve import SolveResult, solve
 from engine.bench.facts import peak_rss_mib
 from engine.bench.store import trained_bench_store
+
+if TYPE_CHECKING:
+    from engine.api import MatchingEngine
 
 MERIT_ONLY = {"merit": 1.0, "diversity": 0.0, "preference": 0.0}
 
@@ -181,7 +184,7 @@ def quota_case(
 
 
 def _case(
-    eng: Any,
+    eng: MatchingEngine,
     role_ids: list[str],
     cand_ids: list[str],
     label: str,

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from engine.bench.facts import peak_rss_mib, percentiles
 from engine.bench.store import trained_bench_store
+
+if TYPE_CHECKING:
+    from engine.api import MatchingEngine
 
 
 def _timed(fn: Any, items: list[Any]) -> tuple[dict[str, float], list[Any]]:
@@ -38,7 +41,9 @@ def _timed(fn: Any, items: list[Any]) -> tuple[dict[str, float], list[Any]]:
     return percentiles(seconds), out
 
 
-def measure(eng: Any, pairs: list[tuple[str, str]], slow: int, seed: int) -> dict[str, Any]:
+def measure(
+    eng: MatchingEngine, pairs: list[tuple[str, str]], slow: int, seed: int
+) -> dict[str, Any]:
     """Latencies and quality over ``pairs`` of (candidate id, role id)."""
     from engine.explain.levels import explainer_for
     from engine.explain.quality import fidelity, reference_values, stability
