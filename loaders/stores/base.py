@@ -29,7 +29,7 @@ Example:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal, Self
 
 import pyarrow as pa
@@ -263,8 +263,8 @@ class GraphStore(ABC):
     def delete_outgoing(self, label: str, rel_type: str, ids: Sequence[str]) -> None:
         """Delete the outgoing ``rel_type`` edges of nodes ``ids`` (before re-adding them)."""
         text = cypher.render("delete_outgoing", self.dialect, label=label, rel_type=rel_type)
-        for start in range(0, len(ids), self.batch_size):
-            self._execute(text, {"ids": list(ids[start : start + self.batch_size])})
+        for batch in self._id_batches(ids):
+            self._execute(text, batch)
 
     def bulk_nodes(self, label: str, table: pa.Table | Sequence[Row]) -> int:
         """Load nodes known to be new (first import); columns as in the schema."""
@@ -306,29 +306,19 @@ class GraphStore(ABC):
         self._removing(named)
         if label == "Candidate":
             self.sensitive_store.delete(ids)
-        for start in range(0, len(ids), self.batch_size):
-            self.run(
-                "remove_nodes_by_id",
-                {"ids": list(ids[start : start + self.batch_size])},
-                label=label,
-            )
+        for batch in self._id_batches(ids):
+            self.run("remove_nodes_by_id", batch, label=label)
         self.remove_unlinked(named)
 
     def named_targets(self, ids: Sequence[str]) -> dict[str, list[str]]:
         """Per label, the nodes created by name (id = name) that candidates ``ids`` link to."""
         found: dict[str, set[str]] = {}
-        for rel_type, target in NAMED_BY_CANDIDATE:
-            for start in range(0, len(ids), self.batch_size):
+        for batch in self._id_batches(ids):
+            for rel_type, target in NAMED_BY_CANDIDATE:
                 rows = self.run(
-                    "named_targets",
-                    {"ids": list(ids[start : start + self.batch_size])},
-                    label=target,
-                    rel_type=rel_type,
-                    write=False,
+                    "named_targets", batch, label=target, rel_type=rel_type, write=False
                 )
                 found.setdefault(target, set()).update(r["id"] for r in rows)
-        for start in range(0, len(ids), self.batch_size):
-            batch = {"ids": list(ids[start : start + self.batch_size])}
             rows = self.run("named_work_domains", batch, write=False)
             found.setdefault("Domain", set()).update(r["id"] for r in rows)
         return {label: sorted(found[label]) for label in found if found[label]}
@@ -343,16 +333,16 @@ class GraphStore(ABC):
         for label, ids in nodes.items():
             if label == "Domain":
                 named = set()
-                for start in range(0, len(ids), self.batch_size):
-                    batch = {"ids": list(ids[start : start + self.batch_size])}
+                for batch in self._id_batches(ids):
                     named.update(r["id"] for r in self.run("work_domains_in_use", batch))
                 ids = [i for i in ids if i not in named]
-            for start in range(0, len(ids), self.batch_size):
-                self.run(
-                    "remove_unlinked_by_id",
-                    {"ids": list(ids[start : start + self.batch_size])},
-                    label=label,
-                )
+            for batch in self._id_batches(ids):
+                self.run("remove_unlinked_by_id", batch, label=label)
+
+    def _id_batches(self, ids: Sequence[str]) -> Iterator[dict[str, list[str]]]:
+        """``{"ids": [...]}`` parameters of at most ``batch_size`` ids each, in order."""
+        for start in range(0, len(ids), self.batch_size):
+            yield {"ids": list(ids[start : start + self.batch_size])}
 
     def purge_removed(self) -> bool:
         """Make sure no file of the store keeps the bytes of removed nodes (a removed minor's
