@@ -82,6 +82,7 @@ class MatchingEngine:
         auth: tuple[str, str] | None = None,
         settings: Settings | None = None,
         create: bool = True,
+        read_only: bool = False,
     ) -> MatchingEngine:
         """Open the store at ``target`` (default ``settings.db``).
 
@@ -89,6 +90,9 @@ class MatchingEngine:
             create: make the embedded store when ``target`` holds none (a new or empty
                 folder; a folder holding other files is refused by name). ``False`` (the
                 CLI's commands other than ``import``): it must exist, and nothing is created.
+            read_only: open without write access (the CLI's reading commands): nothing in
+                the store is written, the embedded store's files are left byte for byte as
+                they were, and its schema is not migrated (a write command does that).
         """
         settings = settings or Settings()
         target = str(settings.db if target is None else target)  # "" is refused, not the default
@@ -96,10 +100,12 @@ class MatchingEngine:
             target,
             auth=auth or settings.neo4j_auth(),
             sensitive_dir=settings.sensitive_dir,
-            create=create,
+            create=create and not read_only,
+            read_only=read_only,
             batch_size=settings.import_options.batch_size,
         )
-        store.ensure_schema()
+        if not read_only:
+            store.ensure_schema()
         return cls(store, settings, target)
 
     def import_dataset(
@@ -203,6 +209,7 @@ class MatchingEngine:
         quotas: Any = None,
         generations: int = 100,
         pop_size: int = 60,
+        disclose_groups: bool = False,
     ) -> Allocation:
         """Who goes where (``engine.allocation``): at most one role per candidate, within
         each role's capacity, the Pareto front of merit, diversity and preference by seeded
@@ -221,6 +228,10 @@ class MatchingEngine:
             capacity: shortcut for the policy's (an int in [0, 1000000] or per role id).
             quotas: refused: quotas are the stored policy, not a per-call argument.
             generations, pop_size: the search budget (deterministic for the seed).
+            disclose_groups: report the group shares, diversity and quota shortfall of an
+                allocation the sensitive categories shaped: an auditor's or administrator's
+                view, never a recruiter's (two allocations differing by one candidate would
+                tell that candidate's group).
 
         Raises:
             UnknownIdError: an id is not in the graph.
@@ -241,6 +252,7 @@ class MatchingEngine:
             quotas=quotas,
             generations=generations,
             pop_size=pop_size,
+            disclose_groups=disclose_groups,
         )
 
     def record_decision(

@@ -17,7 +17,11 @@ Groups are the audit's, and so is its minimum group size (``MIN_N``, 30 distinct
   which group each of them belongs to;
 - what describes the groups of the placed (a front point's diversity and quota shortfall,
   the quota groups' shares) is reported only for at least ``MIN_N`` placed (``None`` and a
-  note otherwise);
+  note otherwise), and only to whom may read group aggregates (``disclose_groups``: an
+  auditor or administrator). Two allocations that differ by one candidate (29 the same,
+  capacity 30) would otherwise tell that candidate's group by the difference of their shares
+  (or of their diversity, an entropy of the same counts); a recruiter's allocation reports
+  neither while sensitive categories shaped it (a note says so);
 - stored quotas that no allocation placing anyone meets (e.g. a group none of the
   candidates holds) are an error, never an empty allocation reported as meeting them; the
   message names no group;
@@ -68,6 +72,12 @@ NOT_MET = (
 )
 NOT_MET_EMPTY = "only an allocation that places nobody meets them"
 NOT_MET_SHORT = "the best allocation found misses them by {shortfall:g} placements"
+WITHHELD = (
+    "Group shares, the diversity and the quota shortfall of an allocation shaped by the "
+    "sensitive categories ({attributes}) are reported to auditors and administrators only "
+    "(disclose_groups; allocate --group-shares): two allocations that differ by one candidate "
+    "would tell that candidate's group."
+)
 NO_SENSITIVE_DIVERSITY = "diversity without the sensitive categories ({attributes}): {problem}"
 QUOTAS_NEED_SENSITIVE = (
     "the stored allocation quotas name sensitive attributes, which cannot be read: {problem}"
@@ -85,6 +95,7 @@ def allocate(
     quotas: Any = None,
     generations: int = 100,
     pop_size: int = 60,
+    disclose_groups: bool = False,
 ) -> Allocation:
     """See ``MatchingEngine.allocate`` and the module docstring.
 
@@ -169,17 +180,23 @@ def allocate(
         )
         for i, (c, r) in enumerate(placed)
     )
+    # what describes the sensitive groups of the placed, to whom may read it (module docstring)
+    withheld = use_sensitive and bool(sensitive_attributes) and not disclose_groups
     front = tuple(
         FrontPoint(
             merit=m.merit,
-            diversity=m.diversity if len(m.assignment) >= MIN_N else None,
+            diversity=m.diversity if len(m.assignment) >= MIN_N and not withheld else None,
             preference=m.preference,
             placed=len(m.assignment),
-            quota_shortfall=m.quota_shortfall if len(m.assignment) >= MIN_N else None,
+            quota_shortfall=(
+                m.quota_shortfall if len(m.assignment) >= MIN_N and not withheld else None
+            ),
         )
         for m in result.front
     )
-    if any(len(m.assignment) < MIN_N for m in result.front):
+    if withheld:
+        notes.append(WITHHELD.format(attributes=", ".join(sensitive_attributes)))
+    elif any(len(m.assignment) < MIN_N for m in result.front):
         notes.append(SUPPRESSED.format(min_n=MIN_N))
     chosen = next(i for i, m in enumerate(result.front) if m is result.chosen)
     unplaced = tuple(c for i, c in enumerate(ids.candidates) if i not in result.chosen.assignment)
@@ -192,7 +209,9 @@ def allocate(
         weights=result.weights,
         relaxed=tuple(result.relaxed),
         quotas_applied=bool(applied),
-        group_shares=_shares(inst, ids.group_names, applied, result.chosen.assignment),
+        group_shares=(
+            () if withheld else _shares(inst, ids.group_names, applied, result.chosen.assignment)
+        ),
         notes=tuple(notes),
         warnings=tuple(flags),
     )

@@ -88,17 +88,26 @@ def allocate(
         list[str] | None, typer.Option(help="CANDIDATE:ROLE a recruiter excluded (repeatable).")
     ] = None,
     generations: Annotated[int, typer.Option(min=1, help="NSGA-II generations.")] = 100,
+    group_shares: Annotated[
+        bool,
+        typer.Option(
+            "--group-shares",
+            help="Auditor's or administrator's view: report the group shares, diversity and "
+            "quota shortfall among the placed (withheld from a recruiter's allocation).",
+        ),
+    ] = False,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the allocation as JSON.")] = False,
 ) -> None:
     """Allocate candidates to roles: Pareto front of merit, diversity and preference.
 
     Quotas are the stored policy ('talentgraph policy quotas'), applied with at least 30
-    candidates and 30 places.
+    candidates and 30 places. What describes the sensitive groups of the placed is shown
+    only with --group-shares (and at least 30 placed).
     """
     w, exclusions = parse_weights(weights, exclude)
     role_ids, candidate_ids = id_list(roles), id_list(candidates)  # before the store
-    with open_engine(db) as eng:
+    with open_engine(db, read_only=True) as eng:
         out = eng.allocate(
             role_ids,
             candidate_ids,
@@ -106,6 +115,7 @@ def allocate(
             {"exclusions": exclusions},
             capacity=capacity,
             generations=generations,
+            disclose_groups=group_shares,
         )
     console.print_allocation(out, as_json)
 
@@ -127,7 +137,7 @@ def policy_quotas(
     administrator's or auditor's policy, minimum group shares among the placed."""
     if set_ and clear:
         raise typer.BadParameter("give --set or --clear, not both")
-    with open_engine(db) as eng:
+    with open_engine(db, read_only=not (set_ or clear)) as eng:
         if clear:
             eng.set_allocation_quotas(None)
         elif set_:

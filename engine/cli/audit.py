@@ -44,7 +44,10 @@ def audit(
     from engine.audit.html import render_html
 
     began = time.perf_counter()
-    with open_engine(db) as eng, console.progress_bar("scoring every role's pool") as progress:
+    with (
+        open_engine(db, read_only=True) as eng,
+        console.progress_bar("scoring every role's pool") as progress,
+    ):
         report = eng.audit(
             attribute,
             k,

@@ -97,7 +97,7 @@ def import_(
 
 def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Node counts per label and relationship counts per type."""
-    with open_engine(db) as eng:
+    with open_engine(db, read_only=True) as eng:
         counts = eng.stats()
     console.print_stats(counts, as_json)
 
@@ -125,7 +125,7 @@ def cypher(
     """
     params = dict(parse_param(p) for p in param or [])
     path = Path(query)
-    with open_engine(db) as eng:
+    with open_engine(db, read_only=not write) as eng:
         if path.suffix == ".cypher" and path.exists():
             text = path.read_text(encoding="utf-8")
             rows = eng.query(text, params, write=write)

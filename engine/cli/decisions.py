@@ -81,7 +81,7 @@ def replay(
 ) -> None:
     """Recompute the ranking a logged decision was taken on, from its logged model version;
     exit 1 when it differs from the ranking shown."""
-    with open_engine(db) as eng:
+    with open_engine(db, read_only=True) as eng:
         r = eng.replay_decision(decision_id)
     console.print_replay(r, as_json)
     if not r.same:

@@ -26,12 +26,12 @@ def demo(
     """The whole path on a small dataset: generate, import, train, recommend with reasons."""
     generate(out, scale=scale, seed=0, bias=None)
     import_(out, db=db)
-    with open_engine(db) as eng:
+    with open_engine(db, read_only=True) as eng:
         role = eng.store.run("node_ids", label="Role")[0]["id"]
         rows = eng.query(DEMO_QUERY, {"role_id": role, "limit": 10})
     console.print_rows(rows, f"{DEMO_QUERY} for role {role}")
     train(db=db)
     recommend(role=role, candidate=None, k=5, db=db)
-    with open_engine(db) as eng:
+    with open_engine(db, read_only=True) as eng:
         candidate = eng.recommend_candidates(role, k=1)[0].candidate_id
     recommend(role=None, candidate=candidate, k=5, db=db)

@@ -55,7 +55,7 @@ def evaluate(
 
     table = fused = None
     say = console.quiet if as_json else console.say
-    with open_engine(db) as eng:
+    with open_engine(db, read_only=True) as eng:
         result = run_evaluation(
             eng.context,
             dataset,

@@ -42,7 +42,7 @@ def recommend(
 
     from engine.fairness.groups import FairnessUnavailableWarning
 
-    with open_engine(db) as eng, warnings.catch_warnings():
+    with open_engine(db, read_only=True) as eng, warnings.catch_warnings():
         warnings.simplefilter("ignore", FairnessUnavailableWarning)  # printed with the matches
         if role is not None:
             matches = eng.recommend_candidates(role, k=k)
@@ -65,6 +65,6 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
 ) -> None:
     """Explain a (candidate, role) score: SHAP attributions in recruiter language, graph paths."""
-    with open_engine(db) as eng:
+    with open_engine(db, read_only=True) as eng:
         found = eng.explain(candidate, role, level, versus=versus, k=k)
     console.print_explanation(found, as_json)

@@ -19,9 +19,11 @@ DbOption = Annotated[str | None, typer.Option("--db", help="Store directory or n
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
-def open_engine(db: str | None, create: bool = False) -> MatchingEngine:
+def open_engine(db: str | None, create: bool = False, read_only: bool = False) -> MatchingEngine:
     """The engine on ``--db``; only ``import`` creates a store (``create=True``): every other
-    command needs an existing one and creates nothing.
+    command needs an existing one and creates nothing. A command that only reads opens it
+    ``read_only``: nothing in the store changes, not a byte (a read-write open lets the
+    database rewrite its header).
 
     Raises:
         TalentGraphError: no store at ``db`` (unless ``create``), or it cannot be opened; the
@@ -31,4 +33,4 @@ def open_engine(db: str | None, create: bool = False) -> MatchingEngine:
 
     settings = Settings()
     target = settings.db if db is None else db  # an empty --db is refused, not the default
-    return MatchingEngine.open(target, settings=settings, create=create)
+    return MatchingEngine.open(target, settings=settings, create=create, read_only=read_only)

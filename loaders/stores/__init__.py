@@ -24,6 +24,7 @@ def open_store(
     auth: tuple[str, str] | None = None,
     sensitive_dir: str | Path | None = None,
     create: bool = True,
+    read_only: bool = False,
     **kwargs: Any,
 ) -> GraphStore:
     """Open the store ``target`` names: a ``neo4j://``/``bolt://`` URI, else a directory.
@@ -41,6 +42,8 @@ def open_store(
             in its directory (``<target>/sensitive.sqlite``).
         create: embedded store: make it when ``target`` holds none (a new or empty folder;
             a folder holding other files is refused); ``False``: it must exist (reads).
+        read_only: open without write access: the embedded store in this process, nothing
+            on disk changed; Neo4j sessions in read access mode.
         **kwargs: passed to the store (``batch_size``, ``database``, ...).
 
     Raises:
@@ -61,10 +64,12 @@ def open_store(
         from loaders.stores.neo4j import Neo4jStore
 
         uri = scheme + text[match.end(1) :]
-        return Neo4jStore(uri, auth=auth, sensitive_dir=sensitive_dir, **kwargs)
+        return Neo4jStore(
+            uri, auth=auth, sensitive_dir=sensitive_dir, read_only=read_only, **kwargs
+        )
     from loaders.stores.ladybug import LadybugStore
 
-    return LadybugStore(Path(text), create=create, **kwargs)
+    return LadybugStore(Path(text), create=create, read_only=read_only, **kwargs)
 
 
 __all__ = ["NEO4J_SCHEMES", "GraphStore", "open_store"]

@@ -45,7 +45,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import ladybug
 import pyarrow as pa
 
 from graph_schema import SCHEMA
@@ -55,6 +54,7 @@ from loaders.private_files import fsync_dir, private_dir
 from loaders.sensitive_store import SENSITIVE_FILE, SensitiveStore
 from loaders.stores import cypher
 from loaders.stores.base import BATCH_SIZE, WRITE_REFUSED, GraphStore, Row, written_count
+from loaders.stores.ladybug_process import LocalDatabase, WriterDatabase
 
 DB_FILE = "graph.lbdb"
 ALREADY_OPEN = (
@@ -92,7 +92,6 @@ NOT_A_FOLDER = "refusing to make {path} a talentgraph store: it is a file, not a
 # LadybugDB's refusal of a write inside a read-only transaction, and its answer to a
 # ROLLBACK after a statement (COMMIT, a failed CHECKPOINT) already ended the transaction.
 _WRITE_IN_READ_ONLY = "Can not execute a write query inside a read-only transaction"
-_NO_TRANSACTION = "No active transaction"
 # The Python binding prepares a statement only when it has parameters, and LadybugDB
 # prepares exactly one statement: an (unused) parameter makes a read a single statement.
 _ONE_STATEMENT = {"_tg_read_only": True}
@@ -164,7 +163,7 @@ class LadybugStore(GraphStore):
                 _require_store(self.path)
             existed = set(self.path.glob(DB_FILE + "*"))
             self._db = _acquire(self.path / DB_FILE, self.read_only)
-            self._conn = ladybug.Connection(self._db)
+            self._conn = self._db.connect()
             if not self.read_only:  # files this open created 0600 (never chmod the owner's)
                 for path in set(self.path.glob(DB_FILE + "*")) - existed:
                     if path.is_file():
@@ -178,29 +177,16 @@ class LadybugStore(GraphStore):
     def _execute(
         self, text: str, params: dict[str, Any] | None = None, *, read_only: bool = False
     ) -> list[Row]:
+        read_only = read_only or self.read_only  # a read-only database refuses by name
         with self._translated(text, read_only):
             if read_only:
-                with self._read_only_transaction():
-                    return self._rows(
-                        self._conn.execute(text, {**_ONE_STATEMENT, **(params or {})})
-                    )
-            return self._rows(self._conn.execute(text, params or {}))
-
-    @staticmethod
-    def _rows(result: Any) -> list[Row]:
-        results = result if isinstance(result, list) else [result]
-        rows: list[Row] = []
-        for res in results:
-            columns = res.get_column_names()
-            while res.has_next():
-                rows.append(dict(zip(columns, res.get_next(), strict=True)))
-        return rows
+                return self._conn.rows(text, {**_ONE_STATEMENT, **(params or {})}, read_only=True)
+            return self._conn.rows(text, params or {})
 
     def _execute_table(self, text: str, params: dict[str, Any]) -> pa.Table:
         """Columns built natively by LadybugDB (``get_as_arrow``), not one dict per row."""
-        with self._translated(text, read_only=True), self._read_only_transaction():
-            result = self._conn.execute(text, {**_ONE_STATEMENT, **params})
-            return result.get_as_arrow(chunk_size=-1)
+        with self._translated(text, read_only=True):
+            return self._conn.arrow(text, {**_ONE_STATEMENT, **params})
 
     @contextmanager
     def _translated(self, text: str, read_only: bool) -> Iterator[None]:
@@ -214,22 +200,6 @@ class LadybugStore(GraphStore):
                     WRITE_REFUSED.format(statement=head, store="LadybugDB", cause=e)
                 ) from e
             raise StoreError(QUERY_FAILED.format(statement=head, cause=e)) from e
-
-    @contextmanager
-    def _read_only_transaction(self) -> Iterator[None]:
-        """A read-only transaction around the block, always rolled back (also after an error),
-        so that the connection is left without an open transaction."""
-        self._conn.execute(cypher.query("begin_read_only", self.dialect))
-        try:
-            yield
-        finally:
-            try:
-                self._conn.execute(cypher.query("rollback", self.dialect))
-            except RuntimeError as e:
-                # The statement ended the transaction itself (COMMIT, ROLLBACK, or an error
-                # LadybugDB answers by rolling back): nothing is left open.
-                if _NO_TRANSACTION not in str(e):
-                    raise
 
     def explain(self, text: str, params: dict[str, Any] | None = None) -> str:
         """Plan text; a ``rows`` parameter is bound as the table ``LOAD FROM rows`` scans."""
@@ -245,13 +215,10 @@ class LadybugStore(GraphStore):
 
     def _explain_scanning(self, text: str, rows: pa.Table) -> str:
         try:
-            result = self._conn.execute("EXPLAIN " + text)
+            result = self._conn.rows("EXPLAIN " + text, None, tables={"rows": rows})
         except RuntimeError as e:
             raise StoreError(f"LadybugDB EXPLAIN failed: {e}") from e
-        out = []
-        while result.has_next():
-            out.extend(str(v) for v in result.get_next())
-        return "\n".join(out)
+        return "\n".join(str(v) for row in result for v in row.values())
 
     def ensure_schema(self) -> None:
         """Create missing tables, add properties a newer schema defines, and move sensitive
@@ -365,25 +332,19 @@ class LadybugStore(GraphStore):
         return _copied(self._copy(text, edges=edges), edges.num_rows)
 
     def _copy(self, text: str, **tables: pa.Table) -> list[Row]:
-        """Run a statement that scans Arrow tables (``COPY ... FROM nodes``, ``LOAD FROM rows``).
-
-        LadybugDB resolves a table named in the query from the caller's local variables, so
-        the tables are bound here under the names the catalog files use.
-        """
-        nodes = tables.get("nodes")  # noqa: F841 (bound by name for COPY ... FROM nodes)
-        edges = tables.get("edges")  # noqa: F841 (bound by name for COPY ... FROM edges)
-        rows = tables.get("rows")  # noqa: F841 (bound by name for LOAD FROM rows)
+        """Run a statement that scans Arrow tables (``COPY ... FROM nodes``, ``LOAD FROM rows``),
+        bound under the names the catalog files use (``ladybug_process.run``)."""
+        if self.read_only:
+            raise ReadOnlyError(
+                WRITE_REFUSED.format(
+                    statement=_statement_head(text), store="LadybugDB", cause="opened read-only"
+                )
+            )
         try:
-            result = self._conn.execute(text)
+            return self._conn.rows(text, None, tables=tables)
         except RuntimeError as e:
             statement = next(x for x in text.splitlines() if not x.startswith("//"))
             raise StoreError(f"LadybugDB write failed ({statement}): {e}") from e
-        out: list[Row] = []
-        for res in result if isinstance(result, list) else [result]:
-            columns = res.get_column_names()
-            while res.has_next():
-                out.append(dict(zip(columns, res.get_next(), strict=True)))
-        return out
 
     def _write_batch(self, text: str, batch: pa.Table) -> int:
         return written_count(self._copy(text, rows=batch), batch.num_rows)
@@ -485,19 +446,22 @@ def _acquire(file: Path, read_only: bool) -> Any:
     open store). So every store of a file in this process shares one database, each with
     its own connection, and the last to close closes it.
 
+    A read-only store on a file this process has open for writing shares that database
+    (every statement of the read-only store runs in a read-only transaction).
+
     Raises:
-        StoreUnavailableError: the file is already open here in the other mode.
+        StoreUnavailableError: the file is already open here read-only, and this open is
+            for writing.
     """
     key = file.resolve()
     with _SHARED_LOCK:
         entry = _SHARED.get(key)
         if entry is None:
-            entry = _SHARED[key] = [ladybug.Database(str(file), read_only=read_only), read_only, 0]
-        elif entry[1] != read_only:
-            modes = ("read-only", "for writing")
-            mode, other = (modes[0], modes[1]) if read_only else (modes[1], modes[0])
+            db = LocalDatabase(file, read_only=True) if read_only else WriterDatabase(file)
+            entry = _SHARED[key] = [db, read_only, 0]
+        elif entry[1] and not read_only:  # read-only here already: cannot write
             raise StoreUnavailableError(
-                ALREADY_OPEN.format(path=file.parent, mode=mode, other=other)
+                ALREADY_OPEN.format(path=file.parent, mode="for writing", other="read-only")
             )
         entry[2] += 1
         return entry[0]

@@ -111,9 +111,11 @@ class Neo4jStore(GraphStore):
         database: str | None = None,
         batch_size: int = BATCH_SIZE,
         sensitive_dir: str | Path | None = None,
+        read_only: bool = False,
     ) -> None:
         path = server_sensitive_path(uri, database, sensitive_dir)
-        super().__init__(SensitiveStore(path), batch_size)
+        super().__init__(SensitiveStore(path, read_only=read_only), batch_size)
+        self.read_only = read_only  # every statement in a read-access session/transaction
         self.uri = uri
         self.database = database
         self._driver: Driver | None = None
@@ -157,6 +159,7 @@ class Neo4jStore(GraphStore):
     def _execute(
         self, text: str, params: dict[str, Any] | None = None, *, read_only: bool = False
     ) -> list[Row]:
+        read_only = read_only or self.read_only
         with self._translated(text, read_only):
             if _IN_TRANSACTIONS.search(text):
                 mode = READ_ACCESS if read_only else WRITE_ACCESS

@@ -36,6 +36,7 @@ from engine.allocation.report import (
     QUOTAS_NEED_SENSITIVE,
     SMALL,
     SUPPRESSED,
+    WITHHELD,
 )
 from engine.cli import app
 from engine.fairness.groups import FAIRNESS_UNAVAILABLE, FairnessUnavailableWarning
@@ -140,7 +141,12 @@ def test_stored_quotas_apply_from_thirty_and_report_shares(own, trained_engine) 
     assert [str(q) for q in stored] == ["gender=female:0.5"]
     assert [str(q) for q in own.allocation_quotas()] == ["gender=female:0.5"]
     out = own.allocate(
-        roles, cands, {"merit": 1, "diversity": 0, "preference": 0}, capacity=5, **BUDGET
+        roles,
+        cands,
+        {"merit": 1, "diversity": 0, "preference": 0},
+        capacity=5,
+        disclose_groups=True,
+        **BUDGET,
     )
     assert out.quotas_applied and len(out.assignments) >= 30
     gender = _groups(own, "gender")
@@ -150,6 +156,53 @@ def test_stored_quotas_apply_from_thirty_and_report_shares(own, trained_engine) 
     assert share.share == women / len(out.assignments) and share.share >= 0.5
     assert out.front[out.chosen].quota_shortfall == 0.0
     assert out.notes == () and out.warnings == ()
+
+
+def test_one_candidate_more_tells_no_group_to_a_recruiter(own, trained_engine) -> None:
+    """The probe's differencing (X3): the same 29 candidates plus one target, capacity 30 on
+    one role, a stored quota gender=female:0.5. The auditor's view (``disclose_groups``)
+    tells each target's gender by the difference of the female share (or of the diversity);
+    the recruiter's view reports neither, and says why without naming a group."""
+    role = _ids(trained_engine, "roles.jsonl", 1)[0]
+    pool = [m.candidate_id for m in own.recommend_candidates(role, k=120, rerank="none")]
+    gender = _groups(own, "gender")
+    # 16 women and 13 men: with either target, the quota holds and all 30 are placed
+    fill = [c for c in pool if gender.get(c) == "female"][:16]
+    fill += [c for c in pool if gender.get(c) == "male"][:13]
+    assert len(fill) == 29
+    own.set_allocation_quotas(["gender=female:0.5"])
+
+    def allocation(target: str, disclose: bool) -> dict:
+        out = own.allocate([role], [*fill, target], capacity=30, disclose_groups=disclose, **BUDGET)
+        return out.model_dump()
+
+    def told(answer: dict) -> tuple:  # what an answer says about the groups of the placed
+        front = frozenset((p["diversity"], p["quota_shortfall"]) for p in answer["front"])
+        return answer["group_shares"], front, answer["notes"]
+
+    audits: dict[str, tuple] = {}
+    women: list[str] = []
+    men: list[str] = []
+    for target in (c for c in pool if c not in fill):  # placed with the 29: shares reported
+        group = {"female": women, "male": men}.get(gender.get(target, ""))
+        if group is None or len(group) == 2:
+            continue
+        audits[target] = told(allocation(target, disclose=True))
+        if audits[target][0]:
+            group.append(target)
+        if len(women) == len(men) == 2:
+            break
+    assert len(women) == len(men) == 2  # the probe has targets of both groups
+    shares = {t: audits[t][0] for t in women + men}
+    assert shares[women[0]] == shares[women[1]] != shares[men[0]] == shares[men[1]], (
+        "the auditor's view no longer tells the groups apart: the check below proves nothing"
+    )
+    answers = {t: told(allocation(t, disclose=False)) for t in women + men}
+    assert len(set(answers.values())) == 1, "a recruiter's allocation depends on a group"
+    withheld, front, notes = answers[women[0]]
+    assert withheld == () and front == {(None, None)}
+    assert notes == (WITHHELD.format(attributes="gender, age_band"),)
+    assert "female" not in json.dumps(allocation(women[0], disclose=False))
 
 
 def test_quota_validation_never_looks_a_group_up(own) -> None:

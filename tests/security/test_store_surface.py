@@ -288,8 +288,6 @@ def _catalog(dialect: str) -> dict[str, str]:
 # (_execute, _copy, write_table), never through run/run_text/run_table.
 INTERNAL = {
     "ladybug": {
-        "begin_read_only",
-        "rollback",
         "bulk_copy_nodes",
         "bulk_copy_edges",
         "migrate/drop_legacy_sensitive",

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.cli import app
-from graph_schema.errors import ConfigError, StoreUnavailableError
+from graph_schema.errors import ConfigError, ReadOnlyError, StoreUnavailableError
 from loaders.stores import NEO4J_SCHEMES, open_store
 from loaders.stores.ladybug import LadybugStore
 
@@ -117,13 +117,19 @@ def test_two_handles_on_one_store_share_one_database(tmp_path: Path) -> None:
         assert reopened.node_counts().get("Skill") == 3
 
 
-def test_a_store_open_for_writing_is_not_reopened_read_only_in_the_same_process(
+def test_a_store_open_for_writing_is_shared_read_only_and_never_upgraded(
     tmp_path: Path,
 ) -> None:
+    """A read-only store on a file this process writes shares the writer's database and
+    cannot write through it; a read-only database is never reopened for writing."""
     with LadybugStore(tmp_path / "store") as writer:
         writer.ensure_schema()
-        with pytest.raises(StoreUnavailableError, match="already has it open for writing"):
-            LadybugStore(tmp_path / "store", read_only=True)
+        with LadybugStore(tmp_path / "store", read_only=True) as shared:
+            with pytest.raises(ReadOnlyError):
+                shared.upsert_nodes("Skill", [{"id": "s0", "name": "Rust"}])
+            with pytest.raises(ReadOnlyError):
+                shared.run_text("CREATE (:Skill {id: 's9', name: 'Go'})", write=True)
+            assert shared.node_counts().get("Skill", 0) == 0
         writer.upsert_nodes("Skill", [{"id": "s1", "name": "Python"}])  # still usable
     with LadybugStore(tmp_path / "store", read_only=True) as reader:
         with pytest.raises(StoreUnavailableError, match="already has it open read-only"):

@@ -1,0 +1,311 @@
+"""Where a LadybugDB database runs: in this process when read-only, in a writer process when not.
+
+Why a writer process. LadybugDB writes some of each file's bytes from memory it does not clear:
+the header page and the unused tails of pages take whatever the allocator last held. In the
+process that imports, that is the raw input: about one import in five left whole JSON rows,
+sensitive values included, in ``graph.lbdb`` (and a read command rewrote page 0 on every run).
+So a database opened for writing lives in a child process started fresh (``python -P
+this file``, never a fork of the caller), which holds nothing but what
+the graph itself holds: the statements, their parameters (graph values), the Arrow tables
+copied in and the results read out. What it leaves in a page is graph data at worst, never a
+raw row, a sensitive value or a removed profile's text (a removal's rewrite copies the live
+rows into yet another fresh child). A read-only database writes nothing, so it stays in the
+caller's process.
+
+The child dies with its parent (``PR_SET_PDEATHSIG``; and on a closed pipe): a killed import
+leaves the database as a killed process always did (the WAL is replayed on the next open).
+Requests are serialised per database (one lock); each store handle has its own connection.
+
+Both kinds of database answer the same two calls, ``Connection.rows`` and ``Connection.arrow``,
+run by :func:`run` in whichever process holds the database.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection as Pipe
+from pathlib import Path
+from typing import Any
+
+import ladybug
+
+# The child runs this file as a script (``python -P``): it imports nothing of talentgraph,
+# only ladybug (and pyarrow once a table arrives), so that it starts in a fraction of a second.
+BEGIN_READ_ONLY = "BEGIN TRANSACTION READ ONLY"
+ROLLBACK = "ROLLBACK"
+# LadybugDB's answer to a ROLLBACK after the statement itself ended the transaction.
+NO_TRANSACTION = "No active transaction"
+# LadybugDB's answer when another process holds the file; waited for up to LOCK_WAIT seconds
+# (a killed writer's child can outlive it by a moment), then reported.
+LOCKED = "Could not set lock on file"
+LOCK_WAIT = 10.0
+WRITER_GONE = "the LadybugDB writer process of {path} ended unexpectedly ({why})"
+PR_SET_PDEATHSIG = 1
+
+
+def run(
+    conn: Any,
+    text: str,
+    params: dict[str, Any] | None,
+    tables: dict[str, Any] | None,
+    read_only: bool,
+    arrow: bool,
+) -> Any:
+    """Run one statement on a ``ladybug.Connection``: rows as dicts, or an Arrow table.
+
+    ``tables`` are bound as the local variables ``nodes``, ``edges`` and ``rows``: LadybugDB
+    resolves a table a query names (``COPY ... FROM nodes``, ``LOAD FROM rows``) from its
+    caller's locals. ``read_only`` wraps the statement in a read-only transaction, always
+    rolled back, so that LadybugDB itself refuses a write.
+    """
+    tables = tables or {}
+    nodes = tables.get("nodes")  # noqa: F841 (bound by name for COPY ... FROM nodes)
+    edges = tables.get("edges")  # noqa: F841 (bound by name for COPY ... FROM edges)
+    rows = tables.get("rows")  # noqa: F841 (bound by name for LOAD FROM rows)
+    if read_only:
+        conn.execute(BEGIN_READ_ONLY)
+    try:
+        result = conn.execute(text) if params is None else conn.execute(text, params)
+        if arrow:
+            return result.get_as_arrow(chunk_size=-1)
+        out: list[dict[str, Any]] = []
+        for res in result if isinstance(result, list) else [result]:
+            columns = res.get_column_names()
+            while res.has_next():
+                out.append(dict(zip(columns, res.get_next(), strict=True)))
+        return out
+    finally:
+        if read_only:
+            try:
+                conn.execute(ROLLBACK)
+            except RuntimeError as e:
+                if NO_TRANSACTION not in str(e):
+                    raise
+
+
+def _open_database(file: Path, read_only: bool) -> Any:
+    """``ladybug.Database``, waiting a bounded time while another process holds the lock."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            return ladybug.Database(str(file), read_only=read_only)
+        except RuntimeError as e:
+            if LOCKED not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+class LocalDatabase:
+    """A database opened in this process (read-only stores)."""
+
+    def __init__(self, file: Path, read_only: bool) -> None:
+        self.file = file
+        self._db = _open_database(file, read_only)
+
+    def connect(self) -> LocalConnection:
+        return LocalConnection(ladybug.Connection(self._db))
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class LocalConnection:
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def rows(
+        self,
+        text: str,
+        params: dict[str, Any] | None = None,
+        *,
+        tables: dict[str, Any] | None = None,
+        read_only: bool = False,
+    ) -> list[dict[str, Any]]:
+        return run(self._conn, text, params, tables, read_only, arrow=False)  # type: ignore[no-any-return]
+
+    def arrow(self, text: str, params: dict[str, Any] | None = None) -> Any:
+        return run(self._conn, text, params, None, read_only=True, arrow=True)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class WriterDatabase:
+    """A database opened for writing in a fresh child process (see the module's docstring).
+
+    Raises:
+        RuntimeError: the child could not open the database (LadybugDB's message), so that
+            the caller reports it as it would an in-process failure.
+    """
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self._lock = threading.Lock()
+        ours, theirs = os.pipe(), os.pipe()  # (parent reads, child writes), (child reads, ...)
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-P",  # not this file's folder on sys.path: its modules would shadow others
+                str(Path(__file__).resolve()),
+                str(file),
+                str(theirs[0]),
+                str(ours[1]),
+                str(os.getpid()),
+            ],
+            pass_fds=(theirs[0], ours[1]),
+            stdin=subprocess.DEVNULL,
+            close_fds=True,
+        )
+        os.close(theirs[0])
+        os.close(ours[1])
+        self._recv = Pipe(ours[0], writable=False)
+        self._send = Pipe(theirs[1], readable=False)
+        _LIVE.add(self)
+        try:
+            self._call("open")
+        except RuntimeError:
+            self._end()
+            raise
+
+    def _call(self, *request: Any) -> Any:
+        with self._lock:
+            try:
+                self._send.send(request)
+                status, value = self._recv.recv()
+            except (EOFError, OSError) as e:
+                code = self._proc.poll()
+                why = f"exit code {code}" if code is not None else type(e).__name__
+                raise RuntimeError(WRITER_GONE.format(path=self.file.parent, why=why)) from e
+        if status == "error":
+            raise RuntimeError(value)
+        return value
+
+    def connect(self) -> WriterConnection:
+        return WriterConnection(self, self._call("connect"))
+
+    def close(self) -> None:
+        """Close the database in the child (a clean close: checkpointed) and end it."""
+        if self._proc.poll() is None:
+            try:
+                self._call("close")
+            finally:
+                self._end()
+        else:
+            self._end()
+
+    def _end(self) -> None:
+        _LIVE.discard(self)
+        self._send.close()
+        self._recv.close()
+        try:
+            self._proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+
+class WriterConnection:
+    def __init__(self, db: WriterDatabase, cid: int) -> None:
+        self._db, self._cid = db, cid
+
+    def rows(
+        self,
+        text: str,
+        params: dict[str, Any] | None = None,
+        *,
+        tables: dict[str, Any] | None = None,
+        read_only: bool = False,
+    ) -> list[dict[str, Any]]:
+        return self._db._call("run", self._cid, text, params, tables, read_only, False)  # type: ignore[no-any-return]
+
+    def arrow(self, text: str, params: dict[str, Any] | None = None) -> Any:
+        return self._db._call("run", self._cid, text, params, None, True, True)
+
+    def close(self) -> None:
+        if self._db._proc.poll() is None:
+            self._db._call("disconnect", self._cid)
+
+
+_LIVE: set[WriterDatabase] = set()
+
+
+@atexit.register
+def _close_live() -> None:
+    """Close writers a caller left open (as the in-process database closed itself at exit)."""
+    for db in list(_LIVE):
+        try:
+            db.close()
+        except RuntimeError:
+            pass
+
+
+def _die_with(parent: int) -> None:
+    """Ask the kernel to kill this process when its parent dies (Linux), and leave now if it
+    died already."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the closed pipe ends the loop instead
+        pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def serve(file: Path, recv: Pipe, send: Pipe) -> None:
+    """The child's loop: one request at a time, until ``close`` or the parent goes away (the
+    database is then left as a killed process leaves it: the WAL replays on the next open)."""
+    db: Any = None
+    conns: dict[int, Any] = {}
+    while True:
+        try:
+            request = recv.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        kind, args = request[0], request[1:]
+        try:
+            if kind == "open":
+                db = _open_database(file, read_only=False)
+                value: Any = None
+            elif kind == "connect":
+                cid = len(conns) + 1 if not conns else max(conns) + 1
+                conns[cid] = ladybug.Connection(db)
+                value = cid
+            elif kind == "run":
+                cid, text, params, tables, read_only, arrow = args
+                value = run(conns[cid], text, params, tables, read_only, arrow)
+            elif kind == "disconnect":
+                conns.pop(args[0]).close()
+                value = None
+            elif kind == "close":
+                for conn in conns.values():
+                    conn.close()
+                if db is not None:
+                    db.close()
+                send.send(("ok", None))
+                os._exit(0)
+            else:
+                raise RuntimeError(f"unknown request {kind!r}")
+        except RuntimeError as e:
+            send.send(("error", str(e)))
+            continue
+        except Exception as e:  # noqa: BLE001 (reported to the caller, never lost)
+            send.send(("error", f"{type(e).__name__}: {e}"))
+            continue
+        send.send(("ok", value))
+
+
+if __name__ == "__main__":
+    _die_with(int(sys.argv[4]))
+    serve(
+        Path(sys.argv[1]),
+        Pipe(int(sys.argv[2]), writable=False),
+        Pipe(int(sys.argv[3]), readable=False),
+    )
