@@ -43,13 +43,15 @@ def _cell(value: Any) -> str:
 
 
 def rows_table(rows: Sequence[dict[str, Any]], title: str | None = None, limit: int = 200) -> Table:
-    """A table of query rows (columns from the first row)."""
+    """A table of query rows (columns from the first row). Names and values are shown as
+    they are, never read as Rich markup (a stored ``[link=...]`` is text); ``title`` is
+    the caller's markup."""
     table = Table(title=title, show_lines=False)
     columns = list(rows[0]) if rows else []
     for column in columns:
-        table.add_column(column)
+        table.add_column(escape(str(column)))
     for row in rows[:limit]:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
+        table.add_row(*(escape(_cell(row.get(c))) for c in columns))
     if len(rows) > limit:
         table.caption = f"{len(rows) - limit} more rows not shown"
     return table
@@ -203,7 +205,7 @@ def print_rows(rows: list[dict[str, Any]], title: str, as_json: bool = False) ->
     if as_json:
         print_json(rows)
         return
-    console.print(rows_table(rows, title=title))
+    console.print(rows_table(rows, title=escape(title)))
 
 
 def print_training(report: Any, as_json: bool = False) -> None:
@@ -254,7 +256,7 @@ def print_matches(
         }
         for m in matches
     ]
-    console.print(rows_table(rows, title=title))
+    console.print(rows_table(rows, title=escape(title)))
     print_warnings(flags)
 
 

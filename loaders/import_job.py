@@ -232,6 +232,24 @@ def build_report(
     )
 
 
+def dataset_tables(directory: Path, limits: ReadLimits) -> dict[str, Path | None]:
+    """Each table's file in ``directory`` (``None``: absent), checked before anything is
+    opened or written: the required tables are there, and each file is a regular file
+    within ``limits`` (``loaders.table_files.check_table_file``).
+
+    Raises:
+        ConfigError: a required table is missing, or a file is refused (naming it).
+    """
+    paths = {t: table_path(directory, t) for t in TABLES}
+    for table in REQUIRED_TABLES:
+        if paths[table] is None:
+            raise ConfigError(MISSING_TABLE.format(directory=directory, table=table))
+    for path in paths.values():
+        if path is not None:
+            check_table_file(path, limits)
+    return paths
+
+
 def _after(previous: Future[Any] | None, fn: Any, *args: Any) -> Any:
     """Run ``fn`` once ``previous`` succeeded (a failed stage fails every later one, so
     nothing is written after a failure)."""
@@ -266,14 +284,8 @@ class ImportJob:
         """Import ``directory``; returns the report (rejections are in it, not raised)."""
         directory = Path(directory)
         started = time.perf_counter()
-        paths = {t: table_path(directory, t) for t in TABLES}
-        for table in REQUIRED_TABLES:
-            if paths[table] is None:
-                raise ConfigError(MISSING_TABLE.format(directory=directory, table=table))
         limits = self.options.read_limits
-        for path in paths.values():
-            if path is not None:
-                check_table_file(path, limits)
+        paths = dataset_tables(directory, limits)
         self.store.batch_size = self.options.batch_size
         self.store.ensure_schema()
         before = self.store.node_counts()

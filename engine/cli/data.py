@@ -12,6 +12,7 @@ import typer
 from engine import console
 from engine.cli.errors import EXIT_CHECK_FAILED
 from engine.cli.options import DbOption, JsonOption, open_engine
+from engine.settings import Settings
 
 
 def parse_param(text: str) -> tuple[str, Any]:
@@ -70,28 +71,32 @@ def import_(
 ) -> None:
     """Import a dataset or the ESCO taxonomy (idempotent; bad rows are quarantined)."""
     from loaders.esco_import import is_esco_download
+    from loaders.import_job import dataset_tables
 
     if directory is None and not esco_offline:
         raise typer.BadParameter("give a DIRECTORY, or --esco-offline for the bundled ESCO data")
+    options = Settings().import_options.model_copy(
+        update={
+            k: v
+            for k, v in {
+                "strict": strict or None,  # the flag, else the setting
+                "batch_size": batch_size,
+                "quarantine_dir": quarantine_dir,
+            }.items()
+            if v is not None
+        }
+        | {"progress": not as_json}
+    )
+    esco = esco_offline or is_esco_download(directory)
+    if not esco:  # a refused dataset creates no store
+        dataset_tables(directory, options.read_limits)
     with open_engine(db, create=True) as eng:
-        options = eng.settings.import_options.model_copy(
-            update={
-                k: v
-                for k, v in {
-                    "strict": strict,
-                    "batch_size": batch_size,
-                    "quarantine_dir": quarantine_dir,
-                }.items()
-                if v is not None
-            }
-            | {"progress": not as_json}
-        )
-        if esco_offline or is_esco_download(directory):
+        if esco:
             report = eng.import_esco(None if esco_offline else directory, options)
         else:
             report = eng.import_dataset(directory, options)
     console.print_import_report(report, as_json)
-    if strict and (report.quarantined or report.file_errors):
+    if options.strict and (report.quarantined or report.file_errors):
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 

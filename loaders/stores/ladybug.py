@@ -161,13 +161,9 @@ class LadybugStore(GraphStore):
                 _claim_folder(self.path)
             else:
                 _require_store(self.path)
-            existed = set(self.path.glob(DB_FILE + "*"))
+            # the writer process creates its files 0600 (ladybug_process); never a chmod
             self._db = _acquire(self.path / DB_FILE, self.read_only)
             self._conn = self._db.connect()
-            if not self.read_only:  # files this open created 0600 (never chmod the owner's)
-                for path in set(self.path.glob(DB_FILE + "*")) - existed:
-                    if path.is_file():
-                        path.chmod(0o600)
         except (RuntimeError, OSError) as e:
             raise StoreUnavailableError(f"cannot open LadybugDB store at {self.path}: {e}") from e
 

@@ -12,6 +12,7 @@ raw row, a sensitive value or a removed profile's text (a removal's rewrite copi
 rows into yet another fresh child). A read-only database writes nothing, so it stays in the
 caller's process.
 
+Every file the child creates is private (umask 077: the WAL, written at the first write, too).
 The child dies with its parent (``PR_SET_PDEATHSIG``; and on a closed pipe): a killed import
 leaves the database as a killed process always did (the WAL is replayed on the next open).
 Requests are serialised per database (one lock); each store handle has its own connection.
@@ -304,6 +305,7 @@ def serve(file: Path, recv: Pipe, send: Pipe) -> None:
 
 if __name__ == "__main__":
     _die_with(int(sys.argv[4]))
+    os.umask(0o077)  # every file the database creates (the WAL, shadow files) is 0600
     serve(
         Path(sys.argv[1]),
         Pipe(int(sys.argv[2]), writable=False),

@@ -14,6 +14,7 @@ the graph holds no sensitive attribute and no JSON of the input, so any hit is a
 from __future__ import annotations
 
 import hashlib
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.cli import app
-from loaders.stores.ladybug import DB_FILE
+from loaders.stores.ladybug import DB_FILE, LadybugStore
 from synthetic import generate
 
 pytestmark = pytest.mark.slow
@@ -101,3 +102,16 @@ def test_reading_commands_change_no_byte_of_the_store(
         result = CliRunner().invoke(app, [*command, "--db", str(store)])
         assert result.exit_code == 0, result.output
     assert _digests(store) == before
+
+
+def test_every_file_the_database_writes_is_private(tmp_path: Path) -> None:
+    """The WAL appears at the first write, after the open: it was 0644 in the 0700 store."""
+    store = tmp_path / "store"
+    with LadybugStore(store) as db:
+        db.ensure_schema()
+        db.upsert_nodes("Skill", [{"id": "s1", "name": "Python"}])
+        files = _graph_files(store)
+        assert any(p.name.endswith(".wal") for p in files)  # the file the probe found
+        assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {
+            p.name: 0o600 for p in files
+        }

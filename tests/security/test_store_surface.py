@@ -410,6 +410,31 @@ def test_import_creates_a_private_store_and_keeps_an_empty_folder_s_mode(tmp_pat
     assert result.exit_code == 0, result.output
 
 
+def test_a_refused_dataset_creates_no_store(tmp_path: Path) -> None:
+    no_roles = tmp_path / "no_roles"
+    no_roles.mkdir()
+    (no_roles / "candidates.jsonl").write_text('{"id": "c1"}\n')
+    fifo = _dataset(tmp_path / "fifo", [{"id": "c1"}])
+    (fifo / "roles.jsonl").unlink()
+    os.mkfifo(fifo / "roles.jsonl")
+    for data in (no_roles, fifo, tmp_path / "missing"):
+        store = tmp_path / f"store-{data.name}"
+        result = CliRunner().invoke(app, ["import", str(data), "--db", str(store)])
+        assert result.exit_code == 2, result.output
+        assert not store.exists(), f"{data.name}: the refused import created {store}"
+
+
+def test_the_strict_setting_fails_an_import_like_the_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _dataset(tmp_path / "data", [{"id": "c1"}], bad_row=True)
+    args = ["import", str(data), "--db", str(tmp_path / "store")]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert CliRunner().invoke(app, [*args, "--strict"]).exit_code == 1
+    monkeypatch.setenv("TALENTGRAPH_IMPORT_OPTIONS__STRICT", "true")
+    assert CliRunner().invoke(app, args).exit_code == 1
+
+
 def test_quarantine_dir_keeps_the_mode_of_a_shared_folder(tmp_path: Path) -> None:
     data = _dataset(tmp_path / "data", [{"id": "c1"}], bad_row=True)
     shared = _shared(tmp_path / "shared")
@@ -584,3 +609,16 @@ def test_a_removal_killed_midway_leaves_nothing_after_the_next_open(
         assert graph_dump(store) == expected
     assert _files_holding(killed, HEADLINE, *OWN_NAMES) == []
     assert not (killed / REBUILD_PENDING).exists()
+
+
+def test_cypher_prints_values_and_the_query_as_text_not_markup(tmp_path: Path) -> None:
+    """A stored or returned ``[link=...]`` or ``[bold]`` is shown as it is: imported text can
+    never restyle or hide part of a table (the probe's value printed as a bare 'X click')."""
+    data = _dataset(tmp_path / "data", [{"id": "c1", "headline": "[bold]X[/bold] [i:y]"}])
+    store = str(tmp_path / "store")
+    assert CliRunner().invoke(app, ["import", str(data), "--db", store]).exit_code == 0
+    query = "MATCH (c:Candidate) RETURN c.headline AS `[red]h[/red]`, '[link=http://e]click[/link]' AS l"
+    result = CliRunner().invoke(app, ["cypher", query, "--db", store], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    for text in ("[bold]X[/bold] [i:y]", "[link=http://e]click[/link]", "[red]h[/red]"):
+        assert text in result.output
