@@ -256,11 +256,22 @@ class MatchingEngine:
         )
 
     def record_decision(
-        self, role_id: str, candidate_id: str, decision: str, reviewer: str, reason: str = ""
+        self,
+        role_id: str,
+        candidate_id: str,
+        decision: str,
+        reviewer: str,
+        reason: str = "",
+        *,
+        k: int = 50,
     ) -> Decision:
         """Log a recruiter's decision (accept, reject, override with a reason) with the
         ranking and explanation shown, in the tamper-evident log, then in the graph
         (``engine.decisions.record``); the next training learns from it.
+
+        Args:
+            k: how many of the served ranking the recruiter was shown (1 to 50; the log keeps
+                that list, and ``replay`` recomputes it).
 
         Raises:
             ConfigError: a bad decision, no reviewer, an override without a reason, a text
@@ -271,7 +282,7 @@ class MatchingEngine:
         """
         from engine.decisions.record import record_decision
 
-        return record_decision(self.context, role_id, candidate_id, decision, reviewer, reason)
+        return record_decision(self.context, role_id, candidate_id, decision, reviewer, reason, k=k)
 
     def replay_decision(self, decision_id: str | int) -> DecisionReplay:
         """Recompute the ranking a logged decision was taken on, from its logged model

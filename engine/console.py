@@ -541,3 +541,21 @@ def print_bench_encode(result: dict[str, Any]) -> None:
         )
     native = "native" if result["native_bf16"] else "emulated (no avx512_bf16/amx_bf16)"
     console.print(f"bf16 is {native} on this CPU: {result['bf16_speedup']}x the speed of fp32")
+
+
+def print_key_created(info: dict[str, Any], token: str, as_json: bool = False) -> None:
+    """``keys create``: the key's record, then its token alone on the last line (shown once)."""
+    if as_json:
+        print(json.dumps({**info, "token": token}, indent=2))
+        return
+    console.print(rows_table([info], title="API key created"))
+    console.print("The token below is shown once; only its hash is kept:")
+    print(token)
+
+
+def print_keys(keys: list[dict[str, Any]], as_json: bool = False) -> None:
+    """``keys list`` / ``keys revoke``: the keys (no secrets)."""
+    if as_json:
+        print_json(keys)
+        return
+    console.print(rows_table(keys, title=f"API keys ({len(keys)})") if keys else "no API keys")

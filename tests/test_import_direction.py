@@ -29,7 +29,7 @@ ENGINE_LAYERS: tuple[tuple[str, ...], ...] = (
     ("engine.evaluation",),
     ("engine.audit",),
     ("engine.console", "engine.api"),
-    ("engine.bench",),
+    ("engine.bench", "engine.server"),
     ("engine.cli",),
     ("engine",),
 )

@@ -23,7 +23,18 @@ from typing import Annotated
 
 import typer
 
-from engine.cli import allocate, audit, bench, data, decisions, demo, evaluate, match, train
+from engine.cli import (
+    allocate,
+    audit,
+    bench,
+    data,
+    decisions,
+    demo,
+    evaluate,
+    match,
+    serve,
+    train,
+)
 from engine.cli.errors import GuardedGroup, set_debug
 
 __all__ = ["app"]
@@ -59,6 +70,7 @@ COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("explain", match.explain),
     ("evaluate", evaluate.evaluate),
     ("audit", audit.audit),
+    ("serve", serve.serve),
     ("demo", demo.demo),
 )
 """Top-level commands: (name, function)."""
@@ -87,6 +99,15 @@ GROUPS: tuple[tuple[str, str, tuple[tuple[str, Callable[..., None]], ...]], ...]
         "policy",
         "The allocation policy an administrator or auditor sets (quotas).",
         (("quotas", allocate.policy_quotas),),
+    ),
+    (
+        "keys",
+        "API keys of the HTTP server (talentgraph serve): create, list, revoke.",
+        (
+            ("create", serve.keys_create),
+            ("list", serve.keys_list),
+            ("revoke", serve.keys_revoke),
+        ),
     ),
 )
 """Command groups: (name, help, their commands)."""

@@ -90,7 +90,7 @@ def import_(
     esco = esco_offline or is_esco_download(directory)
     if not esco:  # a refused dataset creates no store
         dataset_tables(directory, options.read_limits)
-    with open_engine(db, create=True) as eng:
+    with open_engine(db, create=True, command="import") as eng:
         if esco:
             report = eng.import_esco(None if esco_offline else directory, options)
         else:

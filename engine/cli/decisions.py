@@ -28,7 +28,7 @@ def decide(
     as_json: JsonOption = False,
 ) -> None:
     """Record a recruiter's decision: the log (with what was shown), then the graph."""
-    with open_engine(db) as eng:
+    with open_engine(db, command="decide") as eng:
         d = eng.record_decision(role, candidate, decision, reviewer, reason)
     console.print_decision(d, as_json)
 

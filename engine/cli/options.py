@@ -19,7 +19,9 @@ DbOption = Annotated[str | None, typer.Option("--db", help="Store directory or n
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
-def open_engine(db: str | None, create: bool = False, read_only: bool = False) -> MatchingEngine:
+def open_engine(
+    db: str | None, create: bool = False, read_only: bool = False, command: str = ""
+) -> MatchingEngine:
     """The engine on ``--db``; only ``import`` creates a store (``create=True``): every other
     command needs an existing one and creates nothing. A command that only reads opens it
     ``read_only``: nothing in the store changes, not a byte (a read-write open lets the
@@ -30,7 +32,9 @@ def open_engine(db: str | None, create: bool = False, read_only: bool = False) -
             app's group turns it into a message and exit 2 (``engine.cli.errors``).
     """
     from engine.api import MatchingEngine
+    from engine.server.owner import refuse_if_served
 
     settings = Settings()
     target = settings.db if db is None else db  # an empty --db is refused, not the default
+    refuse_if_served(target, command)  # a running server owns it: say so, name its endpoint
     return MatchingEngine.open(target, settings=settings, create=create, read_only=read_only)

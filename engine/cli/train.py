@@ -20,7 +20,7 @@ def train(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Train encoder, NexusGNN, CF and merit scorer; write embeddings back; index them."""
-    with open_engine(db) as eng:
+    with open_engine(db, command="train") as eng:
         changes = {k: v for k, v in {"finetune": finetune, "gnn": gnn}.items() if v is not None}
         options = eng.settings.train.model_copy(update=changes)
         report = eng.train(seed=seed, options=options, say=None if as_json else console.say)

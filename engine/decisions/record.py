@@ -41,7 +41,7 @@ from engine.results import Decision
 from engine.runtime.versions import PINNED, find, pin, pinned
 from graph_schema.edge_types import INTERACTED
 from graph_schema.errors import ConfigError, StoreError
-from graph_schema.params import out_of_range
+from graph_schema.params import check_k, out_of_range
 
 DECISIONS = ("accept", "reject", "override")
 EDGE_TYPE = {"accept": "SHORTLISTED", "override": "SHORTLISTED", "reject": "REJECTED"}
@@ -85,8 +85,10 @@ def record_decision(
     decision: str,
     reviewer: str,
     reason: str = "",
+    k: int = SHOWN,
 ) -> Decision:
-    """Log the decision with what was shown, then write it to the graph.
+    """Log the decision with what was shown (the served ranking's top ``k``: as many as the
+    recruiter saw), then write it to the graph.
 
     Raises:
         ConfigError: an unknown decision, no reviewer, an override without a reason, an
@@ -99,10 +101,11 @@ def record_decision(
         UnknownIdError: an id is not in the graph.
     """
     _check(role_id, candidate_id, decision, reviewer, reason)
+    k = check_k(k, "record_decision", high=SHOWN)
     # One decision at a time per log in this process: the store's connection takes one
     # transaction at a time, and the list logged is the one computed for this decision.
     with _deciding(ctx.decisions_path):
-        return _record(ctx, role_id, candidate_id, decision, reviewer, reason)
+        return _record(ctx, role_id, candidate_id, decision, reviewer, reason, k)
 
 
 def _deciding(path: Any) -> threading.Lock:
@@ -116,9 +119,15 @@ _DECIDING: dict[str, threading.Lock] = {}
 
 
 def _record(
-    ctx: EngineContext, role_id: str, candidate_id: str, decision: str, reviewer: str, reason: str
+    ctx: EngineContext,
+    role_id: str,
+    candidate_id: str,
+    decision: str,
+    reviewer: str,
+    reason: str,
+    k: int,
 ) -> Decision:
-    matches = ctx.serving.recommend_candidates(role_id, k=SHOWN)
+    matches = ctx.serving.recommend_candidates(role_id, k=k)
     shown = [m.candidate_id for m in matches]
     explanation = explainer_for(ctx).explain(candidate_id, role_id, "summary")
     if decision == "override" and candidate_id in shown[:10]:
@@ -147,7 +156,7 @@ def _record(
             "model_folder": model.directory.name,
             "rerank": rerank,
             "rerank_attributes": list(rerank_attributes(ctx.settings)),
-            "k": SHOWN,
+            "k": k,
             "shown": shown,
             "scores_shown": [round(m.score, SCORE_DIGITS) for m in matches],
             "reasons_shown": list(explanation.reasons),

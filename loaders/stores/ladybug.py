@@ -89,9 +89,10 @@ NOT_A_STORE = (
     "no {db_file}; give a new or empty folder"
 )
 NOT_A_FOLDER = "refusing to make {path} a talentgraph store: it is a file, not a folder"
-# LadybugDB's refusal of a write inside a read-only transaction, and its answer to a
-# ROLLBACK after a statement (COMMIT, a failed CHECKPOINT) already ended the transaction.
+# LadybugDB's refusal of a write inside a read-only transaction ...
 _WRITE_IN_READ_ONLY = "Can not execute a write query inside a read-only transaction"
+# ... and inside a database opened read-only (the CLI's reading commands).
+_WRITE_IN_READ_ONLY_DB = "Cannot execute write operations in a read-only database"
 # The Python binding prepares a statement only when it has parameters, and LadybugDB
 # prepares exactly one statement: an (unused) parameter makes a read a single statement.
 _ONE_STATEMENT = {"_tg_read_only": True}
@@ -191,7 +192,7 @@ class LadybugStore(GraphStore):
             yield
         except RuntimeError as e:
             head = _statement_head(text)
-            if read_only and _WRITE_IN_READ_ONLY in str(e):
+            if read_only and (_WRITE_IN_READ_ONLY in str(e) or _WRITE_IN_READ_ONLY_DB in str(e)):
                 raise ReadOnlyError(
                     WRITE_REFUSED.format(statement=head, store="LadybugDB", cause=e)
                 ) from e

@@ -1,0 +1,1 @@
+"""The HTTP API (``talentgraph serve``): the app, keys and roles, jobs, problems."""

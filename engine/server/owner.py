@@ -1,0 +1,92 @@
+"""Which server owns a store: a file in the store that the CLI reads before it opens it.
+
+``talentgraph serve`` writes ``<store>/server.json`` (pid, host, port, started) when it
+opens the store and removes it when it stops. Another command on that store then refuses
+with a message naming the server, instead of waiting for the database's lock and failing
+with LadybugDB's words. A file left by a server that died (its pid is gone) is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from graph_schema.errors import StoreUnavailableError
+from loaders.private_files import FILE_MODE
+
+OWNER_FILE = "server.json"
+OWNED = (
+    "the store {db} is served by talentgraph serve (pid {pid}, http://{host}:{port}, since "
+    "{started}): it owns the store while it runs. Use its API ({hint}), or stop it first"
+)
+HINTS = {
+    "import": "POST /v1/imports",
+    "train": "POST /v1/train",
+    "decide": "POST /v1/decisions",
+}
+
+
+def owner_path(db: str) -> Path | None:
+    return None if "://" in db else Path(db) / OWNER_FILE
+
+
+def claim(db: str, host: str, port: int) -> Path | None:
+    """Write the owner file of ``db`` (an embedded store); returns its path."""
+    path = owner_path(db)
+    if path is None:
+        return None
+    record = {
+        "pid": os.getpid(),
+        "host": host,
+        "port": port,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(record, fh)
+    return path
+
+
+def release(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def refuse_if_served(db: str, command: str = "") -> None:
+    """Raise when a live server owns ``db`` (and it is not this process).
+
+    Raises:
+        StoreUnavailableError: naming the server and the endpoint to use instead.
+    """
+    path = owner_path(db)
+    if path is None or not path.is_file():
+        return
+    try:
+        record = json.loads(path.read_text())
+        pid = int(record["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # not a record a server wrote: the database's lock still protects the store
+    if pid == os.getpid() or not _alive(pid):
+        return
+    raise StoreUnavailableError(
+        OWNED.format(
+            db=db,
+            pid=pid,
+            host=record.get("host", "?"),
+            port=record.get("port", "?"),
+            started=record.get("started", "?"),
+            hint=HINTS.get(command, "GET /v1/..., docs/api.md"),
+        )
+    )
