@@ -67,8 +67,14 @@ def serve(
         except Exception as e:  # noqa: BLE001 (an untrained store is served: score, catalogue)
             version = None
             console.say(f"not trained yet ({e}); shortlists answer 409 until POST /v1/train")
-        app = create_app(eng, keys, access_log=log, rate_per_minute=rate)
         owner = claim(target, host, port)
+        app = create_app(
+            eng,
+            keys,
+            access_log=log,
+            rate_per_minute=rate,
+            on_shutdown=(lambda: release(owner), eng.close),  # closed cleanly on SIGTERM too
+        )
         if not keys.list():
             console.say("no API key yet: `talentgraph keys create --role admin --name NAME`")
         console.say(f"serving {target} (model {version}) on http://{host}:{port}")

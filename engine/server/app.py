@@ -16,6 +16,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -172,8 +173,12 @@ def create_app(
     access_log: Path | None = None,
     rate_per_minute: int = 600,
     max_body: int = MAX_BODY,
+    on_shutdown: Sequence[Callable[[], None]] = (),
 ) -> FastAPI:
-    """The API over ``eng`` (open, owned by the server: nothing else may write its store)."""
+    """The API over ``eng`` (open, owned by the server: nothing else may write its store).
+
+    ``on_shutdown`` runs when the server stops, after the jobs end (uvicorn then re-raises
+    the signal that stopped it, so code after ``uvicorn.run`` may never run)."""
     app = FastAPI(
         title="talentgraph",
         version=API_VERSION,
@@ -220,6 +225,8 @@ def create_app(
     def _shutdown() -> None:
         jobs.close()
         log.close()
+        for hook in on_shutdown:
+            hook()
 
     def allow(endpoint: str) -> Any:
         return Depends(gate.allow(endpoint))

@@ -298,3 +298,56 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_serve_answers_over_a_real_socket_and_owns_the_store(
+    tmp_path: Path, trained_engine
+) -> None:
+    """``talentgraph serve`` in its own process: /health and a shortlist over TCP, the CLI
+    refused on the store it owns, and its owner file gone once it stops (SIGTERM)."""
+    import signal
+    import socket
+    import sys
+    import time
+
+    import httpx
+
+    store = tmp_path / "store"
+    shutil.copytree(trained_engine.root / "store", store)
+    token = ApiKeys(store / "api-keys.json").create("recruiter", "ana")[1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "engine.cli", "serve", "--db", str(store), "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120  # a loud cap: model loading takes seconds
+        while True:
+            try:
+                health = httpx.get(base + "/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "serve did not answer /health"
+                time.sleep(0.2)
+        assert health.json()["model_version"] == trained_engine.report.version
+        role = _role(trained_engine, 2)
+        response = httpx.get(
+            f"{base}/v1/roles/{role}/candidates",
+            params={"k": 3},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        assert len(response.json()["items"]) == 3
+        assert json.loads((store / OWNER_FILE).read_text())["port"] == port
+        args = ["--role", role, "--candidate", "c1", "--decision", "accept", "--reviewer", "x"]
+        refused = CliRunner().invoke(cli, ["decide", *args, "--db", str(store)])
+        assert refused.exit_code == 2 and "POST /v1/decisions" in refused.output.replace("\n", " ")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    assert not (store / OWNER_FILE).exists()
+    log = (store / "logs" / "access.jsonl").read_text().splitlines()
+    assert any(json.loads(line)["route"] == "/v1/roles/{role_id}/candidates" for line in log)
