@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 from typing import Any
@@ -109,16 +110,20 @@ class LocalDatabase:
         self.file = file
         self._db = _open_database(file, read_only)
 
-    def connect(self) -> LocalConnection:
-        return LocalConnection(ladybug.Connection(self._db))
+    def connect(self) -> Connection:
+        conn = ladybug.Connection(self._db)
+        return Connection(lambda *request: run(conn, *request), conn.close)
 
     def close(self) -> None:
         self._db.close()
 
 
-class LocalConnection:
-    def __init__(self, conn: Any) -> None:
-        self._conn = conn
+class Connection:
+    """One connection of a store handle, local or in the writer: ``run(text, params, tables,
+    read_only, arrow)`` executes (``run`` above, here or in the child)."""
+
+    def __init__(self, execute: Callable[..., Any], close: Callable[[], None]) -> None:
+        self._execute, self._close = execute, close
 
     def rows(
         self,
@@ -128,13 +133,13 @@ class LocalConnection:
         tables: dict[str, Any] | None = None,
         read_only: bool = False,
     ) -> list[dict[str, Any]]:
-        return run(self._conn, text, params, tables, read_only, arrow=False)  # type: ignore[no-any-return]
+        return self._execute(text, params, tables, read_only, False)  # type: ignore[no-any-return]
 
     def arrow(self, text: str, params: dict[str, Any] | None = None) -> Any:
-        return run(self._conn, text, params, None, read_only=True, arrow=True)
+        return self._execute(text, params, None, True, True)
 
     def close(self) -> None:
-        self._conn.close()
+        self._close()
 
 
 class WriterDatabase:
@@ -187,8 +192,14 @@ class WriterDatabase:
             raise RuntimeError(value)
         return value
 
-    def connect(self) -> WriterConnection:
-        return WriterConnection(self, self._call("connect"))
+    def connect(self) -> Connection:
+        cid = self._call("connect")
+
+        def close() -> None:
+            if self._proc.poll() is None:
+                self._call("disconnect", cid)
+
+        return Connection(lambda *request: self._call("run", cid, *request), close)
 
     def close(self) -> None:
         """Close the database in the child (a clean close: checkpointed) and end it."""
@@ -209,28 +220,6 @@ class WriterDatabase:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
-
-
-class WriterConnection:
-    def __init__(self, db: WriterDatabase, cid: int) -> None:
-        self._db, self._cid = db, cid
-
-    def rows(
-        self,
-        text: str,
-        params: dict[str, Any] | None = None,
-        *,
-        tables: dict[str, Any] | None = None,
-        read_only: bool = False,
-    ) -> list[dict[str, Any]]:
-        return self._db._call("run", self._cid, text, params, tables, read_only, False)  # type: ignore[no-any-return]
-
-    def arrow(self, text: str, params: dict[str, Any] | None = None) -> Any:
-        return self._db._call("run", self._cid, text, params, None, True, True)
-
-    def close(self) -> None:
-        if self._db._proc.poll() is None:
-            self._db._call("disconnect", self._cid)
 
 
 _LIVE: set[WriterDatabase] = set()
