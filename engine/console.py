@@ -105,14 +105,14 @@ def print_import_report(report: ImportReport, as_json: bool = False) -> None:
             f"(listed in {report.warnings_file})"
         )
         for message in report.warning_messages[:5]:
-            console.print(f"  {message}")
+            console.print(f"  {escape(message)}")
     if report.quarantined:
         console.print(
             f"[red]{report.quarantined:,} rows rejected[/red], quarantined in "
             f"{report.quarantine_file}"
         )
         for message in report.rejections[:10]:
-            console.print(f"  {message}")
+            console.print(f"  {escape(message)}")
         if report.quarantined > 10:
             console.print(f"  … {report.quarantined - 10:,} more in the quarantine file")
     for message in report.file_errors:
@@ -504,6 +504,21 @@ def print_bench_recommend(result: dict[str, Any], k: int) -> None:
             f"exact p50 {r['exact']['p50_ms']} ms, p99 {r['exact']['p99_ms']} ms; "
             f"recall@{k} {r[f'recall_at_{k}']} (min {r['min_recall']}); "
             f"mean pool {r['mean_pool']}"
+        )
+
+
+def print_bench_serve(result: dict[str, Any]) -> None:
+    """``bench serve``: the HTTP shortlist idle and during an import, vs in-process."""
+    inproc = result["in_process"]
+    console.print(
+        f"start {result['start_seconds']} s (to /health); in-process p50 {inproc['p50_ms']} ms, "
+        f"p99 {inproc['p99_ms']} ms; server peak RSS {result['server_peak_rss_mib']} MiB"
+    )
+    for phase in ("idle", "during_import"):
+        r = result[phase]
+        console.print(
+            f"HTTP {phase}: {r['requests']} requests, {r['errors']} errors, {r['per_second']}/s; "
+            f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms"
         )
 
 

@@ -29,7 +29,8 @@ ENGINE_LAYERS: tuple[tuple[str, ...], ...] = (
     ("engine.evaluation",),
     ("engine.audit",),
     ("engine.console", "engine.api"),
-    ("engine.bench", "engine.server"),
+    ("engine.server",),
+    ("engine.bench",),
     ("engine.cli",),
     ("engine",),
 )

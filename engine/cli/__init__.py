@@ -84,6 +84,7 @@ GROUPS: tuple[tuple[str, str, tuple[tuple[str, Callable[..., None]], ...]], ...]
             ("explain", bench.bench_explain),
             ("allocate", bench.bench_allocate),
             ("encode", bench.bench_encode),
+            ("serve", bench.bench_serve),
         ),
     ),
     (

@@ -105,3 +105,21 @@ def bench_encode(
     result = run(texts=texts, seed=seed, workdir=workdir)
     console.print_bench_encode(result)
     write_result(result, workdir / "bench-encode.json")
+
+
+def bench_serve(
+    scale: BenchScale = 1.0,
+    seed: BenchSeed = 0,
+    workdir: BenchDir = Path(".bench"),
+    requests: Annotated[int, typer.Option(min=20, help="Shortlist requests over HTTP.")] = 2000,
+    concurrency: Annotated[int, typer.Option(min=1, max=256, help="Clients at once.")] = 8,
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="Shortlist length.")] = 10,
+) -> None:
+    """The HTTP shortlist under load (idle, then during an import job) vs the Python call."""
+    from engine.bench.serve import bench_serve as run
+
+    result = run(
+        scale=scale, seed=seed, workdir=workdir, requests=requests, concurrency=concurrency, k=k
+    )
+    console.print_bench_serve(result)
+    write_result(result, workdir / f"bench-serve-s{scale:g}.json")

@@ -59,7 +59,9 @@ def decisions_rekey(
     backup first), or, with --new-key, with a new key (docs/decisions.md)."""
     from engine.decisions.keys import default_keys_dir
     from engine.decisions.log import rekey
+    from engine.server.owner import refuse_if_served
 
+    refuse_if_served(db or Settings().db, "rekey")
     path = Settings().decisions_path(db or Settings().db)
     result = rekey(path, new_key=new_key)
     console.print_rekey(result, path, default_keys_dir(), as_json)

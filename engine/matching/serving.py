@@ -82,7 +82,10 @@ class Serving:
             NotTrainedError: nothing is trained for this store yet.
         """
         if self._model is None:
-            self._model = MatchModel.load(self.model_dir)
+            model = MatchModel.load(self.model_dir)
+            if getattr(self.store, "read_only", False):  # a reading command writes nothing
+                model.encoder().cache.read_only = True
+            self._model = model
         return self._model
 
     def use(self, model: MatchModel) -> None:

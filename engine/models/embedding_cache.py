@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,12 +46,16 @@ class EmbeddingCache:
         misses: texts not found by :meth:`get` since creation.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only  # new vectors kept in memory, the file left as it is
         self.hits = 0
         self.misses = 0
         self._memory: dict[str, bytes] = {}
         self._db: sqlite3.Connection | None = None
+        # One connection for every thread (a model trained in a server's job thread is then
+        # served on its request threads), one statement at a time.
+        self._lock = threading.RLock()
 
     @staticmethod
     def key(model_id: str, text: str) -> str:
@@ -64,9 +69,19 @@ class EmbeddingCache:
             file = Path(self.path)
             if file.is_dir():
                 file = file / DEFAULT_FILE_NAME
+            if self.read_only:  # read the file if there is one; never create or change it
+                if not file.is_file():
+                    return None
+                try:
+                    self._db = sqlite3.connect(
+                        f"file:{file}?mode=ro", uri=True, check_same_thread=False
+                    )
+                except sqlite3.Error as e:
+                    raise ConfigError(CANNOT_OPEN.format(path=file, reason=e)) from e
+                return self._db
             try:
                 file.parent.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(file)
+                self._db = sqlite3.connect(file, check_same_thread=False)
                 self._db.execute(_SCHEMA)
                 self._db.commit()
             except (OSError, sqlite3.Error) as e:
@@ -74,10 +89,14 @@ class EmbeddingCache:
         return self._db
 
     def _read(self, keys: list[str]) -> dict[str, bytes]:
+        with self._lock:
+            return self._read_locked(keys)
+
+    def _read_locked(self, keys: list[str]) -> dict[str, bytes]:
+        found = {k: self._memory[k] for k in keys if k in self._memory}
         db = self._connection()
         if db is None:
-            return {k: self._memory[k] for k in keys if k in self._memory}
-        found: dict[str, bytes] = {}
+            return found
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
@@ -115,24 +134,29 @@ class EmbeddingCache:
             (self.key(model_id, t), np.ascontiguousarray(v, dtype=np.float32).tobytes())
             for t, v in zip(texts, vectors, strict=True)
         ]
-        db = self._connection()
-        if db is None:
-            self._memory.update(rows)
-            return
-        with db:
-            db.executemany("INSERT OR REPLACE INTO embeddings (key, vector) VALUES (?, ?)", rows)
+        with self._lock:
+            db = None if self.read_only else self._connection()
+            if db is None:
+                self._memory.update(rows)
+                return
+            with db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO embeddings (key, vector) VALUES (?, ?)", rows
+                )
 
     def __len__(self) -> int:
-        db = self._connection()
-        if db is None:
-            return len(self._memory)
-        return int(db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
+        with self._lock:
+            db = self._connection()
+            if db is None:
+                return len(self._memory)
+            return int(db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
 
     def close(self) -> None:
         """Close the SQLite file (a later call reopens it); a no-op in memory."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
     def __repr__(self) -> str:
         return f"EmbeddingCache(path={self.path!r}, hits={self.hits}, misses={self.misses})"

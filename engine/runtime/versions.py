@@ -37,7 +37,7 @@ import shutil
 import time
 from pathlib import Path
 
-from graph_schema.errors import ModelFileError
+from graph_schema.errors import ConfigError, ModelFileError
 from loaders.private_files import fsync_dir, make_private, private_dir, sync_tree
 
 CURRENT = "CURRENT"
@@ -166,9 +166,18 @@ def _version_name(folder: Path, version: str) -> Path:
     return path
 
 
+CURRENT_NOT_LINK = (
+    "{path} is a folder, not the link to the served version that talentgraph keeps (the store "
+    "was copied without its links: copy it with `cp -a`); remove it and train again"
+)
+
+
 def switch(model_dir: Path, target: Path) -> None:
     """Point ``CURRENT`` at ``target`` (a folder under ``versions/``) in one rename."""
     model_dir = Path(model_dir)
+    current = model_dir / CURRENT
+    if current.is_dir() and not current.is_symlink():
+        raise ConfigError(CURRENT_NOT_LINK.format(path=current))
     relative = os.path.relpath(target, model_dir)
     pending = model_dir / f"{CURRENT}.tmp"
     if pending.is_symlink() or pending.exists():

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from fastapi import Request
 
@@ -56,6 +56,7 @@ NO_KEY = (
 )
 BAD_KEY = "the API key is not valid (malformed, unknown or revoked)"
 FORBIDDEN = "a {role} key may not call {endpoint}; it is for {roles}"
+TOO_MANY_FAILED = "{client} sent more than {rate} refused requests in a minute; retry in {wait} s"
 TOO_MANY = "key {key_id} made more than {rate} requests in a minute; retry in {wait} s"
 
 
@@ -94,9 +95,23 @@ class Gate:
             raise Problem(401, NO_KEY, headers={"WWW-Authenticate": "Bearer"})
         info = self.keys.verify(token.strip())
         if info is None:
+            self._failed(request)
             raise Problem(401, BAD_KEY, headers={"WWW-Authenticate": "Bearer"})
         request.state.key = info
         return info
+
+    def _failed(self, request: Request) -> None:
+        """Spend a token of the client's failure bucket: refused keys and roles cost the
+        same rate as a key's requests (429 beyond), so guessing floods neither log nor CPU."""
+        client = request.client.host if request.client else "?"
+        wait = self.limiter.wait(f"failed:{client}")
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            raise Problem(
+                429,
+                TOO_MANY_FAILED.format(client=client, rate=self.limiter.rate, wait=seconds),
+                headers={"Retry-After": str(seconds)},
+            )
 
     def allow(self, endpoint: str) -> Callable[[Request], KeyInfo]:
         roles = ACCESS[endpoint]
@@ -104,6 +119,7 @@ class Gate:
         def check(request: Request) -> KeyInfo:
             info = self.key(request)
             if info.role not in roles:
+                self._failed(request)
                 raise Problem(
                     403,
                     FORBIDDEN.format(
@@ -137,12 +153,12 @@ class AccessLog:
             return
         key: KeyInfo | None = getattr(request.state, "key", None)
         route = request.scope.get("route")
-        params = {**request.path_params, **request.query_params}
+        params = {**request.query_params, **request.path_params}  # the path's ids win
         record = {
             "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "key_id": key.id if key else None,
             "role": key.role if key else None,
-            "method": request.method,
+            "method": request.method[:10],
             "route": getattr(route, "path", None) or "(unmatched)",
             "ids": {k: str(params[k])[:200] for k in LOGGED_IDS if k in params},
             "status": status,
@@ -172,4 +188,4 @@ def describe_roles() -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
-__all__ = ["ACCESS", "AccessLog", "Any", "Gate", "RateLimiter", "describe_roles"]
+__all__ = ["ACCESS", "AccessLog", "Gate", "RateLimiter", "describe_roles"]

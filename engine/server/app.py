@@ -13,6 +13,7 @@ Roles, keys, rates and the access log: ``engine.server.access``. Errors:
 """
 
 import json
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -36,12 +37,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.api import MatchingEngine
 from engine.server.access import DISCLOSES_GROUPS, AccessLog, Gate
-from engine.server.jobs import Jobs
+from engine.server.disclosure import suppressed, without_small
+from engine.server.jobs import Jobs, JobsBusy
 from engine.server.keys import ApiKeys, KeyInfo
 from engine.server.problems import STATUS, Problem, install, problem_response
 from graph_schema.errors import NotTrainedError
 
 API_VERSION = "1"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 MAX_BODY = 1024 * 1024  # bytes of a request body
 MAX_SHORTLISTS = 10_000  # shortlists remembered for decisions (oldest forgotten first)
 ID = r"^[A-Za-z0-9_.:@-]{1,200}$"
@@ -58,6 +61,22 @@ STALE_SHORTLIST = (
 RERANKED_SHORTLIST = (
     "shortlist {shortlist_id} was re-ranked with {rerank!r}; decisions are logged against the "
     "served ranking ({served!r}): load it without rerank and decide on that"
+)
+NOT_SHOWN = (
+    "{candidate_id} is not on shortlist {shortlist_id}: accept or reject a candidate shown; a "
+    "candidate not shown is an 'override', with its reason"
+)
+SHOWN_OVERRIDE = (
+    "{candidate_id} is on shortlist {shortlist_id}: record an 'accept', not an override"
+)
+DECIDE_WAIT = 30.0  # seconds a decision waits for a running write (an import, a training)
+WRITER_BUSY = (
+    "a job is writing to the store (an import or a training) and the decision waited "
+    f"{DECIDE_WAIT:.0f} s for it; retry when it has finished (GET /v1/jobs/{{id}})"
+)
+RERANK_CHOICE = (
+    "a recruiter's shortlist is re-ranked as served ({served!r}), not with {rerank!r}: two "
+    "re-rankings of one list compared tell which candidates differ in a sensitive group"
 )
 NOT_CATALOG = (
     "{query!r} is not a query of the exploration catalogue (explore/...; GET /v1/catalog "
@@ -104,6 +123,7 @@ class QuotasRequest(Strict):
 @dataclass(frozen=True)
 class Shortlist:
     id: str
+    key_id: str
     role_id: str
     model_version: str
     rerank: str
@@ -117,13 +137,10 @@ class Shortlists:
         self._items: OrderedDict[str, Shortlist] = OrderedDict()
         self._lock = threading.Lock()
 
-    def add(self, role_id: str, version: str, rerank: str, ids: tuple[str, ...]) -> Shortlist:
-        import hashlib
-
-        text = json.dumps([role_id, version, rerank, ids, time.time_ns()])
-        item = Shortlist(
-            hashlib.sha256(text.encode()).hexdigest()[:16], role_id, version, rerank, ids
-        )
+    def add(
+        self, key_id: str, role_id: str, version: str, rerank: str, ids: tuple[str, ...]
+    ) -> Shortlist:
+        item = Shortlist(secrets.token_hex(8), key_id, role_id, version, rerank, ids)
         with self._lock:
             self._items[item.id] = item
             while len(self._items) > MAX_SHORTLISTS:
@@ -183,6 +200,9 @@ def create_app(
         title="talentgraph",
         version=API_VERSION,
         description="Fair, explainable candidate-role matching over a graph.",
+        docs_url=None,  # no interactive pages: /openapi.json is the description
+        redoc_url=None,
+        redirect_slashes=False,  # a redirect built from the Host header is not ours to send
     )
     install(app)
     gate = Gate(keys, rate_per_minute)
@@ -203,6 +223,14 @@ def create_app(
     active = Gauge("talentgraph_jobs_active", "Jobs queued or running", registry=registry)
     active.set_function(jobs.running)
     app.state.engine, app.state.jobs, app.state.access_log = eng, jobs, log
+    store_path = getattr(eng.store, "path", None)  # the embedded store's folder
+    app.state.hidden_paths = (
+        ((str(Path(store_path).resolve()), "STORE"), (str(store_path), "STORE"))
+        if store_path is not None
+        else ()
+    )
+
+    _body_limit(app, max_body)  # inside ``observe`` (registered after it): a 413 is logged
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Any) -> Response:
@@ -215,11 +243,10 @@ def create_app(
         finally:
             seconds = time.perf_counter() - started
             route = getattr(request.scope.get("route"), "path", "(unmatched)")
-            requests.labels(route, request.method, str(status)).inc()
+            method = request.method if request.method in METHODS else "OTHER"
+            requests.labels(route, method, str(status)).inc()
             latency.labels(route).observe(seconds)
             log.write(request, status, seconds, _model_version(eng) if status != 500 else None)
-
-    _body_limit(app, max_body)
 
     @app.on_event("shutdown")
     def _shutdown() -> None:
@@ -230,6 +257,12 @@ def create_app(
 
     def allow(endpoint: str) -> Any:
         return Depends(gate.allow(endpoint))
+
+    def submit(kind: str, key: KeyInfo, work: Any, *, writes: bool) -> dict[str, Any]:
+        try:
+            return jobs.submit(kind, key.id, work, writes=writes).view()
+        except JobsBusy as e:
+            raise Problem(503, str(e), headers={"Retry-After": "30"}) from e
 
     # ------------------------------------------------------------------ open endpoints
     @app.get("/health", tags=["service"])
@@ -253,9 +286,16 @@ def create_app(
         """The ``k`` best candidates for a role, with reasons; ``shortlist_id`` is what a
         decision names."""
         served = eng.serving.rerank_method(rerank)
+        if key.role not in DISCLOSES_GROUPS and served != eng.serving.rerank_method(None):
+            # two re-rankings of one list, side by side, order people by their groups
+            raise Problem(
+                403, RERANK_CHOICE.format(rerank=rerank, served=eng.serving.rerank_method(None))
+            )
         matches = eng.recommend_candidates(role_id, k=k, rerank=rerank)
         version = eng.serving.model().version
-        item = shortlists.add(role_id, version, served, tuple(m.candidate_id for m in matches))
+        item = shortlists.add(
+            key.id, role_id, version, served, tuple(m.candidate_id for m in matches)
+        )
         return {
             "role_id": role_id,
             "shortlist_id": item.id,
@@ -313,9 +353,17 @@ def create_app(
     def decide(body: DecisionRequest, key: Annotated[KeyInfo, allow("decide")]) -> dict[str, Any]:
         """Log a decision on a shortlist shown (the reviewer is the key's name)."""
         shown = shortlists.get(body.shortlist_id)
-        if shown is None:
+        if shown is None or shown.key_id != key.id:  # a list this key was shown, no other
             raise Problem(
                 404, NO_SHORTLIST.format(shortlist_id=body.shortlist_id, max=MAX_SHORTLISTS)
+            )
+        on_list = body.candidate_id in shown.candidate_ids
+        if on_list == (body.decision == "override"):
+            raise Problem(
+                422,
+                (NOT_SHOWN if not on_list else SHOWN_OVERRIDE).format(
+                    candidate_id=body.candidate_id, shortlist_id=shown.id
+                ),
             )
         served = eng.serving.rerank_method(None)
         if shown.rerank != served:
@@ -325,7 +373,11 @@ def create_app(
                     shortlist_id=shown.id, rerank=shown.rerank, served=served
                 ),
             )
-        with jobs.write_lock:  # no model switch or import between the check and the log
+        # no model switch or import between the check and the log; a decision waits for a
+        # running write a bounded time, never holding a request thread indefinitely
+        if not jobs.write_lock.acquire(timeout=DECIDE_WAIT):
+            raise Problem(503, WRITER_BUSY, headers={"Retry-After": "30"})
+        try:
             now = eng.recommend_candidates(shown.role_id, k=len(shown.candidate_ids))
             version = eng.serving.model().version
             if (
@@ -345,10 +397,12 @@ def create_app(
                 shown.role_id,
                 body.candidate_id,
                 body.decision,
-                key.name,
+                f"{key.name} [key {key.id}]",
                 body.reason,
                 k=len(shown.candidate_ids),
             )
+        finally:
+            jobs.write_lock.release()
         return {"shortlist_id": shown.id, **decision.model_dump(mode="json")}
 
     @app.get("/v1/decisions", tags=["decisions"])
@@ -393,11 +447,13 @@ def create_app(
     ) -> Any:
         """The bias audit (aggregates only): JSON, or HTML when the client accepts it."""
         report = eng.audit(attribute, k, intersect, source=source)
+        data = report.model_dump(mode="json")
         if "text/html" in request.headers.get("accept", ""):
             from engine.audit.html import render_html
+            from engine.results import FairnessReport
 
-            return HTMLResponse(render_html(report))
-        return JSONResponse(report.model_dump(mode="json"))
+            return HTMLResponse(render_html(FairnessReport.model_validate(without_small(data))))
+        return JSONResponse(suppressed(data))
 
     @app.post("/v1/allocations", tags=["fairness"], status_code=202)
     def allocate(
@@ -418,7 +474,7 @@ def create_app(
             )
             return out.model_dump(mode="json")
 
-        return jobs.submit("allocation", key.id, work).view()
+        return submit("allocation", key, work, writes=False)
 
     @app.get("/v1/policy/quotas", tags=["fairness"])
     def quotas(key: Annotated[KeyInfo, allow("quotas")]) -> dict[str, Any]:
@@ -445,7 +501,7 @@ def create_app(
         """The exploration catalogue's queries."""
         from loaders.stores import cypher
 
-        return {"queries": [n for n in cypher.names(eng.store.dialect) if n.startswith("explore/")]}
+        return {"queries": [f"explore/{n}" for n in cypher.names(eng.store.dialect, "explore")]}
 
     @app.get("/v1/catalog/{query:path}", tags=["data"])
     def catalog(
@@ -455,7 +511,10 @@ def create_app(
         are read as JSON: ``limit=5``)."""
         from loaders.stores import cypher
 
-        if not query.startswith("explore/") or query not in cypher.names(eng.store.dialect):
+        name = query.removeprefix("explore/")
+        if not query.startswith("explore/") or name not in cypher.names(
+            eng.store.dialect, "explore"
+        ):
             raise Problem(404, NOT_CATALOG.format(query=query))
         params: dict[str, Any] = {}
         for name, value in request.query_params.items():
@@ -478,7 +537,7 @@ def create_app(
             report = eng.import_dataset(body.directory, ImportOptions(progress=False))
             return report.model_dump(mode="json")
 
-        return jobs.submit("import", key.id, work).view()
+        return submit("import", key, work, writes=True)
 
     @app.post("/v1/train", tags=["data"], status_code=202)
     def start_train(body: TrainRequest, key: Annotated[KeyInfo, allow("train")]) -> dict[str, Any]:
@@ -487,7 +546,7 @@ def create_app(
         def work(say: Any) -> Any:
             return eng.train(seed=body.seed, say=say).model_dump(mode="json")
 
-        return jobs.submit("train", key.id, work).view()
+        return submit("train", key, work, writes=True)
 
     @app.get("/v1/jobs/{job_id}", tags=["data"])
     def job(

@@ -31,17 +31,20 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from engine.server.problems import ServerFileError
 from graph_schema.errors import ConfigError
 from loaders.private_files import FILE_MODE, fsync_dir, private_dir
 
 ROLES: tuple[str, ...] = ("recruiter", "analyst", "auditor", "admin")
 PREFIX = "tgk_"
 _TOKEN = re.compile(r"^tgk_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$")
-_NAME = re.compile(r"^[\w .@-]{1,64}$")
+_NAME = re.compile(r"^\w[\w .@-]{0,63}$")
 BAD_ROLE = "unknown role {role!r}: a key's role is one of {roles}"
 BAD_NAME = (
-    "a key's name is 1 to 64 letters, digits, spaces and . _ @ - (it shows in logs); got {name!r}"
+    "a key's name is 1 to 64 letters, digits, spaces and . _ @ -, starting with a letter or "
+    "digit (it shows in logs and decisions); got {name!r}"
 )
+TAKEN = "an active key is named {name!r} already ({key_id}): a name is one holder"
 NO_KEY = "no API key {key_id!r} in {path}"
 BAD_FILE = "the API key file {path} cannot be read ({error}); restore it or create new keys"
 
@@ -102,7 +105,7 @@ class ApiKeys:
             try:
                 parsed = _KeyFile.model_validate_json(self.path.read_bytes())
             except (OSError, ValidationError) as e:
-                raise ConfigError(BAD_FILE.format(path=self.path, error=e)) from e
+                raise ServerFileError(BAD_FILE.format(path=self.path, error=e)) from e
             keys = {k.id: k for k in parsed.keys}
             self._cache = (stamp, keys)
             return keys
@@ -129,6 +132,9 @@ class ApiKeys:
         if not _NAME.match(name):
             raise ConfigError(BAD_NAME.format(name=name))
         keys = dict(self._read())
+        for held in keys.values():
+            if held.active and held.name == name:
+                raise ConfigError(TAKEN.format(name=name, key_id=held.id))
         key_id = secrets.token_hex(4)
         while key_id in keys:
             key_id = secrets.token_hex(4)

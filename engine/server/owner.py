@@ -25,6 +25,8 @@ HINTS = {
     "import": "POST /v1/imports",
     "train": "POST /v1/train",
     "decide": "POST /v1/decisions",
+    "replay": "POST /v1/decisions/{seq}/replay",
+    "rekey": "stop it first: rekeying rewrites the log it appends to",
 }
 
 
@@ -39,6 +41,7 @@ def claim(db: str, host: str, port: int) -> Path | None:
         return None
     record = {
         "pid": os.getpid(),
+        "pid_started": _started(os.getpid()),
         "host": host,
         "port": port,
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -54,14 +57,24 @@ def release(path: Path | None) -> None:
         path.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, Linux), to tell it from a later
+    process that reuses its number; ``None`` where /proc has no answer."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22, after the command's parentheses
+
+
+def _alive(pid: int, started: str | None) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return started is None or _started(pid) in (None, started)
 
 
 def refuse_if_served(db: str, command: str = "") -> None:
@@ -78,7 +91,7 @@ def refuse_if_served(db: str, command: str = "") -> None:
         pid = int(record["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return  # not a record a server wrote: the database's lock still protects the store
-    if pid == os.getpid() or not _alive(pid):
+    if pid == os.getpid() or not _alive(pid, record.get("pid_started")):
         return
     raise StoreUnavailableError(
         OWNED.format(

@@ -44,6 +44,12 @@ TITLES = {
     500: "Internal server error",
     503: "Service unavailable",
 }
+
+
+class ServerFileError(TalentGraphError):
+    """A file of the server's own (the key file) that cannot be read: a 503 naming nothing."""
+
+
 # The engine's errors, most specific first.
 STATUS: tuple[tuple[type[Exception], int], ...] = (
     (UnknownIdError, 404),
@@ -52,11 +58,13 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (SensitiveAccessError, 403),
     (ReadOnlyError, 403),
     (NotTrainedError, 409),
+    (ServerFileError, 503),
     (StoreUnavailableError, 503),
     (StoreError, 503),
     (TalentGraphError, 422),
 )
 log = logging.getLogger("talentgraph.server")
+UNAVAILABLE = "the server cannot answer this now (a file or store it needs is unavailable); its log has the cause"
 
 
 class Problem(Exception):
@@ -100,7 +108,10 @@ def _validation(request: Request, exc: Any) -> JSONResponse:
 
 
 def _shown(value: Any) -> Any:
-    """The offending value, bounded (a 1 MB string is not echoed back whole)."""
+    """The offending value, bounded (a 1 MB string is not echoed back whole) and JSON (a
+    body that was not JSON arrives as bytes)."""
+    if isinstance(value, (bytes, bytearray)):
+        value = bytes(value[:200]).decode("utf-8", "replace")
     if isinstance(value, str) and len(value) > 200:
         return value[:200] + "…"
     if isinstance(value, (dict, list)):
@@ -113,8 +124,18 @@ def _engine(request: Request, exc: Exception) -> JSONResponse:
     status = next((s for cls, s in STATUS if isinstance(exc, cls)), 500)
     if isinstance(exc, RequestError):
         errors = [{"field": f, "rule": r, "value": None} for f, r in exc.problems]
-        return problem_response(status, str(exc), errors=errors)
-    return problem_response(status, str(exc))
+        return problem_response(status, _hidden(request, str(exc)), errors=errors)
+    if status >= 500 or isinstance(exc, ServerFileError):
+        log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
+        return problem_response(503 if status < 500 else status, UNAVAILABLE)
+    return problem_response(status, _hidden(request, str(exc)))
+
+
+def _hidden(request: Request, text: str) -> str:
+    """``text`` without the server's folders (the store's path reads as ``STORE``)."""
+    for folder, name in getattr(request.app.state, "hidden_paths", ()):
+        text = text.replace(folder, name)
+    return text
 
 
 def _problem(request: Request, exc: Any) -> JSONResponse:

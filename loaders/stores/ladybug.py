@@ -80,6 +80,13 @@ REBUILD_WAL = (
     "cannot rewrite the LadybugDB store at {path}: {wal} is left after closing it; open and "
     "close the store once with this talentgraph to replay it, then retry"
 )
+# LadybugDB's words when a read-only open meets a WAL another process is still writing.
+_WAL_IN_FLIGHT = "WAL file is corrupted"
+BEING_WRITTEN = (
+    "cannot read the store at {path} now: another process is writing to it (an import, a "
+    "training); retry when it has finished. Its WAL is being written, not damaged: do not "
+    "delete it"
+)
 QUERY_FAILED = "LadybugDB query failed ({statement}...): {cause}"
 NO_STORE = (
     "no talentgraph store at {path}: {reason}; `talentgraph import DATASET --db {path}` creates one"
@@ -166,6 +173,8 @@ class LadybugStore(GraphStore):
             self._db = _acquire(self.path / DB_FILE, self.read_only)
             self._conn = self._db.connect()
         except (RuntimeError, OSError) as e:
+            if self.read_only and _WAL_IN_FLIGHT in str(e):
+                raise StoreUnavailableError(BEING_WRITTEN.format(path=self.path)) from e
             raise StoreUnavailableError(f"cannot open LadybugDB store at {self.path}: {e}") from e
 
     def __repr__(self) -> str:

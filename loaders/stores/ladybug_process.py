@@ -13,7 +13,7 @@ rows into yet another fresh child). A read-only database writes nothing, so it s
 caller's process.
 
 Every file the child creates is private (umask 077: the WAL, written at the first write, too).
-The child dies with its parent (``PR_SET_PDEATHSIG``; and on a closed pipe): a killed import
+The child ends with its parent (the parent's death closes the pipe): a killed import
 leaves the database as a killed process always did (the WAL is replayed on the next open).
 Requests are serialised per database (one lock); each store handle has its own connection.
 
@@ -48,7 +48,6 @@ NO_TRANSACTION = "No active transaction"
 LOCKED = "Could not set lock on file"
 LOCK_WAIT = 10.0
 WRITER_GONE = "the LadybugDB writer process of {path} ended unexpectedly ({why})"
-PR_SET_PDEATHSIG = 1
 
 
 def run(
@@ -199,7 +198,11 @@ class WriterDatabase:
             if self._proc.poll() is None:
                 self._call("disconnect", cid)
 
-        return Connection(lambda *request: self._call("run", cid, *request), close)
+        def execute(text: str, params: Any, tables: Any, read_only: bool, arrow: bool) -> Any:
+            shipped = {name: _to_ipc(t) for name, t in (tables or {}).items()}
+            return self._call("run", cid, text, params, shipped, read_only, arrow)
+
+        return Connection(execute, close)
 
     def close(self) -> None:
         """Close the database in the child (a clean close: checkpointed) and end it."""
@@ -235,16 +238,29 @@ def _close_live() -> None:
             pass
 
 
-def _die_with(parent: int) -> None:
-    """Ask the kernel to kill this process when its parent dies (Linux), and leave now if it
-    died already."""
-    try:
-        import ctypes
+def _to_ipc(table: Any) -> bytes:
+    """An Arrow table as IPC stream bytes: only its rows (a pickled slice carries the whole
+    table it was cut from: 529 MB for 400 rows in batches of 10)."""
+    import pyarrow as pa
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the closed pipe ends the loop instead
-        pass
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue())
+
+
+def _from_ipc(data: bytes) -> Any:
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+def _die_with(parent: int) -> None:
+    """Leave now if the parent died already; later, its death closes the pipe (``serve``
+    leaves on EOF). Not ``PR_SET_PDEATHSIG``: Linux ties it to the thread that started the
+    child, and a server's job thread that rebuilt the store would take its writer with it.
+    Ctrl-C goes to the whole terminal group: the parent decides, the child ignores it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if os.getppid() != parent:
         os._exit(0)
 
@@ -269,7 +285,8 @@ def serve(file: Path, recv: Pipe, send: Pipe) -> None:
                 conns[cid] = ladybug.Connection(db)
                 value = cid
             elif kind == "run":
-                cid, text, params, tables, read_only, arrow = args
+                cid, text, params, shipped, read_only, arrow = args
+                tables = {name: _from_ipc(data) for name, data in shipped.items()}
                 value = run(conns[cid], text, params, tables, read_only, arrow)
             elif kind == "disconnect":
                 conns.pop(args[0]).close()

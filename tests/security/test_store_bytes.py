@@ -115,3 +115,60 @@ def test_every_file_the_database_writes_is_private(tmp_path: Path) -> None:
         assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {
             p.name: 0o600 for p in files
         }
+
+
+def test_reading_a_trained_store_after_a_text_change_writes_no_cache(
+    trained_engine, tmp_path: Path
+) -> None:
+    """The probe's F2: after an import changed a profile's text, the first `recommend`
+    encoded it and wrote the vector into models/embeddings.sqlite."""
+    import json
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(trained_engine.root / "store", store, symlinks=True)
+    data = tmp_path / "data"
+    shutil.copytree(trained_engine.data, data)
+    rows = (data / "candidates.jsonl").read_text().splitlines()
+    first = json.loads(rows[0])
+    first["headline"] = "Marine biologist and reef surveyor 5e1d"
+    (data / "candidates.jsonl").write_text("\n".join([json.dumps(first), *rows[1:]]) + "\n")
+    assert CliRunner().invoke(app, ["import", str(data), "--db", str(store)]).exit_code == 0
+    role = json.loads((data / "roles.jsonl").read_text().splitlines()[0])["id"]
+    before = _digests(store)
+    for command in (
+        ["recommend", "--role", role, "-k", "5"],
+        ["explain", "--candidate", first["id"], "--role", role],
+    ):
+        result = CliRunner().invoke(app, [*command, "--db", str(store)])
+        assert result.exit_code == 0, result.output
+    assert _digests(store) == before
+
+
+def test_a_writer_outlives_the_thread_that_opened_it(tmp_path: Path) -> None:
+    """The probe's F3: the writer died with the thread that started it (a server's job)."""
+    import threading
+
+    opened: list[LadybugStore] = []
+    thread = threading.Thread(target=lambda: opened.append(LadybugStore(tmp_path / "store")))
+    thread.start()
+    thread.join()
+    (store,) = opened
+    try:
+        store.ensure_schema()
+        store.upsert_nodes("Skill", [{"id": "s1", "name": "Python"}])
+        assert store.node_counts()["Skill"] == 1
+    finally:
+        store.close()
+
+
+def test_a_slice_goes_to_the_writer_alone() -> None:
+    """The probe's F5: a pickled slice carried its whole table to the writer."""
+    import pyarrow as pa
+
+    from loaders.stores.ladybug_process import _from_ipc, _to_ipc
+
+    table = pa.table({"id": [f"c{i:06d}" for i in range(100_000)], "x": list(range(100_000))})
+    part = table.slice(500, 10)
+    data = _to_ipc(part)
+    assert len(data) < 5_000 and _from_ipc(data).equals(part)

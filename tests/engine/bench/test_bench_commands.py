@@ -1,4 +1,4 @@
-"""``bench recommend`` and ``bench explain`` end to end on one tiny benchmark store (they
+"""``bench recommend``, ``bench explain`` and ``bench serve`` end to end on one tiny benchmark store (they
 share it): every figure they report is there and the quality checks they make hold; ``bench
 encode`` on a few texts."""
 
@@ -8,6 +8,7 @@ import pytest
 
 from engine.bench.explain import bench_explain
 from engine.bench.recommend import bench_recommend
+from engine.bench.serve import bench_serve
 from engine.options import TrainOptions
 
 pytestmark = pytest.mark.slow
@@ -28,6 +29,12 @@ def test_both_benchmarks_on_one_store(tmp_path) -> None:
     assert explain["summary"]["p50_ms"] > 0
     assert explain["additivity_max_error"] < 1e-6 and explain["score_max_error"] < 1e-6
     assert explain["counterfactual_pairs"] == 2
+    served = bench_serve(0.02, 0, tmp_path, requests=40, concurrency=4, k=5)
+    assert served["start_seconds"] > 0 and served["server_peak_rss_mib"] > 0
+    for phase in ("idle", "during_import"):
+        assert served[phase]["requests"] == 20 and served[phase]["errors"] == 0
+        assert served[phase]["p50_ms"] > 0
+    assert served["import_job_state_after_load"] in ("queued", "running", "done")
 
 
 def test_bench_encode_times_both_precisions_on_the_same_texts(tmp_path) -> None:
