@@ -97,6 +97,12 @@ def jsonl_record(number: int, data: bytes, limit: int = MAX_ROW_BYTES) -> RawRec
     return RawRecord(number, text, payload, error)
 
 
+BAD_UTF16 = (
+    "{file}: line {line} is not valid UTF-16 ({reason}); the file looks cut off: export it "
+    "again (nothing after the last complete line was read)"
+)
+
+
 def too_large(number: int, size: int, limit: int) -> RawRecord:
     """The record of a line over ``limit`` bytes: where and how large, no content."""
     return RawRecord(number, "", "", TOO_LARGE.format(size=size, limit=limit))
@@ -117,7 +123,11 @@ def _utf16_lines(fh: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None,
     text = io.TextIOWrapper(fh, encoding="utf-16", errors="surrogatepass", newline="\n")
     number = 0
     while True:
-        line = text.readline(limit + 2)
+        try:
+            line = text.readline(limit + 2)
+        except UnicodeDecodeError as e:  # a cut-off file: an odd byte, half a surrogate pair
+            name = getattr(fh, "name", "the table file")
+            raise ConfigError(BAD_UTF16.format(file=name, line=number + 1, reason=e.reason)) from e
         if not line:
             return
         number += 1

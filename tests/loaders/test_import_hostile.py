@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from graph_schema.errors import ConfigError
 from loaders.import_job import ImportJob, ImportOptions, ImportReport
 from loaders.stores.ladybug import LadybugStore
 
@@ -115,6 +116,17 @@ def test_a_utf16_file_is_read_as_utf16(tmp_path: Path, columnar: bool) -> None:
     assert (table.imported, table.quarantined) == (3, 1), report.rejections
     quarantined = _quarantined_text(tmp_path)
     assert SECRET.encode("utf-16-le") not in quarantined and SECRET.encode() not in quarantined
+
+
+@pytest.mark.parametrize("columnar", [True, False])
+def test_a_cut_off_utf16_file_is_an_error_naming_it(tmp_path: Path, columnar: bool) -> None:
+    """An odd trailing byte (a UTF-16 export cut off) was an 'unexpected UnicodeDecodeError
+    (a bug in talentgraph)'."""
+    data = _tiny(tmp_path)
+    text = "\r\n".join(json.dumps({"id": f"u{i}"}) for i in range(3)) + "\r\n"
+    (data / "candidates.jsonl").write_bytes(b"\xff\xfe" + text.encode("utf-16-le") + b"{")
+    with pytest.raises(ConfigError, match=r"candidates.jsonl: line 4 is not valid UTF-16"):
+        _run(data, tmp_path / "store", tmp_path, columnar)
 
 
 @pytest.mark.parametrize(
