@@ -93,10 +93,16 @@ def sync_tree(root: Path) -> None:
 
 
 def private_append(path: Path) -> IO[str]:
-    """Open ``path`` for appending text, created 0600 in a folder made 0700."""
+    """Open ``path`` for appending text: a new file is created 0600 (in a folder made 0700);
+    an existing one keeps its mode (never chmod what this did not create: given
+    ``/dev/null``, a chmod made it unusable for everyone). A symbolic link is refused."""
     private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
-    os.chmod(path, FILE_MODE)
+    flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        os.fchmod(fd, FILE_MODE)  # whatever the umask
+    except FileExistsError:
+        fd = os.open(path, flags)
     return os.fdopen(fd, "a", encoding="utf-8")
 
 

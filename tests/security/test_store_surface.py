@@ -622,3 +622,20 @@ def test_cypher_prints_values_and_the_query_as_text_not_markup(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     for text in ("[bold]X[/bold] [i:y]", "[link=http://e]click[/link]", "[red]h[/red]"):
         assert text in result.output
+
+
+def test_private_append_creates_0600_and_leaves_an_existing_file_alone(tmp_path: Path) -> None:
+    from loaders.private_files import private_append
+
+    with private_append(tmp_path / "logs" / "new.jsonl") as fh:
+        fh.write("x\n")
+    assert stat.S_IMODE((tmp_path / "logs" / "new.jsonl").stat().st_mode) == 0o600
+    shared = tmp_path / "shared.log"
+    shared.write_text("")
+    os.chmod(shared, 0o644)  # someone else's file (the probe's case: /dev/null)
+    with private_append(shared) as fh:
+        fh.write("y\n")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o644
+    (tmp_path / "link.log").symlink_to(shared)
+    with pytest.raises(OSError):
+        private_append(tmp_path / "link.log")
